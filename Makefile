@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make demo` and `make test` (see README.md).
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+export PATH := $(CURDIR)/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: install test unit integration demo sim crds lint bench e2e clean
+
+install: $(VENV)/.installed bin/helm bin/kubectl
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+bin/helm bin/kubectl: hack/install-tools.sh | $(VENV)/.installed
+	PYTHON=$(PY) hack/install-tools.sh
+
+test: install
+	$(PY) -m pytest -q
+
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+integration: install
+	$(PY) -m pytest -q tests/integration
+
+demo: install
+	$(PY) -m osprey.demo
+
+sim: install
+	$(PY) -m tests.kubesim serve --kubeconfig $(CURDIR)/.cache/kubesim.kubeconfig
+
+crds: install
+	$(VENV)/bin/osprey crd > crds/osprey.dev_openstackcontrolplanes.yaml
+
+lint: install
+	$(VENV)/bin/ruff check operator tests bench
+
+bench: install
+	$(PY) -m bench
+
+e2e: install
+	bash tests/e2e/kind.sh
+
+clean:
+	rm -rf $(VENV) bin .pytest_cache
