@@ -1,0 +1,114 @@
+"""Structured, single-line logs for the operator and for Kopf.
+
+Every record becomes one line: logfmt (`key=value`, the default, easy to read and to grep) or
+JSON (one object per line, for log pipelines). Kopf's per-object records carry the object they
+are about (`k8s_ref`); it becomes the fields `kind`, `namespace` and `name`. Fields passed with
+`logger.info("...", extra={"release": "nova"})` become fields of the line too.
+
+Secrets: callers never pass secret values (passwords, tokens, Secret data, rendered values) in
+messages or `extra`. As a second line of defence the Kubernetes client and urllib3 loggers are
+held at WARNING whatever the level, because at DEBUG they print request and response bodies,
+which include Secret data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+LEVELS = ("debug", "info", "warning", "error", "critical")
+FORMATS = ("logfmt", "json")
+
+# Attributes every LogRecord has; anything else on a record came from `extra`.
+_RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "taskName",
+}
+# Kopf's own bookkeeping on its records: the object reference is rendered separately, the
+# settings object and the event-posting flag are not log content.
+_KOPF_ATTRS = frozenset({"k8s_ref", "k8s_skip", "settings"})
+# Loggers that print HTTP bodies (Secret data included) at DEBUG.
+_BODY_LOGGERS = ("kubernetes", "urllib3", "client")
+# Loggers that are chatty at INFO; shown only when the operator logs at DEBUG.
+_CHATTY_LOGGERS = ("asyncio", "pyhelm3")
+
+
+class _OspreyHandler(logging.StreamHandler[TextIO]):
+    """Marks the handler this module installs so a second call replaces it, not adds one."""
+
+
+def configure_logging(
+    level: str = "info", fmt: str = "logfmt", stream: TextIO | None = None
+) -> None:
+    """Send every log record (Osprey's, Kopf's, libraries') to `stream` as structured lines.
+
+    `level` is one of debug, info, warning, error, critical; `fmt` is logfmt or json. Calling it
+    again replaces the previous configuration. Raises ValueError naming the bad option.
+    """
+    level_name = level.lower()
+    if level_name not in LEVELS:
+        raise ValueError(f"--log-level must be one of {', '.join(LEVELS)}; got {level!r}")
+    fmt_name = fmt.lower()
+    if fmt_name not in FORMATS:
+        raise ValueError(f"--log-format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+
+    handler = _OspreyHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt_name == "json" else LogfmtFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _OspreyHandler)]
+    root.addHandler(handler)
+    numeric = logging.getLevelName(level_name.upper())
+    root.setLevel(numeric)
+
+    for name in _BODY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+
+
+def record_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields of one record in output order: time, level, logger, object, msg, extras."""
+    fields: dict[str, Any] = {
+        "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
+        "level": record.levelname.lower(),
+        "logger": record.name,
+    }
+    ref = getattr(record, "k8s_ref", None)
+    if isinstance(ref, dict):
+        for key in ("kind", "namespace", "name"):
+            if ref.get(key):
+                fields[key] = ref[key]
+    fields["msg"] = record.getMessage()
+    for key, value in vars(record).items():
+        if key not in _RECORD_ATTRS and key not in _KOPF_ATTRS and key not in fields:
+            fields[key] = value
+    if record.exc_info and record.exc_info[1] is not None:
+        fields["error"] = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        fields["stack"] = logging.Formatter().formatException(record.exc_info)
+    return fields
+
+
+class LogfmtFormatter(logging.Formatter):
+    """`time=... level=info logger=osprey msg="..." key=value`, one line per record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return " ".join(
+            f"{key}={_logfmt_value(value)}" for key, value in record_fields(record).items()
+        )
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, with the same fields as the logfmt output."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(record_fields(record), default=str, ensure_ascii=False)
+
+
+def _logfmt_value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if text and not any(c in text for c in ' "=\\') and text.isprintable():
+        return text
+    return json.dumps(text, ensure_ascii=False)
