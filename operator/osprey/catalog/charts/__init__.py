@@ -1,0 +1,1 @@
+"""One module per OpenStack-Helm chart: its catalog entry and its values builder."""

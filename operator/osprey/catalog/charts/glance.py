@@ -1,0 +1,35 @@
+"""Glance: images, stored on a PVC, in Ceph (rbd) or in Swift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from osprey.api.spec import GlanceBackend
+from osprey.catalog.charts._service import SingleApiChart
+from osprey.catalog.entry import ValuesContext, Workload
+from osprey.catalog.values.shared import storage_class
+
+
+@dataclass(frozen=True)
+class GlanceChart(SingleApiChart):
+    name: str = "glance"
+
+    api = Workload("Deployment", "glance-api")
+    control_plane_labels = ("api", "job", "test")
+    public_endpoints = ("identity", "image", "dashboard")
+    keystone_users = ("glance",)
+    database_user = "glance"
+    messaging_user = "glance"
+    uses_memcache_secret = True
+
+    def extra(self, ctx: ValuesContext) -> dict[str, Any]:
+        glance = self.settings(ctx.spec)
+        values: dict[str, Any] = {"storage": glance.backend.value}
+        if glance.backend == GlanceBackend.pvc:
+            # The chart always writes storageClassName; null leaves it empty: cluster default.
+            values["volume"] = {
+                "size": glance.storage.size,
+                "class_name": storage_class(ctx.spec, glance.storage),
+            }
+        return values

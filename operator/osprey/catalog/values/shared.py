@@ -1,0 +1,157 @@
+"""The facts every chart must render identically: credentials, endpoints, placement, images.
+
+OpenStack-Helm charts each carry their own copy of the shared endpoints (the admin user, the
+database root, the RabbitMQ user and replica count, the memcache key...). Rendering them
+from one function is what keeps the copies equal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from osprey.api.spec import ControlPlaneSpec, Storage
+from osprey.catalog import credentials as keys
+from osprey.catalog.enablement import enabled_releases
+from osprey.catalog.values.merge import deep_merge, nested
+
+if TYPE_CHECKING:
+    from osprey.catalog.entry import ChartEntry, ValuesContext
+
+ADMIN_USER = "admin"
+RABBITMQ_USER = "rabbitmq"
+MARIADB_ROOT_USER = "root"
+
+# Endpoint type -> (service that serves it, public host name under spec.publicDomain).
+PUBLIC_HOSTS: dict[str, tuple[str, str]] = {
+    "identity": ("keystone", "keystone"),
+    "image": ("glance", "glance"),
+    "placement": ("placement", "placement"),
+    "network": ("neutron", "neutron"),
+    "compute": ("nova", "nova"),
+    "compute_metadata": ("nova", "metadata"),
+    "compute_novnc_proxy": ("nova", "novncproxy"),
+    "dashboard": ("horizon", "horizon"),
+    "orchestration": ("heat", "heat"),
+    "cloudformation": ("heat", "cloudformation"),
+    "volume": ("cinder", "cinder"),
+    "volumev2": ("cinder", "cinder"),
+    "volumev3": ("cinder", "cinder"),
+    "key_manager": ("barbican", "barbican"),
+    "load_balancer": ("octavia", "octavia"),
+}
+
+
+def shared_values(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
+    """The shared layer of `entry`'s values, driven by the facts the entry declares."""
+    layers = [
+        image_tags(entry.name, ctx),
+        node_selectors(ctx.spec, entry.control_plane_labels),
+        identity(entry, ctx),
+        database(entry, ctx),
+        messaging(entry, ctx),
+        cache(entry, ctx),
+        public_hosts(entry.public_endpoints, ctx.spec),
+    ]
+    result: dict[str, Any] = {}
+    for layer in layers:
+        result = deep_merge(result, layer)
+    return result
+
+
+def image_tags(chart: str, ctx: ValuesContext) -> dict[str, Any]:
+    """`images.tags` of the spec's OpenStack release (charts default to older images)."""
+    tags = ctx.release.image_tags(chart)
+    return {"images": {"tags": tags}} if tags else {}
+
+
+def node_selectors(spec: ControlPlaneSpec, groups: tuple[str, ...]) -> dict[str, Any]:
+    """`labels.<group>.node_selector_key/value` for each control-plane group.
+
+    OpenStack-Helm selects nodes by a single label, so the first pair of spec.nodeSelector
+    is used; with an empty nodeSelector the charts keep their default label.
+    """
+    if not spec.nodeSelector:
+        return {}
+    key, value = next(iter(spec.nodeSelector.items()))
+    result: dict[str, Any] = {}
+    for group in groups:
+        selector = {"node_selector_key": key, "node_selector_value": value}
+        result = deep_merge(result, nested(f"labels.{group}", selector))
+    return result
+
+
+def identity(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
+    """The Keystone admin, the chart's own users and the enabled peers' users."""
+    if not entry.uses_identity:
+        return {}
+    region = ctx.spec.region
+    auth: dict[str, Any] = {
+        "admin": {
+            "username": ADMIN_USER,
+            "password": ctx.secret(keys.KEYSTONE_ADMIN),
+            "region_name": region,
+        }
+    }
+    enabled = enabled_releases(ctx.spec)
+    peers = tuple(user for user in entry.peer_users if user in enabled)
+    for user in entry.keystone_users + peers:
+        auth[user] = {"password": ctx.secret(keys.keystone_password(user)), "region_name": region}
+    return nested("endpoints.identity.auth", auth)
+
+
+def database(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
+    """The MariaDB root (admin) and the chart's own user, on each of its database endpoints."""
+    user = entry.database_user
+    if user is None:
+        return {}
+    auth = {
+        "admin": {"username": MARIADB_ROOT_USER, "password": ctx.secret(keys.MARIADB_ROOT)},
+        user: {"password": ctx.secret(keys.database_password(user))},
+    }
+    return {"endpoints": {endpoint: {"auth": auth} for endpoint in entry.database_endpoints}}
+
+
+def messaging(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
+    """The RabbitMQ admin user, the chart's own user, and the RabbitMQ replica count.
+
+    Clients list every RabbitMQ pod in their transport URL, so the replica count must be
+    the one RabbitMQ actually runs.
+    """
+    user = entry.messaging_user
+    if user is None:
+        return {}
+    oslo_messaging = {
+        "auth": {
+            "admin": {"username": RABBITMQ_USER, "password": ctx.secret(keys.RABBITMQ_ADMIN)},
+            user: {"password": ctx.secret(keys.messaging_password(user))},
+        },
+        "statefulset": {"replicas": ctx.spec.infrastructure.rabbitmq.replicas},
+    }
+    return nested("endpoints.oslo_messaging", oslo_messaging)
+
+
+def cache(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
+    """The key that encrypts Keystone tokens cached in Memcached."""
+    if not entry.uses_memcache_secret:
+        return {}
+    secret = ctx.secret(keys.MEMCACHE_SECRET)
+    return nested("endpoints.oslo_cache.auth.memcache_secret_key", secret)
+
+
+def public_hosts(endpoint_types: tuple[str, ...], spec: ControlPlaneSpec) -> dict[str, Any]:
+    """`host_fqdn_override.public` of each endpoint whose service is enabled."""
+    if spec.publicDomain is None:
+        return {}
+    enabled = enabled_releases(spec)
+    endpoints: dict[str, Any] = {}
+    for endpoint_type in endpoint_types:
+        service, host = PUBLIC_HOSTS[endpoint_type]
+        if service in enabled:
+            fqdn = f"{host}.{spec.publicDomain}"
+            endpoints[endpoint_type] = {"host_fqdn_override": {"public": {"host": fqdn}}}
+    return {"endpoints": endpoints} if endpoints else {}
+
+
+def storage_class(spec: ControlPlaneSpec, storage: Storage) -> str | None:
+    """The claim's storage class: its own, else spec.storageClass, else None (cluster default)."""
+    return storage.storageClass or spec.storageClass
