@@ -1,0 +1,242 @@
+"""The operator's own Helm chart (charts/osprey), rendered with the real helm binary.
+
+Snapshots of the rendered manifests live in tests/unit/snapshots/; regenerate them (and the
+chart's copy of the CRD) with UPDATE_SNAPSHOTS=1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HELM = ROOT / "bin" / "helm"
+CHART = ROOT / "charts" / "osprey"
+CRD_SOURCE = ROOT / "crds" / "osprey.dev_openstackcontrolplanes.yaml"
+CHART_CRD = CHART / "files" / "crd.yaml"
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+
+FULL_VALUES = [
+    "--set", "watchNamespaces={openstack,cloud-b}",
+    "--set", "serviceMonitor.enabled=true",
+    "--set", "prometheusRule.enabled=true",
+]
+
+pytestmark = [
+    pytest.mark.skipif(not HELM.exists(), reason="bin/helm is missing: run `make install`"),
+    pytest.mark.skipif(
+        not CRD_SOURCE.exists(),
+        reason=f"{CRD_SOURCE.relative_to(ROOT)} is not generated yet (`make crds`)",
+    ),
+]
+
+
+def helm(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(HELM), *args], capture_output=True, text=True, check=False)
+
+
+def render_text(*args: str) -> str:
+    result = helm("template", "osprey", str(CHART), "--namespace", "osprey-system", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def render(*args: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(render_text(*args)) if doc]
+
+
+def find(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    matches = [
+        d for d in docs if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)
+    ]
+    assert len(matches) == 1, f"expected one {kind} {name or ''}, found {len(matches)}"
+    return matches[0]
+
+
+def operator_container(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    return find(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+def without_crds(text: str) -> str:
+    """The render minus the CRD, which has its own equality test and changes with the models."""
+    kept = [d for d in text.split("\n---\n") if "kind: CustomResourceDefinition" not in d]
+    return "\n---\n".join(kept)
+
+
+# --- the CRD -------------------------------------------------------------------------------
+
+
+def test_chart_crd_is_a_byte_for_byte_copy_of_the_generated_crd() -> None:
+    if UPDATE:
+        shutil.copyfile(CRD_SOURCE, CHART_CRD)
+    assert CHART_CRD.read_bytes() == CRD_SOURCE.read_bytes(), (
+        "charts/osprey/files/crd.yaml differs from crds/: run UPDATE_SNAPSHOTS=1 pytest "
+        "tests/unit/test_chart.py"
+    )
+
+
+def test_rendered_crd_is_the_generated_crd_plus_chart_metadata() -> None:
+    rendered = find(render(), "CustomResourceDefinition")
+    source = yaml.safe_load(CRD_SOURCE.read_text())
+    assert rendered["spec"] == source["spec"]
+    assert rendered["metadata"]["name"] == source["metadata"]["name"]
+
+
+def test_crd_is_kept_on_uninstall() -> None:
+    crd = find(render(), "CustomResourceDefinition")
+    assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+
+
+def test_crd_can_be_left_out() -> None:
+    kinds = {d["kind"] for d in render("--set", "crds.install=false")}
+    assert "CustomResourceDefinition" not in kinds
+
+
+# --- lint and snapshots --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("values", [[], FULL_VALUES], ids=["default", "full"])
+def test_helm_lint_passes(values: list[str]) -> None:
+    result = helm("lint", "--strict", str(CHART), *values)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "values"),
+    [("chart-default.yaml", []), ("chart-full.yaml", FULL_VALUES)],
+    ids=["default", "full"],
+)
+def test_render_matches_snapshot(snapshot: str, values: list[str]) -> None:
+    text = without_crds(render_text(*values))
+    path = SNAPSHOTS / snapshot
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1"
+    assert text == path.read_text(), f"{path.name} is stale: rerun with UPDATE_SNAPSHOTS=1"
+
+
+# --- the operator Deployment ---------------------------------------------------------------
+
+
+def test_operator_runs_as_non_root_on_a_read_only_root_filesystem() -> None:
+    docs = render()
+    pod = find(docs, "Deployment")["spec"]["template"]["spec"]
+    container = operator_container(docs)
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+
+
+def test_helm_homes_point_into_the_writable_tmp_volume() -> None:
+    docs = render()
+    container = operator_container(docs)
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in find(docs, "Deployment")["spec"]["template"]["spec"]["volumes"]}
+    for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "HOME"):
+        assert env[var].startswith("/tmp"), var
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+
+
+def test_probes_use_kopfs_liveness_endpoint() -> None:
+    container = operator_container(render("--set", "liveness.port=8181"))
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["liveness"] == 8181
+    assert "--liveness-port=8181" in container["args"]
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "liveness"}
+
+
+def test_default_args_watch_all_namespaces_standalone() -> None:
+    container = operator_container(render())
+    assert container["command"] == ["osprey"]
+    assert container["args"] == [
+        "run", "--metrics-port=9090", "--liveness-port=8080", "--log-level=info",
+        "--log-format=logfmt",
+    ]
+
+
+def test_watched_namespaces_and_log_options_become_flags() -> None:
+    container = operator_container(
+        render("--set", "watchNamespaces={a,b}", "--set", "logLevel=debug",
+               "--set", "logFormat=json")
+    )
+    assert container["args"][1:] == [
+        "--metrics-port=9090", "--liveness-port=8080", "--log-level=debug",
+        "--log-format=json", "--namespace=a", "--namespace=b",
+    ]
+
+
+def test_standalone_operator_is_one_replica_replaced_with_recreate() -> None:
+    spec = find(render(), "Deployment")["spec"]
+    assert spec["replicas"] == 1
+    assert spec["strategy"] == {"type": "Recreate"}
+
+
+def test_peering_runs_several_replicas_with_rolling_updates() -> None:
+    docs = render("--set", "peering.enabled=true")
+    spec = find(docs, "Deployment")["spec"]
+    assert spec["replicas"] == 2
+    assert "strategy" not in spec
+    assert "--peering" in operator_container(docs)["args"]
+    assert find(docs, "ClusterKopfPeering")["metadata"]["name"] == "default"
+
+
+def test_peering_in_listed_namespaces_uses_one_kopfpeering_each() -> None:
+    docs = render("--set", "peering.enabled=true", "--set", "watchNamespaces={a,b}")
+    peerings = [d for d in docs if d["kind"] == "KopfPeering"]
+    assert sorted(p["metadata"]["namespace"] for p in peerings) == ["a", "b"]
+
+
+def test_unknown_log_format_is_refused_naming_the_value() -> None:
+    result = helm("template", "osprey", str(CHART), "--set", "logFormat=xml")
+    assert result.returncode != 0
+    assert "logFormat must be logfmt or json" in result.stderr
+
+
+def test_image_tag_defaults_to_the_app_version() -> None:
+    app_version = yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"]
+    image = operator_container(render("--set", "image.repository=registry.example/osprey"))["image"]
+    assert image == f"registry.example/osprey:{app_version}"
+
+
+# --- metrics, monitoring -------------------------------------------------------------------
+
+
+def test_metrics_service_targets_the_metrics_port() -> None:
+    docs = render("--set", "metrics.port=9999")
+    service = find(docs, "Service", "osprey-metrics")
+    assert service["spec"]["ports"] == [
+        {"name": "metrics", "port": 9999, "targetPort": "metrics", "protocol": "TCP"}
+    ]
+    assert "--metrics-port=9999" in operator_container(docs)["args"]
+
+
+def test_monitoring_objects_are_off_by_default() -> None:
+    kinds = {d["kind"] for d in render()}
+    assert not {"ServiceMonitor", "PrometheusRule"} & kinds
+
+
+def test_service_monitor_keeps_the_control_planes_namespace_label() -> None:
+    monitor = find(render(*FULL_VALUES), "ServiceMonitor")
+    [endpoint] = monitor["spec"]["endpoints"]
+    assert endpoint["port"] == "metrics"
+    assert endpoint["honorLabels"] is True
+
+
+def test_prometheus_rule_alerts_on_not_ready_for_fifteen_minutes_and_on_errors() -> None:
+    rule = find(render(*FULL_VALUES), "PrometheusRule")
+    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    assert alerts["OspreyControlPlaneNotReady"]["expr"] == "osprey_controlplane_ready == 0"
+    assert alerts["OspreyControlPlaneNotReady"]["for"] == "15m"
+    assert 'result="error"' in alerts["OspreyReconcileErrors"]["expr"]
+    assert "{{ $labels.namespace }}" in alerts["OspreyControlPlaneNotReady"]["annotations"]["summary"]
