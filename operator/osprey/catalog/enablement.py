@@ -9,8 +9,16 @@ from __future__ import annotations
 from osprey.api.spec import ControlPlaneSpec, NeutronBackend
 
 SERVICES = (
-    "keystone", "glance", "placement", "neutron", "nova",
-    "horizon", "heat", "cinder", "barbican", "octavia",
+    "keystone",
+    "glance",
+    "placement",
+    "neutron",
+    "nova",
+    "horizon",
+    "heat",
+    "cinder",
+    "barbican",
+    "octavia",
 )
 INFRASTRUCTURE = ("mariadb", "rabbitmq", "memcached")
 

@@ -8,8 +8,9 @@ renders. Concrete entries live in `osprey.catalog.charts`, one module per chart.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from osprey.api.spec import Autoscaling, ControlPlaneSpec
 from osprey.catalog import credentials
@@ -134,7 +135,10 @@ class ChartEntry(ABC):
         if self.database_user:
             keys += [credentials.MARIADB_ROOT, credentials.database_password(self.database_user)]
         if self.messaging_user:
-            keys += [credentials.RABBITMQ_ADMIN, credentials.messaging_password(self.messaging_user)]
+            keys += [
+                credentials.RABBITMQ_ADMIN,
+                credentials.messaging_password(self.messaging_user),
+            ]
         if self.uses_memcache_secret:
             keys.append(credentials.MEMCACHE_SECRET)
         return tuple(dict.fromkeys(keys))

@@ -7,11 +7,11 @@ requested release are always rendered explicitly. The data lives in `releases/<r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Mapping
 
 import yaml
 
@@ -74,8 +74,6 @@ def load_release_catalog(openstack_release: str) -> ReleaseCatalog:
     }
     return ReleaseCatalog(
         openstack_release=release,
-        chart_versions=MappingProxyType(
-            {str(k): str(v) for k, v in data["chartVersions"].items()}
-        ),
+        chart_versions=MappingProxyType({str(k): str(v) for k, v in data["chartVersions"].items()}),
         images=MappingProxyType(images),
     )

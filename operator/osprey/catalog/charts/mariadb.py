@@ -29,7 +29,10 @@ class MariaDBChart(ChartEntry):
         return spec.infrastructure.mariadb
 
     def workloads(self, spec: ControlPlaneSpec) -> tuple[Workload, ...]:
-        return (Workload("Deployment", "mariadb-controller"), Workload("StatefulSet", "mariadb-server"))
+        return (
+            Workload("Deployment", "mariadb-controller"),
+            Workload("StatefulSet", "mariadb-server"),
+        )
 
     def build(self, ctx: ValuesContext) -> dict[str, Any]:
         mariadb = self.settings(ctx.spec)

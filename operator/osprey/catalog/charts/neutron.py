@@ -31,9 +31,7 @@ OVN_MANIFESTS = {
 OVN_CONF = {
     "neutron": {"DEFAULT": {"service_plugins": "ovn-router", "l3_ha_network_type": "geneve"}},
     "plugins": {
-        "ml2_conf": {
-            "ml2": {"type_drivers": "flat,vxlan,geneve", "tenant_network_types": "geneve"}
-        }
+        "ml2_conf": {"ml2": {"type_drivers": "flat,vxlan,geneve", "tenant_network_types": "geneve"}}
     },
 }
 
@@ -44,8 +42,14 @@ class NeutronChart(MultiComponentChart):
 
     api = SERVER
     control_plane_labels = (
-        "server", "rpc_server", "agent.dhcp", "agent.l3", "agent.metadata",
-        "netns_cleanup_cron", "job", "test",
+        "server",
+        "rpc_server",
+        "agent.dhcp",
+        "agent.l3",
+        "agent.metadata",
+        "netns_cleanup_cron",
+        "job",
+        "test",
     )
     public_endpoints = ("identity", "network", "compute", "compute_metadata", "load_balancer")
     keystone_users = ("neutron",)
@@ -69,7 +73,9 @@ class NeutronChart(MultiComponentChart):
         return (SERVER, RPC_SERVER) + OVS_AGENTS + (NETNS_CLEANUP,)
 
     def extra(self, ctx: ValuesContext) -> dict[str, Any]:
-        secret = {"DEFAULT": {"metadata_proxy_shared_secret": ctx.secret(keys.METADATA_PROXY_SECRET)}}
+        secret = {
+            "DEFAULT": {"metadata_proxy_shared_secret": ctx.secret(keys.METADATA_PROXY_SECRET)}
+        }
         values: dict[str, Any] = {"conf": {"metadata_agent": secret, "ovn_metadata_agent": secret}}
         if _ovn(ctx.spec):
             values["network"] = {"backend": ["openvswitch", "ovn"]}

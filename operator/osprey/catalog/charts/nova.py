@@ -29,11 +29,22 @@ class NovaChart(MultiComponentChart):
         Component("novncproxy", "novncproxy", Workload("Deployment", "nova-novncproxy")),
     )
     control_plane_labels = (
-        "osapi", "api_metadata", "conductor", "scheduler", "novncproxy", "job", "test",
+        "osapi",
+        "api_metadata",
+        "conductor",
+        "scheduler",
+        "novncproxy",
+        "job",
+        "test",
     )
     public_endpoints = (
-        "identity", "image", "compute", "compute_metadata", "compute_novnc_proxy",
-        "placement", "network",
+        "identity",
+        "image",
+        "compute",
+        "compute_metadata",
+        "compute_novnc_proxy",
+        "placement",
+        "network",
     )
     keystone_users = ("nova",)
     peer_users = ("neutron", "placement", "cinder")
@@ -60,9 +71,7 @@ class NovaChart(MultiComponentChart):
             "ceph": {"enabled": spec.services.glance.backend == GlanceBackend.rbd},
             "nova": {
                 "libvirt": libvirt,
-                "neutron": {
-                    "metadata_proxy_shared_secret": ctx.secret(keys.METADATA_PROXY_SECRET)
-                },
+                "neutron": {"metadata_proxy_shared_secret": ctx.secret(keys.METADATA_PROXY_SECRET)},
             },
         }
         values: dict[str, Any] = {"conf": conf}

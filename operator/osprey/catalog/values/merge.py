@@ -7,8 +7,9 @@ Values must survive a JSON round trip unchanged, or every reconcile pass would s
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
