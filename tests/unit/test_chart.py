@@ -141,7 +141,8 @@ def test_helm_homes_point_into_the_writable_tmp_volume() -> None:
     container = operator_container(docs)
     env = {e["name"]: e.get("value") for e in container["env"]}
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
-    volumes = {v["name"]: v for v in find(docs, "Deployment")["spec"]["template"]["spec"]["volumes"]}
+    pod = find(docs, "Deployment")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
     for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "HOME"):
         assert env[var].startswith("/tmp"), var
     assert "emptyDir" in volumes[mounts["/tmp"]]
@@ -239,4 +240,5 @@ def test_prometheus_rule_alerts_on_not_ready_for_fifteen_minutes_and_on_errors()
     assert alerts["OspreyControlPlaneNotReady"]["expr"] == "osprey_controlplane_ready == 0"
     assert alerts["OspreyControlPlaneNotReady"]["for"] == "15m"
     assert 'result="error"' in alerts["OspreyReconcileErrors"]["expr"]
-    assert "{{ $labels.namespace }}" in alerts["OspreyControlPlaneNotReady"]["annotations"]["summary"]
+    summary = alerts["OspreyControlPlaneNotReady"]["annotations"]["summary"]
+    assert "{{ $labels.namespace }}/{{ $labels.name }}" in summary
