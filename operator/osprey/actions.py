@@ -1,0 +1,111 @@
+"""What to do next for each release: a pure function of the plan and what the cluster shows.
+
+The reconciler executes these decisions; keeping them here, free of I/O, is what lets the
+rules (dependency order, no-op passes, recovery without data loss) be tested as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from osprey.health import ReleaseHealth
+from osprey.plan import Plan, ReleasePlan
+from osprey.releases import DeployedRelease
+
+
+class Kind(StrEnum):
+    install = "install"
+    upgrade = "upgrade"
+    rollback = "rollback"  # back to the last deployed revision, after a stuck or failed operation
+    reinstall = "reinstall"  # forget a pending-install record (never the objects) and install again
+    uninstall = "uninstall"
+    restore = "restore"  # re-apply missing or failed objects from the release's own manifest
+    wait = "wait"
+
+
+@dataclass(frozen=True)
+class Action:
+    release: str
+    kind: Kind
+    reason: str
+    revision: int | None = None
+
+    @property
+    def uses_helm(self) -> bool:
+        return self.kind not in (Kind.restore, Kind.wait)
+
+
+def is_ready(deployed: DeployedRelease | None, health: ReleaseHealth | None) -> bool:
+    """A release others may build on: deployed by Helm and every workload ready."""
+    return (
+        deployed is not None
+        and deployed.status == "deployed"
+        and health is not None
+        and health.is_ready
+    )
+
+
+def _unmet(
+    release: ReleasePlan,
+    deployed: Mapping[str, DeployedRelease],
+    health: Mapping[str, ReleaseHealth],
+) -> list[str]:
+    unmet = [d for d in release.requires_ready if not is_ready(deployed.get(d), health.get(d))]
+    unmet += [
+        d
+        for d in release.requires_installed
+        if d not in deployed or deployed[d].deployed_revision is None
+    ]
+    return unmet
+
+
+def decide_release(
+    release: ReleasePlan,
+    deployed: Mapping[str, DeployedRelease],
+    health: Mapping[str, ReleaseHealth],
+) -> Action:
+    """The next step for one enabled release."""
+    name = release.name
+    current = deployed.get(name)
+    if current is not None and current.pending:
+        if current.deployed_revision is not None:
+            return Action(
+                name, Kind.rollback, f"{current.status} left behind", current.deployed_revision
+            )
+        return Action(name, Kind.reinstall, f"{current.status} left behind")
+    unmet = _unmet(release, deployed, health)
+    if current is None:
+        if unmet:
+            return Action(name, Kind.wait, f"waiting for {', '.join(unmet)}")
+        return Action(name, Kind.install, "not installed")
+    if current.status != "deployed":
+        if unmet:
+            return Action(name, Kind.wait, f"{current.status}; waiting for {', '.join(unmet)}")
+        return Action(name, Kind.upgrade, f"release is {current.status}")
+    if current.values_hash != release.hash:
+        if unmet:
+            return Action(name, Kind.wait, f"change waiting for {', '.join(unmet)}")
+        return Action(name, Kind.upgrade, "spec changed")
+    releases_health = health.get(name)
+    if releases_health is not None and (releases_health.missing or releases_health.failed):
+        broken = [w.ref for w in releases_health.missing + releases_health.failed]
+        return Action(name, Kind.restore, f"restoring {', '.join(broken)}")
+    return Action(name, Kind.wait, "up to date")
+
+
+def decide(
+    plan: Plan,
+    deployed: Mapping[str, DeployedRelease],
+    health: Mapping[str, ReleaseHealth],
+    *,
+    managed: Collection[str],
+) -> list[Action]:
+    """Next steps for every release of the plan, and uninstalls of managed releases that
+    the plan no longer has (only once nothing planned depends on them)."""
+    actions = [decide_release(r, deployed, health) for r in plan.releases]
+    for name in deployed:
+        if name in managed and name not in plan:
+            actions.append(Action(name, Kind.uninstall, "service disabled"))
+    return actions

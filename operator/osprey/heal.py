@@ -1,0 +1,81 @@
+"""Surgical healing: put back what a release owns, from Helm's own record of the release.
+
+A `helm upgrade` of an OpenStack-Helm chart re-runs all its db-init/db-sync/keystone hook Jobs,
+so a deleted Deployment or a failed Job is restored here instead: the object is re-applied
+from the release's stored manifest, carrying the labels and annotations Helm itself puts on
+the objects it manages, so that the next helm upgrade owns it as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from osprey.health import ReleaseHealth
+from osprey.kube import Kube, KubeError, resource
+from osprey.releases import DeployedRelease
+
+log = logging.getLogger(__name__)
+
+# Helm's field manager: objects we restore stay owned by the same manager as Helm's own
+# applies, so the next `helm upgrade` meets no field ownership conflicts.
+HELM_FIELD_MANAGER = "helm"
+
+
+@dataclass(frozen=True)
+class Repair:
+    ref: str  # Kind/name
+    reason: str  # metric label: missing_object | failed_job
+
+
+def helm_owned(obj: Mapping[str, Any], release: DeployedRelease) -> dict[str, Any]:
+    """The manifest object as Helm applies it: namespaced, with Helm's ownership marks."""
+    owned = copy.deepcopy(dict(obj))
+    meta = owned.setdefault("metadata", {})
+    meta["namespace"] = release.namespace
+    meta.setdefault("labels", {})["app.kubernetes.io/managed-by"] = "Helm"
+    annotations = meta.setdefault("annotations", {})
+    annotations["meta.helm.sh/release-name"] = release.name
+    annotations["meta.helm.sh/release-namespace"] = release.namespace
+    return owned
+
+
+def _find(release: DeployedRelease, kind: str, name: str) -> Mapping[str, Any] | None:
+    for obj in release.objects:
+        if obj.get("kind") == kind and obj.get("metadata", {}).get("name") == name:
+            return obj
+    return None
+
+
+async def restore(
+    kube: Kube, release: DeployedRelease, health: ReleaseHealth
+) -> list[Repair]:
+    """Re-create missing workloads and re-run failed Jobs of one release; returns what it did."""
+    repairs: list[Repair] = []
+    for state in health.missing + health.failed:
+        obj = _find(release, state.kind, state.name)
+        if obj is None:
+            continue
+        if state.failed:
+            # A Job's pod template is immutable: a failed Job is replaced, not patched.
+            await kube.delete(resource("Job"), release.namespace, state.name, propagation="Foreground")
+            await _wait_gone(kube, release.namespace, state.name)
+            await kube.create(resource("Job"), release.namespace, helm_owned(obj, release))
+            repairs.append(Repair(state.ref, "failed_job"))
+        else:
+            await kube.apply(helm_owned(obj, release), release.namespace, manager=HELM_FIELD_MANAGER)
+            repairs.append(Repair(state.ref, "missing_object"))
+        log.info("restored %s of release %s/%s", state.ref, release.namespace, release.name)
+    return repairs
+
+
+async def _wait_gone(kube: Kube, namespace: str, name: str, attempts: int = 50) -> None:
+    for _ in range(attempts):
+        if await kube.get(resource("Job"), namespace, name) is None:
+            return
+        await asyncio.sleep(0.1)
+    raise KubeError(409, "Conflict", f"Job {namespace}/{name} is still being deleted")

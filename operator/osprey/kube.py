@@ -1,0 +1,198 @@
+"""Kubernetes API access for our own code: plain JSON objects, never on the event loop.
+
+The official client's typed models are slow to build and lossy for objects we only pass
+through (helm manifests, status), so requests go through its `ApiClient` for authentication
+and TLS, and bodies stay dicts. Every call runs in a worker thread (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import kubernetes
+
+FIELD_MANAGER = "osprey"
+
+
+class KubeError(Exception):
+    """A non-2xx answer of the API server."""
+
+    def __init__(self, status: int, reason: str, message: str):
+        self.status = status
+        self.reason = reason
+        self.message = message
+        super().__init__(f"{status} {reason}: {message}")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Where objects of one kind live in the API."""
+
+    api_version: str
+    kind: str
+    plural: str
+    namespaced: bool = True
+
+    def path(self, namespace: str | None = None, name: str | None = None) -> str:
+        base = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{namespace}"
+        base += f"/{self.plural}"
+        return f"{base}/{name}" if name else base
+
+
+_KNOWN = [
+    Resource("v1", "Secret", "secrets"),
+    Resource("v1", "ConfigMap", "configmaps"),
+    Resource("v1", "Service", "services"),
+    Resource("v1", "ServiceAccount", "serviceaccounts"),
+    Resource("v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+    Resource("v1", "Pod", "pods"),
+    Resource("v1", "Event", "events"),
+    Resource("v1", "Namespace", "namespaces", namespaced=False),
+    Resource("apps/v1", "Deployment", "deployments"),
+    Resource("apps/v1", "StatefulSet", "statefulsets"),
+    Resource("apps/v1", "DaemonSet", "daemonsets"),
+    Resource("batch/v1", "Job", "jobs"),
+    Resource("batch/v1", "CronJob", "cronjobs"),
+    Resource("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+    Resource("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
+    Resource("rbac.authorization.k8s.io/v1", "Role", "roles"),
+    Resource("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
+    Resource("networking.k8s.io/v1", "Ingress", "ingresses"),
+    Resource("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies"),
+    Resource("osprey.dev/v1alpha1", "OpenStackControlPlane", "openstackcontrolplanes"),
+]
+RESOURCES: Mapping[tuple[str, str], Resource] = {(r.api_version, r.kind): r for r in _KNOWN}
+
+
+def resource_of(api_version: str, kind: str) -> Resource:
+    try:
+        return RESOURCES[(api_version, kind)]
+    except KeyError:
+        raise KubeError(0, "UnknownKind", f"osprey does not manage {kind} ({api_version})") from None
+
+
+def resource(kind: str) -> Resource:
+    """The resource of a kind we use by name (e.g. "Deployment")."""
+    return next(r for r in _KNOWN if r.kind == kind)
+
+
+class Kube:
+    """A thin async JSON client of the Kubernetes API."""
+
+    def __init__(self, api_client: kubernetes.client.ApiClient):
+        self._api = api_client
+
+    @property
+    def configuration(self) -> kubernetes.client.Configuration:
+        return self._api.configuration
+
+    @classmethod
+    def from_kubeconfig(cls, path: str | None = None) -> Kube:
+        """Load a kubeconfig (or the in-cluster service account when there is none)."""
+        configuration = kubernetes.client.Configuration()
+        try:
+            kubernetes.config.load_kube_config(config_file=path, client_configuration=configuration)
+        except kubernetes.config.ConfigException:
+            if path:
+                raise
+            kubernetes.config.load_incluster_config(client_configuration=configuration)
+        return cls(kubernetes.client.ApiClient(configuration))
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | None,
+        body: Any,
+        content_type: str | None,
+    ) -> dict[str, Any]:
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        params = self._api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=list((query or {}).items()),
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        response = self._api.call_api(*params)
+        data = response.read()
+        if not 200 <= response.status < 300:
+            try:
+                status = json.loads(data)
+                reason, message = status.get("reason", ""), status.get("message", "")
+            except ValueError:
+                reason, message = "", data.decode(errors="replace")[:500]
+            raise KubeError(response.status, reason, message)
+        return json.loads(data) if data else {}
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        return await asyncio.to_thread(self._request, method, path, query, body, content_type)
+
+    async def get(self, res: Resource, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            return await self.request("GET", res.path(namespace, name))
+        except KubeError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    async def list(
+        self, res: Resource, namespace: str, *, labels: str | None = None
+    ) -> list[dict[str, Any]]:
+        query = {"labelSelector": labels} if labels else None
+        result = await self.request("GET", res.path(namespace), query=query)
+        return result.get("items", [])
+
+    async def create(self, res: Resource, namespace: str, obj: Mapping[str, Any]) -> dict:
+        return await self.request("POST", res.path(namespace), body=dict(obj))
+
+    async def merge_patch(
+        self, res: Resource, namespace: str, name: str, patch: Mapping[str, Any], *, status=False
+    ) -> dict[str, Any]:
+        path = res.path(namespace, name) + ("/status" if status else "")
+        return await self.request(
+            "PATCH", path, body=dict(patch), content_type="application/merge-patch+json"
+        )
+
+    async def apply(
+        self, obj: Mapping[str, Any], namespace: str, *, manager: str = FIELD_MANAGER
+    ) -> dict:
+        """Server-side apply one whole object, taking over conflicting fields."""
+        res = resource_of(obj["apiVersion"], obj["kind"])
+        return await self.request(
+            "PATCH",
+            res.path(namespace, obj["metadata"]["name"]),
+            query={"fieldManager": manager, "force": "true"},
+            body=dict(obj),
+            content_type="application/apply-patch+yaml",
+        )
+
+    async def delete(
+        self, res: Resource, namespace: str, name: str, *, propagation: str = "Background"
+    ) -> None:
+        try:
+            await self.request(
+                "DELETE",
+                res.path(namespace, name),
+                body={"propagationPolicy": propagation},
+            )
+        except KubeError as exc:
+            if exc.status != 404:
+                raise

@@ -1,0 +1,136 @@
+"""Spec -> the releases a control plane is made of, with their values and dependency graph.
+
+Pure: no cluster, no helm. The same plan drives `osprey render` and the operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from osprey import catalog
+from osprey.api.spec import Autoscaling, ControlPlaneSpec
+from osprey.catalog import ChartEntry, ValuesContext, Workload
+from osprey.helm import ChartRef
+from osprey.releases import values_hash
+
+
+@dataclass(frozen=True)
+class ReleasePlan:
+    """One Helm release as the spec wants it."""
+
+    name: str
+    chart: ChartRef
+    values: Mapping[str, Any]
+    requires_ready: tuple[str, ...]
+    requires_installed: tuple[str, ...]
+    stateful: bool
+    workloads: tuple[Workload, ...]
+    api_workload: Workload | None
+    autoscaling: Autoscaling | None
+
+    @cached_property
+    def hash(self) -> str:
+        return values_hash(self.chart.name, self.chart.version, self.values)
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        return self.requires_ready + self.requires_installed
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The releases of one control plane, in an order where dependencies come first."""
+
+    namespace: str
+    releases: tuple[ReleasePlan, ...]
+
+    def __getitem__(self, name: str) -> ReleasePlan:
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    @cached_property
+    def _by_name(self) -> dict[str, ReleasePlan]:
+        return {r.name: r for r in self.releases}
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.releases)
+
+    def dependents(self, name: str) -> tuple[str, ...]:
+        """Releases of this plan that depend on `name`."""
+        return tuple(r.name for r in self.releases if name in r.dependencies)
+
+
+def chart_version(spec: ControlPlaneSpec, chart: str, pinned: Mapping[str, str]) -> str:
+    """The chart version to install: per-chart override, then global override, then the pin."""
+    if chart in spec.charts.versions:
+        return spec.charts.versions[chart]
+    if spec.charts.version:
+        return spec.charts.version
+    if chart not in pinned:
+        raise KeyError(f"the release catalog pins no version for chart {chart!r}")
+    return pinned[chart]
+
+
+def _release(entry: ChartEntry, spec: ControlPlaneSpec, ctx: ValuesContext) -> ReleasePlan:
+    return ReleasePlan(
+        name=entry.name,
+        chart=ChartRef(
+            name=entry.name,
+            version=chart_version(spec, entry.name, ctx.release.chart_versions),
+            repository=spec.charts.repository,
+        ),
+        values=entry.values(ctx),
+        requires_ready=tuple(entry.requires_ready(spec)),
+        requires_installed=tuple(entry.requires_installed(spec)),
+        stateful=entry.stateful,
+        workloads=tuple(entry.workloads(spec)),
+        api_workload=entry.api_workload(spec),
+        autoscaling=entry.autoscaling(spec),
+    )
+
+
+def topological(releases: list[ReleasePlan]) -> tuple[ReleasePlan, ...]:
+    """Order releases so that every dependency precedes its dependents (stable)."""
+    by_name = {r.name: r for r in releases}
+    ordered: list[ReleasePlan] = []
+    state: dict[str, str] = {}
+
+    def visit(release: ReleasePlan, path: tuple[str, ...]) -> None:
+        if state.get(release.name) == "done":
+            return
+        if state.get(release.name) == "visiting":
+            cycle = " -> ".join(path + (release.name,))
+            raise ValueError(f"dependency cycle between releases: {cycle}")
+        state[release.name] = "visiting"
+        for dep in release.dependencies:
+            if dep not in by_name:
+                raise ValueError(f"release {release.name!r} depends on {dep!r}, which is not enabled")
+            visit(by_name[dep], path + (release.name,))
+        state[release.name] = "done"
+        ordered.append(release)
+
+    for release in releases:
+        visit(release, ())
+    return tuple(ordered)
+
+
+def plan(
+    spec: ControlPlaneSpec,
+    namespace: str,
+    credentials: Mapping[str, str],
+) -> Plan:
+    """Every enabled release with its chart, pinned version, rendered values and dependencies."""
+    ctx = ValuesContext(
+        spec=spec,
+        namespace=namespace,
+        release=catalog.load_release_catalog(spec.openstackRelease.value),
+        credentials=credentials,
+    )
+    releases = [_release(entry, spec, ctx) for entry in catalog.enabled_entries(spec)]
+    return Plan(namespace=namespace, releases=topological(releases))

@@ -1,0 +1,162 @@
+"""What Helm recorded in the cluster: releases decoded from Helm's own storage Secrets.
+
+Helm keeps every revision of a release in a Secret `sh.helm.release.v1.<name>.v<revision>`
+(labels `owner=helm`, `name`, `status`, `version`), whose `release` key holds
+base64(gzip(JSON)). Reading those Secrets directly lets a pass learn every release's state,
+values and manifest with one list call and no helm subprocess, which is what makes a no-op
+pass cost zero helm calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import yaml
+
+HELM_STORAGE_SELECTOR = "owner=helm"
+PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
+
+
+def values_hash(chart: str, version: str, values: Mapping[str, Any]) -> str:
+    """A stable digest of what a release is made of; equal digests mean nothing to apply."""
+    canonical = json.dumps(
+        {"chart": chart, "version": version, "values": values},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One Kubernetes object a release renders."""
+
+    api_version: str
+    kind: str
+    name: str
+
+    @classmethod
+    def of(cls, obj: Mapping[str, Any]) -> ObjectRef:
+        return cls(obj.get("apiVersion", ""), obj.get("kind", ""), obj["metadata"]["name"])
+
+
+@dataclass(frozen=True)
+class DeployedRelease:
+    """The newest revision of a Helm release, as stored in the cluster."""
+
+    name: str
+    namespace: str
+    revision: int
+    status: str  # deployed | failed | pending-install | pending-upgrade | ...
+    chart: str
+    version: str
+    values: Mapping[str, Any]
+    manifest: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
+    hooks: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
+    last_deployed: str = ""
+    description: str = ""
+    deployed_revision: int | None = None  # newest revision whose status is deployed/superseded
+
+    @cached_property
+    def values_hash(self) -> str:
+        return values_hash(self.chart, self.version, self.values)
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+    @property
+    def objects(self) -> tuple[Mapping[str, Any], ...]:
+        """The release's manifest objects and hook objects."""
+        return self.manifest + self.hooks
+
+
+def decode_release_payload(payload: str) -> dict[str, Any]:
+    """Decode the `release` key of a Helm storage Secret (already base64-decoded once by
+    the API's Secret encoding, so this is Helm's own base64 of gzip of JSON)."""
+    raw = base64.b64decode(payload)
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return json.loads(raw)
+
+
+def _parse_manifest(text: str) -> tuple[Mapping[str, Any], ...]:
+    return tuple(doc for doc in yaml.safe_load_all(text or "") if isinstance(doc, dict))
+
+
+def _hook_objects(hooks: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+    objects: list[Mapping[str, Any]] = []
+    for hook in hooks or ():
+        objects.extend(_parse_manifest(hook.get("manifest", "")))
+    return tuple(objects)
+
+
+def release_from_storage(secret_data: Mapping[str, str]) -> dict[str, Any]:
+    """The decoded release JSON of one Helm storage Secret's `data`."""
+    encoded = secret_data.get("release")
+    if not encoded:
+        raise ValueError("Helm storage Secret has no 'release' key")
+    return decode_release_payload(base64.b64decode(encoded).decode())
+
+
+class ReleaseDecoder:
+    """Decodes Helm storage Secrets into releases, once per Secret resourceVersion.
+
+    Only the newest revision of each release is decoded; which one that is, and which older
+    revision was deployed, comes from the Secrets' labels.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], DeployedRelease] = {}
+
+    def latest(self, secrets: Iterable[Mapping[str, Any]]) -> dict[str, DeployedRelease]:
+        by_name: dict[str, list[Mapping[str, Any]]] = {}
+        for secret in secrets:
+            labels = secret["metadata"].get("labels") or {}
+            if labels.get("owner") == "helm" and "name" in labels and "version" in labels:
+                by_name.setdefault(labels["name"], []).append(secret)
+        live: set[tuple[str, str]] = set()
+        result: dict[str, DeployedRelease] = {}
+        for name, revisions in by_name.items():
+            revisions.sort(key=lambda s: int(s["metadata"]["labels"]["version"]))
+            newest = revisions[-1]
+            deployed = [
+                int(s["metadata"]["labels"]["version"])
+                for s in revisions
+                if s["metadata"]["labels"].get("status") in ("deployed", "superseded")
+            ]
+            key = (newest["metadata"]["name"], newest["metadata"].get("resourceVersion", ""))
+            live.add(key)
+            if key not in self._cache:
+                self._cache[key] = _to_release(release_from_storage(newest.get("data") or {}))
+            result[name] = replace(
+                self._cache[key], deployed_revision=max(deployed) if deployed else None
+            )
+        for stale in set(self._cache) - live:
+            del self._cache[stale]
+        return result
+
+
+def _to_release(rel: Mapping[str, Any]) -> DeployedRelease:
+    info = rel.get("info", {})
+    metadata = rel.get("chart", {}).get("metadata", {})
+    return DeployedRelease(
+        name=rel["name"],
+        namespace=rel.get("namespace", ""),
+        revision=int(rel.get("version", 0)),
+        status=info.get("status", "unknown"),
+        chart=metadata.get("name", ""),
+        version=metadata.get("version", ""),
+        values=rel.get("config") or {},
+        manifest=_parse_manifest(rel.get("manifest", "")),
+        hooks=_hook_objects(rel.get("hooks") or ()),
+        last_deployed=info.get("last_deployed", ""),
+        description=info.get("description", ""),
+    )

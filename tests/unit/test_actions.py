@@ -1,0 +1,103 @@
+"""What a pass decides to do for each release, as data."""
+
+from osprey.actions import Kind, decide, decide_release
+from osprey.health import ReleaseHealth, WorkloadState
+from osprey.helm import ChartRef
+from osprey.plan import Plan, ReleasePlan
+from osprey.releases import DeployedRelease
+
+
+def planned(name, ready=(), installed=(), values=None, stateful=False):
+    return ReleasePlan(
+        name=name, chart=ChartRef(name, "1.0.0", "https://charts.example"),
+        values=values or {"v": 1}, requires_ready=tuple(ready), requires_installed=tuple(installed),
+        stateful=stateful, workloads=(), api_workload=None, autoscaling=None,
+    )
+
+
+def deployed(plan_release, status="deployed", revision=1, deployed_revision=1, values=None):
+    return DeployedRelease(
+        name=plan_release.name, namespace="ns", revision=revision, status=status,
+        chart=plan_release.chart.name, version=plan_release.chart.version,
+        values=plan_release.values if values is None else values,
+        deployed_revision=deployed_revision,
+    )
+
+
+READY = ReleaseHealth((WorkloadState("Deployment", "x", ready=True),))
+NOT_READY = ReleaseHealth((WorkloadState("Deployment", "x", ready=False, detail="has 0/1"),))
+MISSING = ReleaseHealth((WorkloadState("Deployment", "x", ready=False, missing=True),))
+FAILED_JOB = ReleaseHealth((WorkloadState("Job", "db-sync", ready=False, failed=True),))
+
+MARIADB = planned("mariadb", stateful=True)
+KEYSTONE = planned("keystone", ready=["mariadb"])
+
+
+def test_a_release_whose_dependencies_are_ready_is_installed():
+    action = decide_release(KEYSTONE, {"mariadb": deployed(MARIADB)}, {"mariadb": READY})
+    assert action.kind is Kind.install
+
+
+def test_a_release_waits_while_a_dependency_is_not_ready():
+    action = decide_release(KEYSTONE, {"mariadb": deployed(MARIADB)}, {"mariadb": NOT_READY})
+    assert action.kind is Kind.wait and "mariadb" in action.reason
+
+
+def test_an_installed_only_dependency_need_not_be_ready():
+    nova = planned("nova", installed=["libvirt"])
+    libvirt = planned("libvirt")
+    action = decide_release(nova, {"libvirt": deployed(libvirt)}, {"libvirt": NOT_READY})
+    assert action.kind is Kind.install
+
+
+def test_an_unchanged_healthy_release_is_left_alone():
+    action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": READY})
+    assert action.kind is Kind.wait and not action.uses_helm
+
+
+def test_changed_values_upgrade_the_release():
+    current = deployed(MARIADB, values={"v": 0})
+    assert decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY}).kind is Kind.upgrade
+
+
+def test_a_missing_workload_is_restored_without_helm():
+    action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": MISSING})
+    assert action.kind is Kind.restore and not action.uses_helm
+
+
+def test_a_failed_job_is_restored_without_helm():
+    action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": FAILED_JOB})
+    assert action.kind is Kind.restore
+
+
+def test_a_stuck_upgrade_is_rolled_back_to_the_last_deployed_revision():
+    current = deployed(MARIADB, status="pending-upgrade", revision=3, deployed_revision=2)
+    action = decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY})
+    assert (action.kind, action.revision) == (Kind.rollback, 2)
+
+
+def test_a_stuck_first_install_is_reinstalled_never_uninstalled():
+    current = deployed(MARIADB, status="pending-install", deployed_revision=None)
+    action = decide_release(MARIADB, {"mariadb": current}, {})
+    assert action.kind is Kind.reinstall
+
+
+def test_a_failed_release_is_upgraded_again():
+    current = deployed(MARIADB, status="failed", revision=2, deployed_revision=1)
+    assert decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY}).kind is Kind.upgrade
+
+
+def test_a_managed_release_the_plan_no_longer_has_is_uninstalled():
+    plan = Plan("ns", (MARIADB,))
+    horizon = planned("horizon")
+    actions = decide(plan, {"mariadb": deployed(MARIADB), "horizon": deployed(horizon)},
+                     {"mariadb": READY}, managed={"mariadb", "horizon"})
+    assert [(a.release, a.kind) for a in actions if a.uses_helm] == [("horizon", Kind.uninstall)]
+
+
+def test_releases_osprey_does_not_manage_are_never_touched():
+    plan = Plan("ns", (MARIADB,))
+    other = planned("something-else")
+    actions = decide(plan, {"mariadb": deployed(MARIADB), "something-else": deployed(other)},
+                     {"mariadb": READY}, managed={"mariadb"})
+    assert all(a.release != "something-else" for a in actions)

@@ -1,0 +1,96 @@
+"""Helm's release storage decoded without helm: what a pass knows of every release."""
+
+import base64
+import gzip
+import json
+
+from osprey.releases import ReleaseDecoder, values_hash
+
+
+def storage_secret(name, revision, status, *, values=None, manifest="", hooks=(), rv="1"):
+    release = {
+        "name": name,
+        "namespace": "ns",
+        "version": revision,
+        "info": {"status": status, "last_deployed": "2026-01-01T00:00:00Z"},
+        "chart": {"metadata": {"name": name, "version": "2025.1.0"}},
+        "config": values or {},
+        "manifest": manifest,
+        "hooks": [{"manifest": h} for h in hooks],
+    }
+    helm_encoded = base64.b64encode(gzip.compress(json.dumps(release).encode())).decode()
+    return {
+        "metadata": {
+            "name": f"sh.helm.release.v1.{name}.v{revision}",
+            "resourceVersion": rv,
+            "labels": {"owner": "helm", "name": name, "status": status, "version": str(revision)},
+        },
+        "data": {"release": base64.b64encode(helm_encoded.encode()).decode()},
+    }
+
+
+DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: keystone-api\n"
+JOB = (
+    "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: keystone-db-sync\n"
+    "  annotations:\n    helm.sh/hook: post-install,post-upgrade\n"
+)
+
+
+def test_the_newest_revision_of_each_release_wins():
+    decoder = ReleaseDecoder()
+    releases = decoder.latest([
+        storage_secret("keystone", 1, "superseded"),
+        storage_secret("keystone", 2, "deployed", values={"pod": {"replicas": {"api": 2}}}),
+        storage_secret("mariadb", 1, "deployed"),
+    ])
+    assert set(releases) == {"keystone", "mariadb"}
+    assert releases["keystone"].revision == 2
+    assert releases["keystone"].values == {"pod": {"replicas": {"api": 2}}}
+
+
+def test_manifest_and_hooks_are_parsed_into_objects():
+    release = ReleaseDecoder().latest(
+        [storage_secret("keystone", 1, "deployed", manifest=DEPLOYMENT, hooks=[JOB])]
+    )["keystone"]
+    assert [o["kind"] for o in release.manifest] == ["Deployment"]
+    assert [o["metadata"]["name"] for o in release.hooks] == ["keystone-db-sync"]
+
+
+def test_a_pending_upgrade_remembers_the_last_deployed_revision():
+    release = ReleaseDecoder().latest([
+        storage_secret("mariadb", 1, "superseded"),
+        storage_secret("mariadb", 2, "deployed"),
+        storage_secret("mariadb", 3, "pending-upgrade"),
+    ])["mariadb"]
+    assert release.pending
+    assert release.deployed_revision == 2
+
+
+def test_a_pending_install_has_no_deployed_revision():
+    release = ReleaseDecoder().latest([storage_secret("rabbitmq", 1, "pending-install")])[
+        "rabbitmq"
+    ]
+    assert release.pending and release.deployed_revision is None
+
+
+def test_secrets_not_written_by_helm_are_ignored():
+    other = storage_secret("keystone", 1, "deployed")
+    other["metadata"]["labels"] = {"owner": "someone-else"}
+    assert ReleaseDecoder().latest([other]) == {}
+
+
+def test_the_values_hash_matches_the_hash_of_the_same_chart_version_and_values():
+    values = {"a": 1, "b": {"c": [1, 2]}}
+    release = ReleaseDecoder().latest([storage_secret("nova", 1, "deployed", values=values)])[
+        "nova"
+    ]
+    assert release.values_hash == values_hash("nova", "2025.1.0", {"b": {"c": [1, 2]}, "a": 1})
+    assert release.values_hash != values_hash("nova", "2025.2.0", values)
+
+
+def test_decoding_happens_once_per_resource_version():
+    decoder = ReleaseDecoder()
+    secret = storage_secret("nova", 1, "deployed")
+    first = decoder.latest([secret])["nova"]
+    secret["data"] = {"release": "not-decodable-any-more"}
+    assert decoder.latest([secret])["nova"] == first
