@@ -94,6 +94,11 @@ def test_crd_is_kept_on_uninstall() -> None:
     assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
 
 
+def test_crd_syncs_before_the_operator_under_argocd() -> None:
+    crd = find(render(), "CustomResourceDefinition")
+    assert crd["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "-1"
+
+
 def test_crd_can_be_left_out() -> None:
     kinds = {d["kind"] for d in render("--set", "crds.install=false")}
     assert "CustomResourceDefinition" not in kinds
