@@ -31,7 +31,15 @@ OVN_MANIFESTS = {
 OVN_CONF = {
     "neutron": {"DEFAULT": {"service_plugins": "ovn-router", "l3_ha_network_type": "geneve"}},
     "plugins": {
-        "ml2_conf": {"ml2": {"type_drivers": "flat,vxlan,geneve", "tenant_network_types": "geneve"}}
+        "ml2_conf": {
+            "ml2": {
+                "extension_drivers": "port_security",
+                "type_drivers": "flat,vxlan,geneve",
+                "tenant_network_types": "geneve",
+            },
+            # The 2025.2 chart reads its OVN connection settings from this section.
+            "ovn": {"ovn_l3_scheduler": "leastloaded", "neutron_sync_mode": "repair"},
+        }
     },
 }
 
