@@ -130,10 +130,15 @@ def admit(crd_version_schema: dict, obj: dict, old: dict | None, *,
 
 
 def _check(schema: dict, new: dict, old: dict | None, *, root: bool = False) -> None:
-    """Normalise `new` in place (nulls, defaults, pruning), then validate it."""
-    _drop_nulls(new, schema)
-    _default(new, schema)
-    _prune(new, schema, root=root)
+    """Normalise `new` in place (nulls, defaults, pruning), then validate it.
+
+    `old` is normalised too (on a copy): kube applies defaults when it reads from storage,
+    so transition rules see a defaulted oldSelf.
+    """
+    _normalise(new, schema, root=root)
+    if old is not None:
+        old = copy.deepcopy(old)
+        _normalise(old, schema, root=root)
     causes: list[Cause] = []
     _validate(new, schema, "", causes, root=root)
     if any(c.reason == "FieldValueTypeInvalid" for c in causes):
@@ -146,6 +151,12 @@ def _check(schema: dict, new: dict, old: dict | None, *, root: bool = False) -> 
 
 
 # --- normalisation ---------------------------------------------------------------------------
+
+
+def _normalise(value: Any, schema: dict, *, root: bool = False) -> None:
+    _drop_nulls(value, schema)
+    _default(value, schema)
+    _prune(value, schema, root=root)
 
 
 def _drop_nulls(value: Any, schema: dict) -> None:
@@ -185,7 +196,8 @@ def _default(value: Any, schema: dict) -> None:
             _default(item, schema["items"])
 
 
-def _prune(value: Any, schema: dict, *, root: bool = False) -> None:
+def _prune(value: Any, schema: dict, *, root: bool = False, path: str = "",
+           dropped: list[str] | None = None) -> None:
     """Drop fields the schema does not know, unless x-kubernetes-preserve-unknown-fields."""
     if isinstance(value, dict):
         props = schema.get("properties", {})
@@ -194,16 +206,30 @@ def _prune(value: Any, schema: dict, *, root: bool = False) -> None:
         embedded = schema.get("x-kubernetes-embedded-resource")
         for key in list(value):
             if key in props:
-                _prune(value[key], props[key])
+                _prune(value[key], props[key], path=_child(path, key), dropped=dropped)
             elif isinstance(addl, dict):
-                _prune(value[key], addl)
+                _prune(value[key], addl, path=_child(path, key), dropped=dropped)
             elif (root or embedded) and key in ROOT_KEYS:
                 continue
             elif not keep_unknown:
                 del value[key]
+                if dropped is not None:
+                    dropped.append(_child(path, key))
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for item in value:
-            _prune(item, schema["items"])
+        for i, item in enumerate(value):
+            _prune(item, schema["items"], path=f"{path}[{i}]", dropped=dropped)
+
+
+def unknown_fields(crd_version_schema: dict, obj: dict) -> list[str]:
+    """Paths of the fields admission would prune, e.g. `spec.services.swift`.
+
+    For fieldValidation=Strict (kubectl's default): kube answers 400 `strict decoding error:
+    unknown field "spec.services.swift"`; with Warn it sends them as warnings instead.
+    """
+    schema = crd_version_schema.get("openAPIV3Schema", crd_version_schema)
+    dropped: list[str] = []
+    _prune(copy.deepcopy(obj), schema, root=True, dropped=dropped)
+    return dropped
 
 
 # --- OpenAPI validation ----------------------------------------------------------------------
