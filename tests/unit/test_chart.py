@@ -141,6 +141,13 @@ def test_operator_runs_as_non_root_on_a_read_only_root_filesystem() -> None:
     assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
 
 
+def test_chart_runs_the_image_as_the_user_the_dockerfile_creates() -> None:
+    pod = find(render(), "Deployment")["spec"]["template"]["spec"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    user = f"USER {pod['securityContext']['runAsUser']}:{pod['securityContext']['runAsGroup']}"
+    assert user in dockerfile.splitlines()
+
+
 def test_helm_homes_point_into_the_writable_tmp_volume() -> None:
     docs = render()
     container = operator_container(docs)
