@@ -1,0 +1,98 @@
+"""Kopf wiring only: which events wake which loop. The work happens in reconcile.py.
+
+Handlers find the process's `Runtime` in Kopf's memo (`memo.runtime`), set by `osprey run`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import kopf
+
+from osprey.api import GROUP, PLURAL, VERSION
+from osprey.runtime import Runtime
+
+FINALIZER = "osprey.dev/finalizer"
+WORKLOADS = [
+    ("apps", "v1", "deployments"),
+    ("apps", "v1", "statefulsets"),
+    ("apps", "v1", "daemonsets"),
+    ("batch", "v1", "jobs"),
+]
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    # Kopf's bookkeeping lives in status, never in annotations or spec: GitOps tools then see
+    # no drift in what they applied.
+    settings.persistence.finalizer = FINALIZER
+    settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
+    settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
+        field="status.kopf.lastHandledConfiguration"
+    )
+    settings.posting.level = logging.WARNING  # our own Events are posted explicitly
+    settings.watching.server_timeout = 300
+    settings.networking.request_timeout = 120
+    runtime: Runtime = memo.runtime
+    settings.peering.standalone = not runtime.settings.peering
+
+
+@kopf.on.login()
+def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
+    """Log in with the same kubeconfig as our own client and helm (never a token on argv)."""
+    cfg = memo.runtime.kube.configuration
+    header = cfg.get_api_key_with_prefix("BearerToken") or cfg.get_api_key_with_prefix(
+        "authorization"
+    )
+    scheme, _, token = (header or "").rpartition(" ")
+    return kopf.ConnectionInfo(
+        server=cfg.host,
+        ca_path=cfg.ssl_ca_cert,
+        insecure=not cfg.verify_ssl,
+        scheme=scheme or None,
+        token=token or None,
+        certificate_path=cfg.cert_file,
+        private_key_path=cfg.key_file,
+    )
+
+
+@kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0)
+async def control_plane_loop(
+    body: kopf.Body, namespace: str, name: str, stopped: kopf.DaemonStopped, memo: kopf.Memo,
+    **_: Any,
+) -> None:
+    await memo.runtime.control_plane(namespace, name).run(body, stopped)
+
+
+@kopf.on.event(GROUP, VERSION, PLURAL)
+def control_plane_changed(
+    body: kopf.Body, namespace: str, name: str, memo: kopf.Memo, type: str | None, **_: Any
+) -> None:
+    if type != "DELETED":
+        memo.runtime.control_plane(namespace, name).notice(body)
+
+
+@kopf.on.delete(GROUP, VERSION, PLURAL)
+async def control_plane_deleted(body: kopf.Body, namespace: str, name: str, memo: kopf.Memo,
+                                **_: Any) -> None:
+    await memo.runtime.control_plane(namespace, name).finalize(body)
+
+
+def _owned_by_a_release(meta: kopf.Meta, **_: Any) -> bool:
+    annotations, labels = meta.annotations, meta.labels
+    return "meta.helm.sh/release-name" in annotations or "release_group" in labels
+
+
+def _wake_namespace(namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
+    if namespace:
+        memo.runtime.wake_namespace(namespace)
+
+
+for _group, _version, _plural in WORKLOADS:
+    kopf.on.event(_group, _version, _plural, when=_owned_by_a_release)(_wake_namespace)
+
+
+def post_event(body: Any, type_: str, reason: str, message: str) -> None:
+    """Post a Kubernetes Event about a control plane (Kopf batches and posts them)."""
+    kopf.event(body, type=type_, reason=reason, message=message)

@@ -1,0 +1,372 @@
+"""One control plane's loop: idempotent passes, one at a time, helm operations in the background.
+
+A pass looks at the spec and the cluster and moves the cluster one step closer: validate ->
+credentials -> plan -> observe -> decide -> start what is ready to go -> write status once.
+Helm operations run as tasks, bounded process-wide, so a long install of one release never
+holds back the next pass; each finished operation wakes the loop. Wake-ups that arrive during
+a pass coalesce into one more pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from osprey import catalog, heal
+from osprey.actions import Action, Kind, decide, is_ready
+from osprey.api import SpecError, validate_spec
+from osprey.api.conditions import get_condition
+from osprey.api.status import ControlPlaneStatus
+from osprey.health import WORKLOAD_KINDS, ReleaseHealth, release_health
+from osprey.helm import HelmError
+from osprey.kube import KubeError, resource
+from osprey.plan import Plan, plan
+from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease, ReleaseDecoder
+from osprey.rollup import Observation, invalid_spec_status, rollup
+from osprey.secrets import ensure_credentials
+from osprey.teardown import teardown
+
+if TYPE_CHECKING:
+    from osprey.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CONTROL_PLANE = resource("OpenStackControlPlane")
+MANAGED_RELEASES = frozenset(entry.name for entry in catalog.CATALOG)
+EVENT_REASONS = {
+    Kind.install: "Installed",
+    Kind.upgrade: "Upgraded",
+    Kind.rollback: "RolledBack",
+    Kind.reinstall: "Reinstalled",
+    Kind.uninstall: "Uninstalled",
+}
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_status(raw: Mapping[str, Any] | None) -> ControlPlaneStatus:
+    """Our part of the status (Kopf keeps its own under status.kopf); tolerant of old shapes."""
+    ours = {k: v for k, v in (raw or {}).items() if k != "kopf"}
+    try:
+        return ControlPlaneStatus.model_validate(ours)
+    except ValueError:
+        return ControlPlaneStatus()
+
+
+class ControlPlane:
+    """The reconcile loop of one OpenStackControlPlane and what it remembers between passes."""
+
+    def __init__(self, runtime: Runtime, namespace: str, name: str):
+        self.runtime = runtime
+        self.namespace = namespace
+        self.name = name
+        self._wake = asyncio.Event()
+        self._running: dict[str, tuple[Kind, asyncio.Task]] = {}
+        self._errors: dict[str, str] = {}
+        self._attempts: dict[str, int] = {}
+        self._retry_at: dict[str, float] = {}
+        self._credentials: dict[str, str] | None = None
+        self._decoder = ReleaseDecoder()
+        self._generation_seen: int | None = None
+        self._wake_hint: float | None = None  # sooner next pass, after a pass that failed
+        self.in_pass = False
+        self.passes = 0
+
+    # --- wake-ups -----------------------------------------------------------------------
+
+    @property
+    def wake_pending(self) -> bool:
+        return self._wake.is_set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def notice(self, body: Mapping[str, Any]) -> None:
+        """The resource changed: wake for a new generation or a deletion, not for our own
+        status writes."""
+        meta = body.get("metadata", {})
+        if meta.get("generation") != self._generation_seen or meta.get("deletionTimestamp"):
+            self.wake()
+
+    async def run(self, body: Mapping[str, Any], stopped: Any) -> None:
+        """Pass after pass until Kopf stops the daemon; `body` is Kopf's live view."""
+        self.wake()
+        while not stopped:
+            self._wake.clear()
+            self.in_pass = True
+            try:
+                await self.reconcile(body)
+            except Exception:  # the loop must survive anything one pass meets
+                log.exception("reconcile pass of %s/%s failed", self.namespace, self.name)
+                self._wake_hint = self.runtime.settings.retry_base_seconds
+            finally:
+                self.in_pass = False
+                self.runtime.report_loops()
+            await self._sleep(stopped)
+        await self.cancel_operations()
+
+    async def _sleep(self, stopped: Any) -> None:
+        timeout = self.runtime.settings.resync_seconds
+        if self._retry_at:
+            timeout = min(timeout, max(0.05, min(self._retry_at.values()) - time.monotonic()))
+        if self._wake_hint is not None:
+            timeout = min(timeout, self._wake_hint)
+            self._wake_hint = None
+        waiters = [asyncio.ensure_future(self._wake.wait())]
+        if hasattr(stopped, "wait"):
+            waiters.append(asyncio.ensure_future(stopped.wait()))
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    # --- one pass -----------------------------------------------------------------------
+
+    async def reconcile(self, body: Mapping[str, Any]) -> str:
+        """One idempotent pass; returns its result (ok, invalid, paused, error)."""
+        with self.runtime.metrics.reconcile_timer() as outcome:
+            outcome.result = await self._pass(body)
+            return outcome.result
+
+    async def _pass(self, body: Mapping[str, Any]) -> str:
+        self.passes += 1
+        meta = body["metadata"]
+        generation = int(meta.get("generation") or 1)
+        self._generation_seen = meta.get("generation")
+        previous = parse_status(body.get("status"))
+        try:
+            spec = validate_spec(dict(body.get("spec") or {}))
+            credentials = await self._ensure_credentials(catalog.credential_keys(spec))
+            desired = plan(spec, self.namespace, credentials)
+        except (SpecError, KeyError, ValueError) as exc:
+            message = str(exc)
+            status = invalid_spec_status(previous, generation, message, now_rfc3339())
+            if _ready(previous)[1] != "InvalidSpec":
+                self.runtime.events(body, "Warning", "InvalidSpec", message)
+            await self._write_status(body, previous, status)
+            return "invalid"
+        deployed, live = await self._observe()
+        health = {n: release_health(d, live) for n, d in deployed.items()}
+        actions = decide(desired, deployed, health, managed=MANAGED_RELEASES)
+        if not spec.paused:
+            await self._act(body, desired, actions, deployed, health)
+        self._settle(desired, deployed, health)
+        observation = Observation(
+            generation=generation,
+            plan=desired,
+            actions={a.release: a for a in actions},
+            deployed=deployed,
+            health=health,
+            running={n: kind for n, (kind, _) in self._running.items()},
+            errors=dict(self._errors),
+            paused=spec.paused,
+        )
+        status = rollup(observation, previous, now_rfc3339())
+        self._report(body, previous, status)
+        await self._write_status(body, previous, status)
+        return "paused" if spec.paused else "ok"
+
+    async def _ensure_credentials(self, keys: list[str]) -> dict[str, str]:
+        """Credentials are read once and kept; the Secret is touched again only when a newly
+        enabled service needs keys it does not hold."""
+        if self._credentials is None or any(k not in self._credentials for k in keys):
+            self._credentials = await ensure_credentials(
+                self.runtime.kube, self.namespace, self.name, keys
+            )
+        return self._credentials
+
+    async def _observe(
+        self,
+    ) -> tuple[dict[str, DeployedRelease], dict[tuple[str, str], Mapping[str, Any]]]:
+        kube = self.runtime.kube
+        storage, *workloads = await asyncio.gather(
+            kube.list(resource("Secret"), self.namespace, labels=HELM_STORAGE_SELECTOR),
+            *(kube.list(resource(kind), self.namespace) for kind in WORKLOAD_KINDS),
+        )
+        deployed = self._decoder.latest(storage)
+        live = {
+            (kind, obj["metadata"]["name"]): obj
+            for kind, objects in zip(WORKLOAD_KINDS, workloads, strict=True)
+            for obj in objects
+        }
+        return deployed, live
+
+    # --- acting -------------------------------------------------------------------------
+
+    async def _act(
+        self,
+        body: Mapping[str, Any],
+        desired: Plan,
+        actions: list[Action],
+        deployed: Mapping[str, DeployedRelease],
+        health: Mapping[str, ReleaseHealth],
+    ) -> None:
+        now = time.monotonic()
+        for action in actions:
+            name = action.release
+            if action.kind is Kind.wait or name in self._running:
+                continue
+            if self._retry_at.get(name, 0) > now:
+                continue
+            if action.kind is Kind.restore:
+                await self._restore(body, deployed[name], health[name])
+            else:
+                self._start(body, action, desired)
+
+    async def _restore(
+        self, body: Mapping[str, Any], release: DeployedRelease, health: ReleaseHealth
+    ) -> None:
+        try:
+            repairs = await heal.restore(self.runtime.kube, release, health)
+        except KubeError as exc:
+            self._failed(release.name, f"restoring {health.message}: {exc.message}")
+            return
+        self._attempts[release.name] = self._attempts.get(release.name, 0) + 1
+        self._retry_at[release.name] = time.monotonic() + self._backoff(release.name)
+        for repair in repairs:
+            self.runtime.metrics.heal(repair.reason)
+            self.runtime.events(body, "Normal", "Healed", f"{release.name}: restored {repair.ref}")
+
+    def _start(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
+        task = asyncio.create_task(self._operate(body, action, desired))
+        self._running[action.release] = (action.kind, task)
+        log.info("helm %s %s/%s: %s", action.kind.value, self.namespace, action.release,
+                 action.reason)
+
+    async def _operate(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
+        name = action.release
+        helm = self.runtime.helm
+        try:
+            async with self.runtime.helm_slots:
+                if action.kind is Kind.rollback:
+                    await helm.rollback(self.namespace, name, action.revision)
+                elif action.kind is Kind.uninstall:
+                    await helm.uninstall(self.namespace, name)
+                else:
+                    if action.kind is Kind.reinstall:
+                        await self._forget_pending_install(name)
+                    release = desired[name]
+                    await helm.install_or_upgrade(self.namespace, name, release.chart,
+                                                  release.values)
+        except HelmError as exc:
+            self._failed(name, exc.message)
+            self.runtime.events(body, "Warning", "Failed", f"{name}: helm {exc.operation}: "
+                                f"{exc.message}")
+        except KubeError as exc:
+            self._failed(name, exc.message)
+        else:
+            self._errors.pop(name, None)
+            if action.kind in (Kind.rollback, Kind.reinstall):
+                self.runtime.metrics.heal(f"stuck_{action.kind.value}")
+            self.runtime.events(body, "Normal", EVENT_REASONS[action.kind],
+                                f"{name}: {action.reason}")
+        finally:
+            self._running.pop(name, None)
+            self.wake()
+
+    async def _forget_pending_install(self, name: str) -> None:
+        """Drop Helm's record of an install that never finished (the operator was killed
+        mid-install) so it can be installed again. Only Helm's storage Secret goes; every
+        object the install created stays, and the new install adopts it."""
+        kube = self.runtime.kube
+        secrets = await kube.list(resource("Secret"), self.namespace,
+                                  labels=f"{HELM_STORAGE_SELECTOR},name={name}")
+        for secret in secrets:
+            if secret["metadata"].get("labels", {}).get("status", "").startswith("pending-"):
+                await kube.delete(resource("Secret"), self.namespace, secret["metadata"]["name"])
+
+    def _failed(self, name: str, message: str) -> None:
+        self._errors[name] = message
+        self._attempts[name] = self._attempts.get(name, 0) + 1
+        self._retry_at[name] = time.monotonic() + self._backoff(name)
+        log.warning("release %s/%s failed (attempt %d): %s", self.namespace, name,
+                    self._attempts[name], message)
+
+    def _backoff(self, name: str) -> float:
+        settings = self.runtime.settings
+        delay = settings.retry_base_seconds * 2 ** max(0, self._attempts.get(name, 1) - 1)
+        return min(settings.retry_max_seconds, delay) * random.uniform(0.8, 1.2)
+
+    def _settle(
+        self,
+        desired: Plan,
+        deployed: Mapping[str, DeployedRelease],
+        health: Mapping[str, ReleaseHealth],
+    ) -> None:
+        """Forget failures and back-off of releases that are ready and up to date again."""
+        for name in list(self._attempts):
+            current = deployed.get(name)
+            if (
+                name in desired
+                and name not in self._running
+                and is_ready(current, health.get(name))
+                and current.values_hash == desired[name].hash
+            ):
+                self._attempts.pop(name, None)
+                self._retry_at.pop(name, None)
+                self._errors.pop(name, None)
+        for name in list(self._retry_at):
+            if self._retry_at[name] <= time.monotonic() and name not in self._attempts:
+                del self._retry_at[name]
+
+    async def cancel_operations(self) -> None:
+        tasks = [task for _, task in self._running.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- status -------------------------------------------------------------------------
+
+    def _report(
+        self, body: Mapping[str, Any], previous: ControlPlaneStatus, status: ControlPlaneStatus
+    ) -> None:
+        metrics = self.runtime.metrics
+        for name, svc in status.services.items():
+            metrics.set_release_ready(self.namespace, self.name, name, svc.phase.value == "Ready")
+        for name in set(previous.services) - set(status.services):
+            metrics.forget_release(self.namespace, self.name, name)
+        now_ready, reason, message = _ready(status)
+        metrics.set_controlplane_ready(self.namespace, self.name, now_ready == "True")
+        if _ready(previous)[0] != now_ready:
+            self.runtime.events(body, "Normal" if now_ready == "True" else "Warning", reason,
+                                f"Ready is {now_ready}: {message}")
+
+    async def _write_status(
+        self, body: Mapping[str, Any], previous: ControlPlaneStatus, status: ControlPlaneStatus
+    ) -> None:
+        new = status.model_dump(mode="json", exclude_none=True)
+        old = previous.model_dump(mode="json", exclude_none=True)
+        if new == old:
+            return
+        for gone in set(old.get("services", {})) - set(new.get("services", {})):
+            new.setdefault("services", {})[gone] = None
+        try:
+            await self.runtime.kube.merge_patch(
+                CONTROL_PLANE, self.namespace, self.name, {"status": new}, status=True
+            )
+        except KubeError as exc:
+            if exc.status != 404:  # deleted meanwhile: nothing left to report on
+                raise
+
+    # --- deletion -----------------------------------------------------------------------
+
+    async def finalize(self, body: Mapping[str, Any]) -> None:
+        """Uninstall every release in reverse dependency order, honouring deletionPolicy."""
+        await self.cancel_operations()
+        deployed, _ = await self._observe()
+        await teardown(self.runtime, self.namespace, self.name, body.get("spec") or {}, deployed,
+                       self.runtime.events, body)
+
+
+def _ready(status: ControlPlaneStatus) -> tuple[str, str, str]:
+    """(status, reason, message) of the Ready condition."""
+    cond = get_condition(status.conditions, "Ready")
+    return (cond.status.value, cond.reason, cond.message) if cond else ("Unknown", "", "")

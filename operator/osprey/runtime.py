@@ -1,0 +1,85 @@
+"""The operator's process-wide pieces, created once at start-up and passed down (Kopf's memo)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from osprey.helm import DEFAULT_TIMEOUT, Helm, HelmBinary
+from osprey.kube import Kube
+from osprey.metrics import Metrics
+
+if TYPE_CHECKING:
+    from osprey.reconcile import ControlPlane
+
+EventSink = Callable[[Any, str, str, str], None]
+"""(body, type, reason, message) -> posts a Kubernetes Event about the resource."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `osprey run` can be told; one typed object."""
+
+    namespaces: tuple[str, ...] = ()  # empty: every namespace
+    kubeconfig: str | None = None  # None: $KUBECONFIG, ~/.kube/config, or in-cluster
+    helm_executable: str = "helm"
+    helm_timeout: str = DEFAULT_TIMEOUT
+    max_parallel_helm: int = 8
+    resync_seconds: float = 300.0
+    retry_base_seconds: float = 5.0
+    retry_max_seconds: float = 300.0
+    metrics_port: int | None = 9090
+    liveness_port: int | None = 8080
+    peering: bool = False
+
+
+class Runtime:
+    """The shared services of one operator process and its per-control-plane loops."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        kube: Kube | None = None,
+        helm: Helm | None = None,
+        metrics: Metrics | None = None,
+        events: EventSink | None = None,
+    ):
+        self.settings = settings
+        self.metrics = metrics or Metrics()
+        self.kube = kube or Kube.from_kubeconfig(settings.kubeconfig)
+        self.helm = helm or HelmBinary(
+            executable=settings.helm_executable,
+            kubeconfig=Path(settings.kubeconfig) if settings.kubeconfig else None,
+            timeout=settings.helm_timeout,
+            metrics=self.metrics,
+        )
+        self.events: EventSink = events or (lambda *_: None)
+        self.helm_slots = asyncio.Semaphore(settings.max_parallel_helm)
+        self.control_planes: dict[tuple[str, str], ControlPlane] = {}
+
+    def control_plane(self, namespace: str, name: str) -> ControlPlane:
+        from osprey.reconcile import ControlPlane
+
+        key = (namespace, name)
+        if key not in self.control_planes:
+            self.control_planes[key] = ControlPlane(self, namespace, name)
+        return self.control_planes[key]
+
+    def forget(self, namespace: str, name: str) -> None:
+        self.control_planes.pop((namespace, name), None)
+        self.metrics.forget(namespace, name)
+
+    def wake_namespace(self, namespace: str) -> None:
+        """Something a release owns changed in this namespace: look at it now."""
+        for (ns, _), plane in self.control_planes.items():
+            if ns == namespace:
+                plane.wake()
+
+    def report_loops(self) -> None:
+        running = sum(p.in_pass for p in self.control_planes.values())
+        self.metrics.set_loops(running, len(self.control_planes) - running)
+        self.metrics.set_pending_wakeups(sum(p.wake_pending for p in self.control_planes.values()))

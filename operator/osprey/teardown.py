@@ -1,0 +1,74 @@
+"""Deleting a control plane: releases go in reverse dependency order; data stays unless asked.
+
+With `deletionPolicy: Retain` (the default) the PersistentVolumeClaims of the releases
+(MariaDB's and RabbitMQ's volumes, Glance's images) and the credentials Secret survive, so
+re-creating the control plane finds its data and its passwords again. `Delete` removes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from osprey import catalog
+from osprey.kube import resource
+from osprey.releases import DeployedRelease
+from osprey.secrets import delete_credentials
+
+if TYPE_CHECKING:
+    from osprey.runtime import EventSink, Runtime
+
+log = logging.getLogger(__name__)
+PVC = resource("PersistentVolumeClaim")
+
+
+def uninstall_order(deployed: Iterable[str]) -> list[str]:
+    """Managed releases present in the cluster, dependents before their dependencies."""
+    present = set(deployed)
+    return [e.name for e in reversed(catalog.CATALOG) if e.name in present]
+
+
+def claim_names_of(release: DeployedRelease, existing: Iterable[str]) -> set[str]:
+    """PVCs that belong to a release: those in its manifest, and those its StatefulSets'
+    volumeClaimTemplates created (named <template>-<statefulset>-<ordinal>)."""
+    names = {
+        o["metadata"]["name"] for o in release.objects if o.get("kind") == "PersistentVolumeClaim"
+    }
+    patterns = [
+        re.compile(rf"^{re.escape(tpl['metadata']['name'])}-{re.escape(sts['metadata']['name'])}-\d+$")
+        for sts in release.objects
+        if sts.get("kind") == "StatefulSet"
+        for tpl in (sts.get("spec") or {}).get("volumeClaimTemplates") or ()
+    ]
+    names |= {n for n in existing if any(p.match(n) for p in patterns)}
+    return names
+
+
+async def teardown(
+    runtime: Runtime,
+    namespace: str,
+    name: str,
+    spec: Mapping[str, Any],
+    deployed: Mapping[str, DeployedRelease],
+    events: EventSink,
+    body: Mapping[str, Any],
+) -> None:
+    delete_data = spec.get("deletionPolicy") == "Delete"
+    claims: set[str] = set()
+    if delete_data:
+        existing = [c["metadata"]["name"] for c in await runtime.kube.list(PVC, namespace)]
+        for release in deployed.values():
+            claims |= claim_names_of(release, existing)
+    for release in uninstall_order(deployed):
+        async with runtime.helm_slots:
+            await runtime.helm.uninstall(namespace, release)
+        events(body, "Normal", "Uninstalled", f"{release}: control plane deleted")
+    if delete_data:
+        for claim in sorted(claims):
+            await runtime.kube.delete(PVC, namespace, claim)
+        await delete_credentials(runtime.kube, namespace, name)
+        log.info("deleted %d volume claims and the credentials of %s/%s", len(claims),
+                 namespace, name)
+    runtime.forget(namespace, name)
