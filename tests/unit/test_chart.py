@@ -128,6 +128,23 @@ def test_render_matches_snapshot(snapshot: str, values: list[str]) -> None:
     assert text == path.read_text(), f"{path.name} is stale: rerun with UPDATE_SNAPSHOTS=1"
 
 
+def leaf_keys(values: dict[str, Any], prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for key, value in values.items():
+        if isinstance(value, dict) and value and key != "resources":
+            keys |= leaf_keys(value, f"{prefix}{key}.")
+        else:
+            keys.add(f"{prefix}{key}")
+    return keys
+
+
+def test_readme_documents_every_value() -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    readme = (CHART / "README.md").read_text()
+    undocumented = {k for k in leaf_keys(values) if f"| `{k}` |" not in readme}
+    assert not undocumented, f"add these keys to charts/osprey/README.md: {sorted(undocumented)}"
+
+
 # --- the operator Deployment ---------------------------------------------------------------
 
 
