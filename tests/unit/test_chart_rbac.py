@@ -8,6 +8,7 @@ local mirror when it exists, otherwise the checked-in list below).
 from __future__ import annotations
 
 import itertools
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -153,15 +154,31 @@ def osh_kinds() -> frozenset[str]:
     return frozenset(line.split(":", 1)[1].strip() for line in result.stdout.splitlines())
 
 
-def fixture_docs() -> list[dict[str, Any]]:
-    charts = sorted(p.parent for p in FIXTURE_CHARTS.glob("*/Chart.yaml"))
-    if not charts:
-        pytest.skip(f"no fixture charts under {FIXTURE_CHARTS.relative_to(ROOT)} yet")
+@pytest.fixture(scope="module")
+def fixture_docs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """Every object the fixture charts render with their default values.
+
+    They are rendered from a copy, where file:// dependencies (the fixture toolkit library) are
+    vendored with `helm dependency build`, leaving the repository untouched.
+    """
+    copy = tmp_path_factory.mktemp("fixtures") / "charts"
+    if FIXTURE_CHARTS.exists():
+        shutil.copytree(FIXTURE_CHARTS, copy)
+    else:
+        copy.mkdir()
     docs: list[dict[str, Any]] = []
-    for chart in charts:
-        if yaml.safe_load((chart / "Chart.yaml").read_text()).get("type") == "library":
+    for chart in sorted(p.parent for p in copy.glob("*/Chart.yaml")):
+        meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+        if meta.get("type") == "library":
             continue
+        if meta.get("dependencies") and not (chart / "charts").exists():
+            subprocess.run(
+                [str(HELM), "dependency", "build", "--skip-refresh", str(chart)],
+                capture_output=True, text=True, check=True,
+            )
         docs += helm_template(chart, name=chart.name)
+    if not docs:
+        pytest.skip(f"no application charts under {FIXTURE_CHARTS.relative_to(ROOT)} yet")
     return docs
 
 
@@ -209,9 +226,9 @@ def test_role_covers_every_kind_of_the_openstack_helm_charts(
 
 
 def test_role_covers_every_kind_the_fixture_charts_render(
-    cluster_wide: list[dict[str, Any]],
+    cluster_wide: list[dict[str, Any]], fixture_docs: list[dict[str, Any]],
 ) -> None:
-    kinds = {d["kind"] for d in fixture_docs()}
+    kinds = {d["kind"] for d in fixture_docs}
     missing = (
         helm_permissions(kinds, namespaced=True) | helm_permissions(kinds, namespaced=False)
     ) - granted(rules_of(cluster_wide, "osprey"))
@@ -219,12 +236,12 @@ def test_role_covers_every_kind_the_fixture_charts_render(
 
 
 def test_operator_holds_every_permission_the_fixture_charts_roles_grant(
-    cluster_wide: list[dict[str, Any]],
+    cluster_wide: list[dict[str, Any]], fixture_docs: list[dict[str, Any]],
 ) -> None:
     """Kubernetes refuses to create a Role granting more than its creator holds."""
     wanted = {
         perm
-        for d in fixture_docs() if d["kind"] in ("Role", "ClusterRole")
+        for d in fixture_docs if d["kind"] in ("Role", "ClusterRole")
         for perm in requested(d.get("rules") or [])
     }
     missing = wanted - granted(rules_of(cluster_wide, "osprey"))
