@@ -205,12 +205,12 @@ def _prune(value: Any, schema: dict, *, root: bool = False, path: str = "",
         keep_unknown = schema.get("x-kubernetes-preserve-unknown-fields") or addl is True
         embedded = schema.get("x-kubernetes-embedded-resource")
         for key in list(value):
+            if (root or embedded) and key in ROOT_KEYS:
+                continue  # ObjectMeta has its own pruning, outside the CRD's schema
             if key in props:
                 _prune(value[key], props[key], path=_child(path, key), dropped=dropped)
             elif isinstance(addl, dict):
                 _prune(value[key], addl, path=_child(path, key), dropped=dropped)
-            elif (root or embedded) and key in ROOT_KEYS:
-                continue
             elif not keep_unknown:
                 del value[key]
                 if dropped is not None:

@@ -346,3 +346,10 @@ def test_status_message_aggregates_like_kube():
                              Cause("spec.b", "FieldValueRequired", "Required value")])
     assert error.status_message("Widget.example.com", "w") == (
         'Widget.example.com "w" is invalid: [spec.a: Required value, spec.b: Required value]')
+
+
+def test_root_metadata_is_kept_whole_even_when_the_schema_declares_it():
+    schema = {"type": "object", "properties": {"metadata": {"type": "object"}}}
+    obj = {"metadata": {"name": "w", "labels": {"a": "b"}}}
+    assert admit(schema, obj, None)["metadata"] == obj["metadata"]
+    assert unknown_fields(schema, obj) == []

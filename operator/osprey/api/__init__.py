@@ -1,14 +1,31 @@
 """The OpenStackControlPlane API (osprey.dev/v1alpha1): models, conditions, CRD generation."""
 
+from osprey.api.names import (
+    API_VERSION,
+    GROUP,
+    KIND,
+    PLURAL,
+    SHORT_NAMES,
+    SINGULAR,
+    VERSION,
+)
 from osprey.api.spec import ControlPlaneSpec
 from osprey.api.status import Condition, ControlPlaneStatus, Phase, ServiceStatus
-
-GROUP = "osprey.dev"
-VERSION = "v1alpha1"
-KIND = "OpenStackControlPlane"
-PLURAL = "openstackcontrolplanes"
+from osprey.api.validation import SpecError, validate_spec
 
 __all__ = [
-    "GROUP", "VERSION", "KIND", "PLURAL",
-    "ControlPlaneSpec", "ControlPlaneStatus", "Condition", "Phase", "ServiceStatus",
+    "API_VERSION",
+    "GROUP",
+    "KIND",
+    "PLURAL",
+    "SHORT_NAMES",
+    "SINGULAR",
+    "VERSION",
+    "Condition",
+    "ControlPlaneSpec",
+    "ControlPlaneStatus",
+    "Phase",
+    "ServiceStatus",
+    "SpecError",
+    "validate_spec",
 ]

@@ -7,9 +7,12 @@ the CRD's schema default); unknown fields are errors, never silently dropped.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from osprey.api.dependencies import dependency_rules
+from osprey.api.rules import Compare, Rule, cel_validations, check_rules
 
 # A Kubernetes resource quantity as used for storage sizes (e.g. 10Gi, 500Mi, 1T).
 QUANTITY_PATTERN = r"^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"
@@ -18,10 +21,32 @@ Quantity = Annotated[str, Field(pattern=QUANTITY_PATTERN, examples=["10Gi"])]
 DEFAULT_CHART_REPOSITORY = "https://tarballs.opendev.org/openstack/openstack-helm"
 
 
-class Model(BaseModel):
-    """Base of every API model: unknown fields are errors, names are the wire names."""
+def _add_validations(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Put a model's cross-field and transition rules into its JSON schema as CEL."""
+    validations = cel_validations(getattr(model, "cross_field_rules", ()))
+    validations += list(getattr(model, "transition_rules", ()))
+    if validations:
+        schema["x-kubernetes-validations"] = validations
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=True)
+
+class Model(BaseModel):
+    """Base of every API model: unknown fields are errors, names are the wire names.
+
+    `cross_field_rules` are checked here and rendered as CEL in the CRD; `transition_rules`
+    (CEL with oldSelf) exist only in the CRD, since the operator never sees the old spec.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, validate_default=True,
+        json_schema_extra=_add_validations,
+    )
+    cross_field_rules: ClassVar[tuple[Rule, ...]] = ()
+    transition_rules: ClassVar[tuple[dict[str, str], ...]] = ()
+
+    @model_validator(mode="after")
+    def _check_cross_field_rules(self) -> Self:
+        check_rules(self, self.cross_field_rules)
+        return self
 
 
 Values = Annotated[
@@ -52,6 +77,11 @@ class Autoscaling(Model):
 
     When set, Osprey creates a HorizontalPodAutoscaler and stops managing the API's replicas.
     """
+
+    cross_field_rules = (
+        Compare("minReplicas", "<=", "maxReplicas",
+                "minReplicas must be less than or equal to maxReplicas"),
+    )
 
     minReplicas: int = Field(default=1, ge=1, description="Lower bound of API replicas.")
     maxReplicas: int = Field(ge=1, le=100, description="Upper bound of API replicas.")
@@ -169,6 +199,14 @@ class NeutronReplicas(Model):
 
 class Neutron(Service):
     """Neutron, the networking service."""
+
+    transition_rules = ({
+        "rule": "!oldSelf.enabled || self.backend == oldSelf.backend",
+        "message": "backend cannot change once Neutron is enabled: moving networks between "
+                   "ovs and ovn is a migration Osprey does not perform",
+        "fieldPath": ".backend",
+        "reason": "FieldValueForbidden",
+    },)
 
     enabled: bool = Field(default=True, description="Install Neutron.")
     backend: NeutronBackend = Field(
@@ -325,9 +363,19 @@ class OpenStackRelease(StrEnum):
 class ControlPlaneSpec(Model):
     """Desired state of an OpenStack control plane."""
 
+    cross_field_rules = dependency_rules()
+
     openstackRelease: OpenStackRelease = Field(
         default=OpenStackRelease.r2025_1,
-        description="OpenStack release; selects image tags and default chart versions.",
+        description=(
+            "OpenStack release; selects image tags and default chart versions. Upgrades only: "
+            "OpenStack's database migrations cannot be undone."
+        ),
+        json_schema_extra={"x-kubernetes-validations": [{
+            "rule": "self >= oldSelf",
+            "message": "openstackRelease cannot be downgraded (database migrations are one-way)",
+            "reason": "FieldValueForbidden",
+        }]},
     )
     region: str = Field(
         default="RegionOne",

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# metav1.Condition's limits: kube-apiserver refuses a status write that exceeds them.
+CONDITION_TYPE_PATTERN = (
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"
+)
+CONDITION_REASON_PATTERN = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"
+CONDITION_MESSAGE_MAX = 32768
+
 
 class StatusModel(BaseModel):
+    """Base of the status models: the operator writes them whole, so unknown fields are bugs."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
@@ -30,13 +41,24 @@ class ConditionStatus(StrEnum):
 class Condition(StatusModel):
     """A standard Kubernetes condition (metav1.Condition)."""
 
-    type: str = Field(description="Condition type, e.g. Ready or KeystoneReady.")
+    type: str = Field(
+        max_length=316, pattern=CONDITION_TYPE_PATTERN,
+        description="Condition type, e.g. Ready or KeystoneReady.",
+    )
     status: ConditionStatus = Field(description="True, False or Unknown.")
-    reason: str = Field(description="CamelCase reason of the last transition.")
-    message: str = Field(default="", description="Human readable detail.")
-    lastTransitionTime: str = Field(description="When status last changed (RFC 3339).")
+    reason: str = Field(
+        min_length=1, max_length=1024, pattern=CONDITION_REASON_PATTERN,
+        description="CamelCase reason of the last transition.",
+    )
+    message: str = Field(
+        default="", max_length=CONDITION_MESSAGE_MAX, description="Human readable detail."
+    )
+    lastTransitionTime: str = Field(
+        description="When status last changed (RFC 3339).",
+        json_schema_extra={"format": "date-time"},
+    )
     observedGeneration: int | None = Field(
-        default=None, description="metadata.generation this condition was computed for."
+        default=None, ge=0, description="metadata.generation this condition was computed for."
     )
 
 
@@ -46,10 +68,10 @@ class ServiceStatus(StatusModel):
     phase: Phase = Field(description="Where the release stands.")
     chart: str = Field(description="Chart name.")
     version: str = Field(default="", description="Chart version deployed or being deployed.")
-    revision: int | None = Field(default=None, description="Helm revision deployed.")
+    revision: int | None = Field(default=None, ge=0, description="Helm revision deployed.")
     valuesHash: str = Field(default="", description="Hash of chart, version and values applied.")
-    ready: int = Field(default=0, description="Workloads of the release that are ready.")
-    desired: int = Field(default=0, description="Workloads of the release.")
+    ready: int = Field(default=0, ge=0, description="Workloads of the release that are ready.")
+    desired: int = Field(default=0, ge=0, description="Workloads of the release.")
     message: str = Field(default="", description="What the release is waiting for, if anything.")
     lastError: str = Field(default="", description="The last error installing or healing it.")
 
@@ -58,13 +80,22 @@ class ControlPlaneStatus(StatusModel):
     """Observed state of the control plane."""
 
     observedGeneration: int | None = Field(
-        default=None, description="metadata.generation the status reflects."
+        default=None, ge=0, description="metadata.generation the status reflects."
     )
     phase: Phase | None = Field(default=None, description="Summary of the control plane.")
     servicesReady: str | None = Field(
         default=None, description="Ready releases over enabled releases, e.g. 9/9."
     )
-    conditions: list[Condition] = Field(default_factory=list, description="Conditions.")
+    conditions: list[Condition] = Field(
+        default_factory=list,
+        description="Ready, InfrastructureReady, Progressing, Degraded and <Release>Ready.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
+    )
     services: dict[str, ServiceStatus] = Field(
         default_factory=dict, description="Per release (chart name) state."
+    )
+    kopf: dict[str, Any] | None = Field(
+        default=None,
+        description="Kopf's own bookkeeping (handler progress, last handled spec); not Osprey's.",
+        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
     )

@@ -1,0 +1,73 @@
+"""validate_spec: the operator's own check of a spec, with kube-style field paths.
+
+The CRD already rejects bad input at admission, but the operator validates again (a CRD may be
+stale, admission may have been bypassed) and reports every problem in status, reason
+InvalidSpec, naming the field as kube would: `spec.services.nova.replicas.api: ...`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from osprey.api.rules import RULE_ERROR_TYPE
+from osprey.api.spec import QUANTITY_PATTERN, ControlPlaneSpec
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class SpecError(Exception):
+    """An invalid spec: `errors` are (field path, message) pairs; str() is one line each."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(f"{field}: {message}" for field, message in self.errors))
+
+
+def validate_spec(raw: dict[str, Any] | None) -> ControlPlaneSpec:
+    """Parse a resource's spec as kube stored it (JSON), strictly: "1" is not an integer."""
+    try:
+        return ControlPlaneSpec.model_validate_json(json.dumps(raw or {}), strict=True)
+    except ValidationError as e:
+        raise SpecError(field_errors(e, root="spec")) from None
+
+
+def field_errors(error: ValidationError, root: str) -> list[tuple[str, str]]:
+    """Pydantic's errors as (kube field path, message); rule violations name their field."""
+    out: list[tuple[str, str]] = []
+    for item in error.errors():
+        path = field_path(root, item["loc"])
+        if item["type"] == RULE_ERROR_TYPE:
+            out.extend((f"{path}.{field}", message)
+                       for field, message in item["ctx"]["violations"])
+        else:
+            out.append((path, _message(item)))
+    return out
+
+
+def field_path(root: str, loc: tuple[int | str, ...]) -> str:
+    """`("services", "nova", "replicas", "api")` -> `spec.services.nova.replicas.api`."""
+    path = root
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "[key]":
+            path += f".{part}"
+    return path
+
+
+def _message(item: dict[str, Any]) -> str:
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        return "unknown field: not part of the OpenStackControlPlane API (check the spelling)"
+    if kind == "missing":
+        return "required field is missing"
+    message = item["msg"]
+    if kind == "string_pattern_mismatch" and item["ctx"]["pattern"] == QUANTITY_PATTERN:
+        message = "must be a quantity such as 500Mi, 10Gi or 1Ti"
+    value = item.get("input")
+    if isinstance(value, _SCALARS):
+        message += f", got {json.dumps(value)}"
+    return message

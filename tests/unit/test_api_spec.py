@@ -1,0 +1,114 @@
+"""The spec models and validate_spec: defaults, strictness, and errors that name the field."""
+
+from __future__ import annotations
+
+import pytest
+from osprey.api import ControlPlaneSpec, SpecError, validate_spec
+from osprey.api.dependencies import (
+    INFRASTRUCTURE,
+    INFRASTRUCTURE_REQUIREMENTS,
+    SERVICE_REQUIREMENTS,
+    dependency_rules,
+)
+from osprey.api.spec import Infrastructure, Services
+
+COMPUTE_KIT = {"keystone", "glance", "placement", "neutron", "nova"}
+
+
+def errors_of(raw: dict) -> list[tuple[str, str]]:
+    with pytest.raises(SpecError) as caught:
+        validate_spec(raw)
+    return caught.value.errors
+
+
+def test_empty_spec_is_the_compute_kit_on_default_infrastructure():
+    spec = validate_spec({})
+    enabled = {name for name in Services.model_fields if getattr(spec.services, name).enabled}
+    assert enabled == COMPUTE_KIT
+    assert spec.openstackRelease == "2025.1"
+    assert spec.region == "RegionOne"
+    assert spec.deletionPolicy == "Retain"
+    assert spec.infrastructure.mariadb.storage.size == "5Gi"
+    assert spec.publicDomain is None
+
+
+def test_missing_spec_is_treated_as_empty():
+    assert validate_spec(None) == ControlPlaneSpec()
+
+
+def test_string_is_not_accepted_for_an_integer():
+    assert errors_of({"services": {"keystone": {"replicas": "2"}}}) == [
+        ("spec.services.keystone.replicas", 'Input should be a valid integer, got "2"')]
+
+
+def test_unknown_field_is_an_error_naming_it():
+    assert errors_of({"services": {"swift": {"enabled": True}}})[0][0] == "spec.services.swift"
+
+
+def test_negative_replicas_names_the_component():
+    assert errors_of({"services": {"nova": {"replicas": {"api": -1}}}}) == [
+        ("spec.services.nova.replicas.api",
+         "Input should be greater than or equal to 0, got -1")]
+
+
+def test_bad_quantity_explains_the_expected_form():
+    path, message = errors_of({"services": {"glance": {"storage": {"size": "10GB"}}}})[0]
+    assert path == "spec.services.glance.storage.size"
+    assert message == 'must be a quantity such as 500Mi, 10Gi or 1Ti, got "10GB"'
+
+
+def test_dependency_violation_names_the_dependent_field_and_the_requirement():
+    assert errors_of({"services": {"placement": {"enabled": False}}}) == [
+        ("spec.services.nova.enabled", "nova requires spec.services.placement.enabled")]
+
+
+def test_every_violated_dependency_is_reported():
+    errors = errors_of({"services": {"keystone": {"enabled": False}}})
+    assert {path for path, _ in errors} == {
+        f"spec.services.{name}.enabled" for name in COMPUTE_KIT - {"keystone"}}
+
+
+def test_autoscaling_bounds_error_names_min_replicas():
+    raw = {"services": {"heat": {"enabled": True,
+                                 "autoscaling": {"minReplicas": 5, "maxReplicas": 2}}}}
+    assert errors_of(raw) == [("spec.services.heat.autoscaling.minReplicas",
+                               "minReplicas must be less than or equal to maxReplicas")]
+
+
+def test_spec_error_prints_one_line_per_error():
+    with pytest.raises(SpecError) as caught:
+        validate_spec({"region": "", "paused": "yes"})
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("spec.region: ")
+    assert lines[1] == 'spec.paused: Input should be a valid boolean, got "yes"'
+
+
+def test_values_keep_arbitrary_chart_values():
+    values = {"conf": {"nova": {"DEFAULT": {"debug": True}}}, "pod": {"replicas": {"osapi": 3}}}
+    spec = validate_spec({"services": {"nova": {"values": values}}})
+    assert spec.services.nova.values == values
+
+
+def test_dependency_tables_cover_exactly_the_services_and_infrastructure():
+    assert set(SERVICE_REQUIREMENTS) == set(Services.model_fields)
+    assert set(INFRASTRUCTURE_REQUIREMENTS) == set(Services.model_fields)
+    assert set(INFRASTRUCTURE) == set(Infrastructure.model_fields)
+    for needs in SERVICE_REQUIREMENTS.values():
+        assert set(needs) <= set(Services.model_fields)
+
+
+def test_every_openstack_service_but_keystone_requires_keystone():
+    for service, needs in SERVICE_REQUIREMENTS.items():
+        assert ("keystone" in needs) is (service != "keystone")
+
+
+def test_nova_requires_keystone_placement_glance_and_neutron():
+    assert set(SERVICE_REQUIREMENTS["nova"]) == {"keystone", "placement", "glance", "neutron"}
+
+
+def test_dependency_rules_are_the_spec_models_rules():
+    assert ControlPlaneSpec.cross_field_rules == dependency_rules()
+    assert len(dependency_rules()) == sum(
+        len(SERVICE_REQUIREMENTS[s]) + len(INFRASTRUCTURE_REQUIREMENTS[s])
+        for s in SERVICE_REQUIREMENTS)

@@ -1,0 +1,114 @@
+"""The CRD's CEL rules, evaluated with cel-python, agree with the pydantic validators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import celpy
+import pytest
+from osprey.api.crd import openapi_schema
+from osprey.api.dependencies import dependency_rules
+from osprey.api.rules import Compare, Requires, cel_validations
+from osprey.api.spec import Autoscaling, ControlPlaneSpec
+
+from tests.kubesim.schema import compile_rule, to_cel
+
+SCHEMA = openapi_schema()
+SPEC = SCHEMA["properties"]["spec"]
+AUTOSCALING = SPEC["properties"]["services"]["properties"]["nova"]["properties"]["autoscaling"]
+
+
+def all_rules(node: dict[str, Any]):
+    yield from node.get("x-kubernetes-validations", [])
+    for prop in node.get("properties", {}).values():
+        yield from all_rules(prop)
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            yield from all_rules(node[key])
+
+
+def evaluate(rule: str, schema: dict, value: Any, old: Any = None) -> bool:
+    activation = {"self": to_cel(value, schema)}
+    if old is not None:
+        activation["oldSelf"] = to_cel(old, schema)
+    return bool(compile_rule(rule).program.evaluate(activation))
+
+
+def default_spec(**services: bool) -> dict[str, Any]:
+    spec = ControlPlaneSpec().model_dump(mode="json", exclude_none=True)
+    for name, enabled in services.items():
+        target = spec["infrastructure"] if name in spec["infrastructure"] else spec["services"]
+        target[name]["enabled"] = enabled
+    return spec
+
+
+def test_every_rule_in_the_crd_compiles_in_cel_python():
+    rules = list(all_rules(SCHEMA))
+    assert len(rules) > 40
+    for rule in rules:
+        compile_rule(rule["rule"])
+
+
+def test_spec_rules_are_generated_from_the_dependency_table():
+    assert SPEC["x-kubernetes-validations"] == cel_validations(dependency_rules())
+
+
+@pytest.mark.parametrize("rule", dependency_rules(), ids=lambda r: f"{r.when}->{r.then}")
+def test_dependency_rule_rejects_a_missing_requirement_in_cel_and_pydantic(rule: Requires):
+    dependent, requirement = rule.when.split(".")[1], rule.then.split(".")[1]
+    spec = default_spec(**{dependent: True, requirement: False})
+    assert evaluate(rule.cel(), SPEC, spec) is False
+    assert rule.holds(ControlPlaneSpec.model_construct(**_models(spec))) is False
+
+
+@pytest.mark.parametrize("rule", dependency_rules(), ids=lambda r: f"{r.when}->{r.then}")
+def test_dependency_rule_accepts_a_present_requirement_or_a_disabled_dependent(rule: Requires):
+    dependent, requirement = rule.when.split(".")[1], rule.then.split(".")[1]
+    for spec in (default_spec(**{dependent: True, requirement: True}),
+                 default_spec(**{dependent: False, requirement: False})):
+        assert evaluate(rule.cel(), SPEC, spec) is True
+        assert rule.holds(ControlPlaneSpec.model_construct(**_models(spec))) is True
+
+
+def _models(spec: dict[str, Any]) -> dict[str, Any]:
+    """Validated sub-models, bypassing the spec's own rules (model_construct)."""
+    return {
+        "services": ControlPlaneSpec.model_fields["services"].annotation.model_validate(
+            spec["services"]),
+        "infrastructure": ControlPlaneSpec.model_fields["infrastructure"].annotation
+        .model_validate(spec["infrastructure"]),
+    }
+
+
+@pytest.mark.parametrize(("low", "high", "ok"), [(1, 3, True), (3, 3, True), (4, 3, False)])
+def test_autoscaling_rule_bounds(low: int, high: int, ok: bool):
+    (rule,) = Autoscaling.cross_field_rules
+    assert isinstance(rule, Compare)
+    value = {"minReplicas": low, "maxReplicas": high, "targetCPUUtilizationPercentage": 80}
+    assert evaluate(AUTOSCALING["x-kubernetes-validations"][0]["rule"], AUTOSCALING, value) is ok
+    assert rule.holds(Autoscaling.model_construct(**value)) is ok
+
+
+def release_rule() -> str:
+    return SPEC["properties"]["openstackRelease"]["x-kubernetes-validations"][0]["rule"]
+
+
+@pytest.mark.parametrize(("old", "new", "ok"), [
+    ("2025.1", "2025.2", True), ("2025.1", "2025.1", True), ("2025.2", "2025.1", False)])
+def test_openstack_release_may_be_upgraded_never_downgraded(old: str, new: str, ok: bool):
+    node = SPEC["properties"]["openstackRelease"]
+    assert evaluate(release_rule(), node, new, old) is ok
+
+
+@pytest.mark.parametrize(("was_enabled", "old", "new", "ok"), [
+    (True, "ovs", "ovs", True), (True, "ovs", "ovn", False), (False, "ovs", "ovn", True)])
+def test_neutron_backend_is_fixed_once_neutron_is_enabled(was_enabled, old, new, ok):
+    node = SPEC["properties"]["services"]["properties"]["neutron"]
+    (rule,) = node["x-kubernetes-validations"]
+    old_value = {"enabled": was_enabled, "backend": old}
+    assert evaluate(rule["rule"], node, {"enabled": True, "backend": new}, old_value) is ok
+
+
+def test_cel_rule_on_a_missing_field_is_an_evaluation_error_not_a_pass():
+    with pytest.raises(celpy.CELEvalError):
+        evaluate(dependency_rules()[0].cel(), SPEC, {})

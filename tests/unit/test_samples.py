@@ -1,0 +1,146 @@
+"""Samples are admitted by the CRD and the operator alike; invalid specs are refused by both."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from osprey.api import SpecError, validate_spec
+from osprey.api.crd import openapi_schema
+
+from tests.kubesim.schema import SchemaViolation, admit, unknown_fields
+
+SAMPLES = Path(__file__).parents[2] / "deploy" / "samples"
+SCHEMA = openapi_schema()
+
+
+def load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((SAMPLES / name).read_text())
+
+
+def resource(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "osprey.dev/v1alpha1", "kind": "OpenStackControlPlane",
+            "metadata": {"name": "openstack"}, "spec": spec}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.yaml")))
+def test_sample_is_admitted_and_defaults_like_the_models(name: str):
+    sample = load(name)
+    assert unknown_fields(SCHEMA, sample) == []
+    stored = admit(SCHEMA, sample, None)
+    spec = validate_spec(sample["spec"])
+    assert stored["spec"] == spec.model_dump(mode="json", exclude_none=True)
+    assert validate_spec(stored["spec"]) == spec
+
+
+def test_minimal_sample_is_defaults_only():
+    sample = load("minimal.yaml")
+    assert sample["spec"] == {}
+    assert set(sample) == {"apiVersion", "kind", "metadata", "spec"}
+
+
+def test_compute_kit_sample_enables_nine_services_with_public_endpoints():
+    spec = validate_spec(load("compute-kit.yaml")["spec"])
+    enabled = {n for n in type(spec.services).model_fields if getattr(spec.services, n).enabled}
+    assert enabled == {"keystone", "glance", "placement", "neutron", "nova", "horizon", "heat",
+                       "cinder", "barbican"}
+    assert spec.publicDomain == "cloud.example.com"
+    assert spec.infrastructure.mariadb.replicas == 3
+
+
+def with_change(path: str, value: Any) -> dict[str, Any]:
+    """The compute-kit spec with one field (dotted path under spec) set."""
+    spec = copy.deepcopy(load("compute-kit.yaml")["spec"])
+    *parents, last = path.split(".")
+    node = spec
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+    return spec
+
+
+# (what is wrong, field set, value, the field the errors must name)
+INVALID = [
+    ("wrong type", "services.keystone.replicas", "two", "spec.services.keystone.replicas"),
+    ("negative replicas", "services.nova.replicas.api", -1, "spec.services.nova.replicas.api"),
+    ("too many replicas", "infrastructure.rabbitmq.replicas", 10,
+     "spec.infrastructure.rabbitmq.replicas"),
+    ("no database server", "infrastructure.mariadb.replicas", 0,
+     "spec.infrastructure.mariadb.replicas"),
+    ("unknown service", "services.swift", {"enabled": True}, "spec.services.swift"),
+    ("unknown field", "relase", "2025.1", "spec.relase"),
+    ("bad quantity", "services.glance.storage.size", "10GB", "spec.services.glance.storage.size"),
+    ("storage without size", "services.glance.storage", {"storageClass": "fast"},
+     "spec.services.glance.storage.size"),
+    ("bad enum", "deletionPolicy", "Destroy", "spec.deletionPolicy"),
+    ("bad release", "openstackRelease", "2023.1", "spec.openstackRelease"),
+    ("bad region", "region", "Region One", "spec.region"),
+    ("empty region", "region", "", "spec.region"),
+    ("bad public domain", "publicDomain", "Cloud_Example", "spec.publicDomain"),
+    ("bad chart repository", "charts.repository", "ftp://charts", "spec.charts.repository"),
+    ("bad neutron backend", "services.neutron.backend", "linuxbridge",
+     "spec.services.neutron.backend"),
+    ("bad virt type", "services.nova.virtType", "xen", "spec.services.nova.virtType"),
+    ("node selector value not a string", "nodeSelector", {"zone": 1}, "spec.nodeSelector.zone"),
+    ("paused not a boolean", "paused", "yes", "spec.paused"),
+    ("values not an object", "services.keystone.values", "debug", "spec.services.keystone.values"),
+    ("services not an object", "services", ["nova"], "spec.services"),
+    ("nova without placement", "services.placement.enabled", False, "spec.services.nova.enabled"),
+    ("glance without keystone", "services.keystone.enabled", False,
+     "spec.services.glance.enabled"),
+    ("nova without rabbitmq", "infrastructure.rabbitmq.enabled", False,
+     "spec.services.nova.enabled"),
+    ("horizon without memcached", "infrastructure.memcached.enabled", False,
+     "spec.services.horizon.enabled"),
+    ("octavia without neutron", "services.octavia", {"enabled": True},
+     "spec.services.octavia.enabled"),
+    ("autoscaling bounds reversed", "services.nova.autoscaling",
+     {"minReplicas": 7, "maxReplicas": 6}, "spec.services.nova.autoscaling.minReplicas"),
+    ("autoscaling without maximum", "services.keystone.autoscaling", {"minReplicas": 2},
+     "spec.services.keystone.autoscaling.maxReplicas"),
+    ("autoscaling target over 100", "services.nova.autoscaling.targetCPUUtilizationPercentage",
+     150, "spec.services.nova.autoscaling.targetCPUUtilizationPercentage"),
+]
+
+
+def _octavia_needs_neutron(spec: dict[str, Any]) -> dict[str, Any]:
+    services = spec["services"]
+    if isinstance(services, dict) and services.get("octavia", {}).get("enabled"):
+        services["neutron"]["enabled"] = False
+    return spec
+
+
+def test_there_are_at_least_twenty_invalid_specs():
+    assert len(INVALID) >= 20
+
+
+@pytest.mark.parametrize(("what", "path", "value", "field"), INVALID, ids=[c[0] for c in INVALID])
+def test_admission_rejects_invalid_spec_naming_the_field(what, path, value, field):
+    obj = resource(_octavia_needs_neutron(with_change(path, value)))
+    strict = unknown_fields(SCHEMA, obj)
+    if strict:  # kubectl's default fieldValidation=Strict: 400 strict decoding error
+        assert strict == [field]
+        return
+    with pytest.raises(SchemaViolation) as caught:
+        admit(SCHEMA, obj, None)
+    assert any(c.field == field and str(c).startswith(f"{field}: ") for c in caught.value.causes)
+
+
+@pytest.mark.parametrize(("what", "path", "value", "field"), INVALID, ids=[c[0] for c in INVALID])
+def test_operator_rejects_invalid_spec_naming_the_field(what, path, value, field):
+    with pytest.raises(SpecError) as caught:
+        validate_spec(_octavia_needs_neutron(with_change(path, value)))
+    assert field in [p for p, _ in caught.value.errors]
+    assert any(line.startswith(f"{field}: ") for line in str(caught.value).splitlines())
+
+
+def test_admission_rejects_a_downgrade_of_the_openstack_release():
+    old = admit(SCHEMA, resource(with_change("openstackRelease", "2025.2")), None)
+    with pytest.raises(SchemaViolation) as caught:
+        admit(SCHEMA, resource(with_change("openstackRelease", "2025.1")), old)
+    assert [str(c) for c in caught.value.causes] == [
+        ("spec.openstackRelease: Forbidden: openstackRelease cannot be downgraded "
+        "(database migrations are one-way)")]
