@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from osprey.drift import Drift
 from osprey.health import ReleaseHealth
 from osprey.plan import Plan, ReleasePlan
 from osprey.releases import DeployedRelease
@@ -65,6 +66,7 @@ def decide_release(
     release: ReleasePlan,
     deployed: Mapping[str, DeployedRelease],
     health: Mapping[str, ReleaseHealth],
+    drift: Mapping[str, tuple[Drift, ...]] | None = None,
 ) -> Action:
     """The next step for one enabled release."""
     name = release.name
@@ -88,9 +90,10 @@ def decide_release(
         if unmet:
             return Action(name, Kind.wait, f"change waiting for {', '.join(unmet)}")
         return Action(name, Kind.upgrade, "spec changed")
-    releases_health = health.get(name)
-    if releases_health is not None and (releases_health.missing or releases_health.failed):
-        broken = [w.ref for w in releases_health.missing + releases_health.failed]
+    own_health = health.get(name)
+    broken = [w.ref for w in own_health.missing + own_health.failed] if own_health else []
+    broken += [d.ref for d in (drift or {}).get(name, ()) if d.ref not in broken]
+    if broken:
         return Action(name, Kind.restore, f"restoring {', '.join(broken)}")
     return Action(name, Kind.wait, "up to date")
 
@@ -101,10 +104,11 @@ def decide(
     health: Mapping[str, ReleaseHealth],
     *,
     managed: Collection[str],
+    drift: Mapping[str, tuple[Drift, ...]] | None = None,
 ) -> list[Action]:
     """Next steps for every release of the plan, and uninstalls of managed releases that
-    the plan no longer has (only once nothing planned depends on them)."""
-    actions = [decide_release(r, deployed, health) for r in plan.releases]
+    the plan no longer has."""
+    actions = [decide_release(r, deployed, health, drift) for r in plan.releases]
     for name in deployed:
         if name in managed and name not in plan:
             actions.append(Action(name, Kind.uninstall, "service disabled"))

@@ -14,11 +14,15 @@ from osprey.api import GROUP, PLURAL, VERSION
 from osprey.runtime import Runtime
 
 FINALIZER = "osprey.dev/finalizer"
-WORKLOADS = [
+# Kinds whose changes wake the control plane of their namespace (healing within seconds).
+OWNED_KINDS = [
     ("apps", "v1", "deployments"),
     ("apps", "v1", "statefulsets"),
     ("apps", "v1", "daemonsets"),
     ("batch", "v1", "jobs"),
+    ("", "v1", "services"),
+    ("", "v1", "configmaps"),
+    ("", "v1", "secrets"),
 ]
 
 
@@ -89,7 +93,7 @@ def _wake_namespace(namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
         memo.runtime.wake_namespace(namespace)
 
 
-for _group, _version, _plural in WORKLOADS:
+for _group, _version, _plural in OWNED_KINDS:
     kopf.on.event(_group, _version, _plural, when=_owned_by_a_release)(_wake_namespace)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from osprey.drift import Drift, Key
 from osprey.health import ReleaseHealth
 from osprey.kube import Kube, KubeError, resource
 from osprey.releases import DeployedRelease
@@ -52,25 +53,44 @@ def _find(release: DeployedRelease, kind: str, name: str) -> Mapping[str, Any] |
 
 
 async def restore(
-    kube: Kube, release: DeployedRelease, health: ReleaseHealth
-) -> list[Repair]:
-    """Re-create missing workloads and re-run failed Jobs of one release; returns what it did."""
+    kube: Kube, release: DeployedRelease, health: ReleaseHealth, drift: tuple[Drift, ...]
+) -> tuple[list[Repair], dict[Key, str]]:
+    """Re-run failed Jobs and put back missing or modified objects of one release.
+
+    Returns what was repaired, and the resourceVersion each re-applied object was left at
+    (so that a field the API server itself rewrites is not "repaired" forever).
+    """
     repairs: list[Repair] = []
-    for state in health.missing + health.failed:
+    settled: dict[Key, str] = {}
+    for state in health.failed:
         obj = _find(release, state.kind, state.name)
-        if obj is None:
-            continue
-        if state.failed:
-            # A Job's pod template is immutable: a failed Job is replaced, not patched.
-            await kube.delete(resource("Job"), release.namespace, state.name, propagation="Foreground")
-            await _wait_gone(kube, release.namespace, state.name)
-            await kube.create(resource("Job"), release.namespace, helm_owned(obj, release))
+        if obj is not None:
+            await _replace_job(kube, release, obj)
             repairs.append(Repair(state.ref, "failed_job"))
+    for item in drift:
+        obj = _find(release, item.kind, item.name)
+        if obj is None or any(r.ref == item.ref for r in repairs):
+            continue
+        reason = "missing_object" if item.missing else "modified_object"
+        if item.kind == "Job" and not item.missing:
+            # A Job's pod template is immutable: a modified Job is replaced, not patched.
+            await _replace_job(kube, release, obj)
         else:
-            await kube.apply(helm_owned(obj, release), release.namespace, manager=HELM_FIELD_MANAGER)
-            repairs.append(Repair(state.ref, "missing_object"))
-        log.info("restored %s of release %s/%s", state.ref, release.namespace, release.name)
-    return repairs
+            applied = await kube.apply(helm_owned(obj, release), release.namespace,
+                                       manager=HELM_FIELD_MANAGER)
+            settled[(item.kind, item.name)] = applied["metadata"].get("resourceVersion", "")
+        repairs.append(Repair(item.ref, reason))
+    for repair in repairs:
+        log.info("restored %s of release %s/%s (%s)", repair.ref, release.namespace,
+                 release.name, repair.reason)
+    return repairs, settled
+
+
+async def _replace_job(kube: Kube, release: DeployedRelease, obj: Mapping[str, Any]) -> None:
+    name = obj["metadata"]["name"]
+    await kube.delete(resource("Job"), release.namespace, name, propagation="Foreground")
+    await _wait_gone(kube, release.namespace, name)
+    await kube.create(resource("Job"), release.namespace, helm_owned(obj, release))
 
 
 async def _wait_gone(kube: Kube, namespace: str, name: str, attempts: int = 50) -> None:

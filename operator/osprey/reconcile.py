@@ -22,7 +22,15 @@ from osprey.actions import Action, Kind, decide, is_ready
 from osprey.api import SpecError, validate_spec
 from osprey.api.conditions import get_condition
 from osprey.api.status import ControlPlaneStatus
-from osprey.health import WORKLOAD_KINDS, ReleaseHealth, release_health
+from osprey.autoscaling import (
+    CONTROL_PLANE_LABEL,
+    autoscaled,
+    hpa_manifest,
+    hpa_name,
+    ignored_fields,
+)
+from osprey.drift import COMPARED_KINDS, Drift, release_drift
+from osprey.health import ReleaseHealth, release_health
 from osprey.helm import HelmError
 from osprey.kube import KubeError, resource
 from osprey.plan import Plan, plan
@@ -38,6 +46,8 @@ log = logging.getLogger(__name__)
 
 CONTROL_PLANE = resource("OpenStackControlPlane")
 MANAGED_RELEASES = frozenset(entry.name for entry in catalog.CATALOG)
+LISTED_KINDS = tuple(k for k in COMPARED_KINDS if k != "Secret")
+NOT_HELM_STORAGE = "owner!=helm"
 EVENT_REASONS = {
     Kind.install: "Installed",
     Kind.upgrade: "Upgraded",
@@ -73,6 +83,8 @@ class ControlPlane:
         self._attempts: dict[str, int] = {}
         self._retry_at: dict[str, float] = {}
         self._credentials: dict[str, str] | None = None
+        self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
+        self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
         self._decoder = ReleaseDecoder()
         self._generation_seen: int | None = None
         self._wake_hint: float | None = None  # sooner next pass, after a pass that failed
@@ -155,9 +167,16 @@ class ControlPlane:
             return "invalid"
         deployed, live = await self._observe()
         health = {n: release_health(d, live) for n, d in deployed.items()}
-        actions = decide(desired, deployed, health, managed=MANAGED_RELEASES)
+        ignore = ignored_fields(desired.releases)
+        drift = {
+            n: release_drift(d, live, ignore=ignore, settled=self._settled)
+            for n, d in deployed.items()
+            if n in desired and n not in self._running
+        }
+        actions = decide(desired, deployed, health, managed=MANAGED_RELEASES, drift=drift)
         if not spec.paused:
-            await self._act(body, desired, actions, deployed, health)
+            await self._act(body, desired, actions, deployed, health, drift)
+            await self._autoscale(desired)
         self._settle(desired, deployed, health)
         observation = Observation(
             generation=generation,
@@ -186,17 +205,18 @@ class ControlPlane:
     async def _observe(
         self,
     ) -> tuple[dict[str, DeployedRelease], dict[tuple[str, str], Mapping[str, Any]]]:
+        """Helm's record of every release, and the live objects releases may own: one list
+        call per kind (Helm's own storage Secrets are listed apart from the others)."""
         kube = self.runtime.kube
-        storage, *workloads = await asyncio.gather(
+        storage, other_secrets, *others = await asyncio.gather(
             kube.list(resource("Secret"), self.namespace, labels=HELM_STORAGE_SELECTOR),
-            *(kube.list(resource(kind), self.namespace) for kind in WORKLOAD_KINDS),
+            kube.list(resource("Secret"), self.namespace, labels=NOT_HELM_STORAGE),
+            *(kube.list(resource(kind), self.namespace) for kind in LISTED_KINDS),
         )
         deployed = self._decoder.latest(storage)
-        live = {
-            (kind, obj["metadata"]["name"]): obj
-            for kind, objects in zip(WORKLOAD_KINDS, workloads, strict=True)
-            for obj in objects
-        }
+        live = {("Secret", o["metadata"]["name"]): o for o in other_secrets}
+        for kind, objects in zip(LISTED_KINDS, others, strict=True):
+            live.update({(kind, o["metadata"]["name"]): o for o in objects})
         return deployed, live
 
     # --- acting -------------------------------------------------------------------------
@@ -208,6 +228,7 @@ class ControlPlane:
         actions: list[Action],
         deployed: Mapping[str, DeployedRelease],
         health: Mapping[str, ReleaseHealth],
+        drift: Mapping[str, tuple[Drift, ...]],
     ) -> None:
         now = time.monotonic()
         for action in actions:
@@ -217,18 +238,23 @@ class ControlPlane:
             if self._retry_at.get(name, 0) > now:
                 continue
             if action.kind is Kind.restore:
-                await self._restore(body, deployed[name], health[name])
+                await self._restore(body, deployed[name], health[name], drift.get(name, ()))
             else:
                 self._start(body, action, desired)
 
     async def _restore(
-        self, body: Mapping[str, Any], release: DeployedRelease, health: ReleaseHealth
+        self,
+        body: Mapping[str, Any],
+        release: DeployedRelease,
+        health: ReleaseHealth,
+        drift: tuple[Drift, ...],
     ) -> None:
         try:
-            repairs = await heal.restore(self.runtime.kube, release, health)
+            repairs, settled = await heal.restore(self.runtime.kube, release, health, drift)
         except KubeError as exc:
-            self._failed(release.name, f"restoring {health.message}: {exc.message}")
+            self._failed(release.name, f"restoring {release.name}: {exc.message}")
             return
+        self._settled.update(settled)
         self._attempts[release.name] = self._attempts.get(release.name, 0) + 1
         self._retry_at[release.name] = time.monotonic() + self._backoff(release.name)
         for repair in repairs:
@@ -316,6 +342,23 @@ class ControlPlane:
         for name in list(self._retry_at):
             if self._retry_at[name] <= time.monotonic() and name not in self._attempts:
                 del self._retry_at[name]
+
+    async def _autoscale(self, desired: Plan) -> None:
+        """Apply the HPA of every autoscaled API when it changed; delete the ones no longer
+        wanted. What was applied is remembered, so a no-op pass makes no request."""
+        wanted = {hpa_name(r): hpa_manifest(r, self.name) for r in autoscaled(desired.releases)}
+        kube, hpa = self.runtime.kube, resource("HorizontalPodAutoscaler")
+        if self._hpas is None:  # first pass of this process: learn what an earlier one left
+            existing = await kube.list(hpa, self.namespace,
+                                       labels=f"{CONTROL_PLANE_LABEL}={self.name}")
+            self._hpas = {o["metadata"]["name"]: {} for o in existing}
+        for name, manifest in wanted.items():
+            if self._hpas.get(name) != manifest:
+                await kube.apply(manifest, self.namespace)
+                self._hpas[name] = manifest
+        for name in set(self._hpas) - set(wanted):
+            await kube.delete(hpa, self.namespace, name)
+            del self._hpas[name]
 
     async def cancel_operations(self) -> None:
         tasks = [task for _, task in self._running.values()]

@@ -101,3 +101,11 @@ def test_releases_osprey_does_not_manage_are_never_touched():
     actions = decide(plan, {"mariadb": deployed(MARIADB), "something-else": deployed(other)},
                      {"mariadb": READY}, managed={"mariadb"})
     assert all(a.release != "something-else" for a in actions)
+
+
+def test_a_modified_object_is_restored_without_helm():
+    from osprey.drift import Drift
+
+    drift = {"mariadb": (Drift("ConfigMap", "mariadb-etc", missing=False, fields=("data.my.cnf",)),)}
+    action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": READY}, drift)
+    assert action.kind is Kind.restore and "ConfigMap/mariadb-etc" in action.reason

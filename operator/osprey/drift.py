@@ -1,0 +1,117 @@
+"""Drift: objects of a release that are gone, or no longer say what the release rendered. Pure.
+
+An object has drifted when some field the chart rendered has another value in the cluster.
+Fields the chart did not render (defaults, status, what controllers add) are not drift.
+Hook objects are not compared: Helm re-creates them on every upgrade by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from osprey.releases import DeployedRelease
+
+# The kinds a pass lists and can therefore compare; others are left to Helm.
+COMPARED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "ConfigMap", "Secret")
+_COMPARED_TOP = ("spec", "data", "binaryData")
+_COMPARED_META = ("labels", "annotations")
+
+Key = tuple[str, str]  # (kind, name)
+
+
+@dataclass(frozen=True)
+class Drift:
+    kind: str
+    name: str
+    missing: bool
+    fields: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == {} or value == []
+
+
+def _same_scalar(want: Any, have: Any) -> bool:
+    if want == have:
+        return True
+    # YAML renders 80 and "80" alike in places; the API keeps the type it was given.
+    return isinstance(want, (int, float, str)) and str(want) == str(have)
+
+
+def differences(want: Any, have: Any, path: str = "") -> list[str]:
+    """Paths where `have` does not hold what `want` says (`want` is a subset of `have`)."""
+    if isinstance(want, Mapping):
+        if not isinstance(have, Mapping):
+            return [] if _empty(want) and _empty(have) else [path or "."]
+        found: list[str] = []
+        for key, value in want.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in have:
+                if not _empty(value):
+                    found.append(sub)
+                continue
+            found += differences(value, have[key], sub)
+        return found
+    if isinstance(want, list):
+        if not isinstance(have, list) or len(have) != len(want):
+            return [] if _empty(want) and _empty(have) else [path]
+        found = []
+        for i, (w, h) in enumerate(zip(want, have, strict=True)):
+            found += differences(w, h, f"{path}[{i}]")
+        return found
+    return [] if _same_scalar(want, have) else [path]
+
+
+def object_drift(
+    want: Mapping[str, Any], have: Mapping[str, Any] | None, ignore: Collection[str] = ()
+) -> Drift:
+    kind, name = want["kind"], want["metadata"]["name"]
+    if have is None:
+        return Drift(kind, name, missing=True)
+    fields: list[str] = []
+    for key in _COMPARED_TOP:
+        if key in want:
+            fields += differences(want[key], have.get(key), key)
+    for key in _COMPARED_META:
+        wanted = (want.get("metadata") or {}).get(key)
+        if wanted:
+            fields += differences(wanted, (have.get("metadata") or {}).get(key), f"metadata.{key}")
+    return Drift(kind, name, missing=False, fields=tuple(f for f in fields if f not in ignore))
+
+
+def release_drift(
+    release: DeployedRelease,
+    live: Mapping[Key, Mapping[str, Any]],
+    *,
+    ignore: Mapping[Key, Collection[str]] | None = None,
+    settled: Mapping[Key, str] | None = None,
+) -> tuple[Drift, ...]:
+    """Missing or modified objects of a release's manifest.
+
+    `ignore` names fields owned by someone else (an HPA's replicas); `settled` maps objects
+    to the resourceVersion our own last repair left them at: an object still at that version
+    has been put back as far as the API server allows, and is not reported again.
+    """
+    ignore = ignore or {}
+    settled = settled or {}
+    found = []
+    for want in release.manifest:
+        kind = want.get("kind")
+        name = (want.get("metadata") or {}).get("name")
+        if kind not in COMPARED_KINDS or not name:
+            continue
+        have = live.get((kind, name))
+        if have is not None and settled.get((kind, name)) == have["metadata"].get(
+            "resourceVersion"
+        ):
+            continue
+        drift = object_drift(want, have, ignore.get((kind, name), ()))
+        if drift.missing or drift.fields:
+            found.append(drift)
+    return tuple(found)

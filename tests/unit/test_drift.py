@@ -1,0 +1,68 @@
+"""Drift: what the chart rendered against what the cluster holds."""
+
+from osprey.drift import differences, object_drift, release_drift
+from osprey.releases import DeployedRelease
+
+RENDERED = {
+    "apiVersion": "apps/v1", "kind": "Deployment",
+    "metadata": {"name": "keystone-api", "labels": {"application": "keystone"}},
+    "spec": {"replicas": 2, "template": {"spec": {"containers": [
+        {"name": "api", "image": "keystone:2025.1", "ports": [{"containerPort": 5000}]}]}}},
+}
+
+
+def live(**changes):
+    obj = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "keystone-api", "resourceVersion": "7", "uid": "u",
+                     "labels": {"application": "keystone", "extra": "x"}},
+        "spec": {"replicas": 2, "strategy": {"type": "RollingUpdate"},
+                 "template": {"spec": {"containers": [
+                     {"name": "api", "image": "keystone:2025.1", "imagePullPolicy": "IfNotPresent",
+                      "ports": [{"containerPort": 5000, "protocol": "TCP"}]}]}}},
+        "status": {"readyReplicas": 2},
+    }
+    obj["spec"].update(changes)
+    return obj
+
+
+def release(*objects):
+    return DeployedRelease(name="keystone", namespace="ns", revision=1, status="deployed",
+                           chart="keystone", version="1", values={}, manifest=objects)
+
+
+def test_defaults_and_status_added_by_the_cluster_are_not_drift():
+    assert object_drift(RENDERED, live()).fields == ()
+
+
+def test_a_changed_rendered_field_is_drift_with_its_path():
+    changed = live()
+    changed["spec"]["template"]["spec"]["containers"][0]["image"] = "evil:latest"
+    assert object_drift(RENDERED, changed).fields == (
+        "spec.template.spec.containers[0].image",)
+
+
+def test_a_removed_label_is_drift():
+    changed = live()
+    del changed["metadata"]["labels"]["application"]
+    assert object_drift(RENDERED, changed).fields == ("metadata.labels.application",)
+
+
+def test_ignored_fields_are_not_drift():
+    assert object_drift(RENDERED, live(replicas=5), ignore={"spec.replicas"}).fields == ()
+
+
+def test_a_missing_object_is_drift():
+    drift = release_drift(release(RENDERED), {})
+    assert [(d.ref, d.missing) for d in drift] == [("Deployment/keystone-api", True)]
+
+
+def test_an_object_left_as_our_last_repair_left_it_is_not_reported_again():
+    changed = live(replicas=5)
+    assert release_drift(release(RENDERED), {("Deployment", "keystone-api"): changed})
+    assert not release_drift(release(RENDERED), {("Deployment", "keystone-api"): changed},
+                             settled={("Deployment", "keystone-api"): "7"})
+
+
+def test_numbers_rendered_as_strings_compare_equal():
+    assert differences({"port": 80}, {"port": "80"}) == []
