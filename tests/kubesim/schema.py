@@ -296,8 +296,8 @@ def _validate(value: Any, schema: dict, path: str, causes: list[Cause], *,
         return
     if "enum" in schema and value not in schema["enum"]:
         allowed = ", ".join(json.dumps(v) for v in schema["enum"])
-        causes.append(Cause(path, "FieldValueNotSupported",
-                            f"Unsupported value: {_kube_value(value)}: supported values: {allowed}"))
+        causes.append(Cause(path, "FieldValueNotSupported", f"Unsupported value: "
+                            f"{_kube_value(value)}: supported values: {allowed}"))
     if isinstance(value, str):
         _validate_string(value, schema, path, causes)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):

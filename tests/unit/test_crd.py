@@ -9,12 +9,14 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from osprey.api.conditions import set_condition
 from osprey.api.crd import crd_manifest, crd_yaml, openapi_schema
 from osprey.api.spec import ControlPlaneSpec
+from osprey.api.status import ControlPlaneStatus, Phase, ServiceStatus
 from osprey.api.structural import apply_defaults
 from pydantic import BaseModel
 
-from tests.kubesim.schema import structural_errors
+from tests.kubesim.schema import admit, structural_errors, unknown_fields
 
 CRD_FILE = Path(__file__).parents[2] / "crds" / "osprey.dev_openstackcontrolplanes.yaml"
 SCHEMA = openapi_schema()
@@ -141,3 +143,19 @@ def test_schema_default_equals_the_pydantic_default(path, default, node):
 def test_whole_spec_default_equals_the_pydantic_default():
     defaulted = apply_defaults(copy.deepcopy(SPEC["default"]), SPEC)
     assert defaulted == ControlPlaneSpec().model_dump(mode="json", exclude_none=True)
+
+
+def test_status_the_operator_writes_is_admitted_with_kopf_bookkeeping():
+    conditions = set_condition([], "Ready", False, "NovaProgressing", "nova: installing", 2,
+                               "2025-01-01T00:00:00Z")
+    status = ControlPlaneStatus(
+        observedGeneration=2, phase=Phase.Progressing, servicesReady="4/5",
+        conditions=conditions,
+        services={"nova": ServiceStatus(phase=Phase.Progressing, chart="nova", revision=1)},
+    ).model_dump(mode="json", exclude_none=True)
+    status["kopf"] = {"progress": {"reconcile": {"started": "2025-01-01T00:00:00Z"}}}
+    stored = {"apiVersion": "osprey.dev/v1alpha1", "kind": "OpenStackControlPlane",
+              "metadata": {"name": "openstack"}, "spec": {}}
+    obj = {**stored, "status": status}
+    assert unknown_fields(SCHEMA, obj) == []
+    assert admit(SCHEMA, obj, stored, status_only=True)["status"] == status

@@ -126,9 +126,15 @@ class Memcached(Model):
 class Infrastructure(Model):
     """The shared infrastructure every OpenStack service needs."""
 
-    mariadb: MariaDB = Field(default_factory=MariaDB, description="Database.")
-    rabbitmq: RabbitMQ = Field(default_factory=RabbitMQ, description="Message queue.")
-    memcached: Memcached = Field(default_factory=Memcached, description="Cache.")
+    mariadb: MariaDB = Field(
+        default_factory=MariaDB, description="MariaDB (Galera), the database of every service."
+    )
+    rabbitmq: RabbitMQ = Field(
+        default_factory=RabbitMQ, description="RabbitMQ, the RPC and notification bus."
+    )
+    memcached: Memcached = Field(
+        default_factory=Memcached, description="Memcached, the token and cache store."
+    )
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -313,16 +319,22 @@ class Octavia(Service):
 class Services(Model):
     """The OpenStack services of the control plane. The compute kit is enabled by default."""
 
-    keystone: Keystone = Field(default_factory=Keystone, description="Identity.")
-    glance: Glance = Field(default_factory=Glance, description="Images.")
-    placement: Placement = Field(default_factory=Placement, description="Placement.")
-    neutron: Neutron = Field(default_factory=Neutron, description="Networking.")
-    nova: Nova = Field(default_factory=Nova, description="Compute.")
-    horizon: Horizon = Field(default_factory=Horizon, description="Dashboard.")
-    heat: Heat = Field(default_factory=Heat, description="Orchestration.")
-    cinder: Cinder = Field(default_factory=Cinder, description="Block storage.")
-    barbican: Barbican = Field(default_factory=Barbican, description="Key manager.")
-    octavia: Octavia = Field(default_factory=Octavia, description="Load balancers.")
+    keystone: Keystone = Field(
+        default_factory=Keystone, description="Keystone, identity; every other service needs it."
+    )
+    glance: Glance = Field(default_factory=Glance, description="Glance, the image service.")
+    placement: Placement = Field(
+        default_factory=Placement, description="Placement, the inventory nova schedules on."
+    )
+    neutron: Neutron = Field(default_factory=Neutron, description="Neutron, networking.")
+    nova: Nova = Field(default_factory=Nova, description="Nova, compute (with libvirt).")
+    horizon: Horizon = Field(default_factory=Horizon, description="Horizon, the web dashboard.")
+    heat: Heat = Field(default_factory=Heat, description="Heat, orchestration.")
+    cinder: Cinder = Field(default_factory=Cinder, description="Cinder, block storage.")
+    barbican: Barbican = Field(default_factory=Barbican, description="Barbican, the key manager.")
+    octavia: Octavia = Field(
+        default_factory=Octavia, description="Octavia, load balancers (on nova and neutron)."
+    )
 
 
 # --- top level --------------------------------------------------------------------------------
