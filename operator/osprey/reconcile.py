@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from osprey.drift import COMPARED_KINDS, Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
 from osprey.helm import HelmError
 from osprey.kube import KubeError, resource
-from osprey.plan import Plan, plan
+from osprey.plan import Plan, ReleasePlan, plan
 from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease, ReleaseDecoder
 from osprey.rollup import Observation, invalid_spec_status, rollup
 from osprey.secrets import ensure_credentials
@@ -279,9 +280,7 @@ class ControlPlane:
                 else:
                     if action.kind is Kind.reinstall:
                         await self._forget_pending_install(name)
-                    release = desired[name]
-                    await helm.install_or_upgrade(self.namespace, name, release.chart,
-                                                  release.values)
+                    await self._install_or_upgrade(desired[name])
         except HelmError as exc:
             self._failed(name, exc.message)
             self.runtime.events(body, "Warning", "Failed", f"{name}: helm {exc.operation}: "
@@ -297,6 +296,24 @@ class ControlPlane:
         finally:
             self._running.pop(name, None)
             self.wake()
+
+    async def _install_or_upgrade(self, release: ReleasePlan) -> None:
+        """helm upgrade --install; a Job whose immutable template changed is replaced and the
+        upgrade tried once more (Helm cannot patch it, and never deletes it by itself)."""
+        helm = self.runtime.helm
+        try:
+            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
+                                          release.values)
+        except HelmError as exc:
+            jobs = immutable_jobs(exc.message)
+            if not jobs:
+                raise
+            for job in jobs:
+                await self.runtime.kube.delete(resource("Job"), self.namespace, job,
+                                               propagation="Foreground")
+                self.runtime.metrics.heal("immutable_job")
+            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
+                                          release.values)
 
     async def _forget_pending_install(self, name: str) -> None:
         """Drop Helm's record of an install that never finished (the operator was killed
@@ -407,6 +424,14 @@ class ControlPlane:
         deployed, _ = await self._observe()
         await teardown(self.runtime, self.namespace, self.name, body.get("spec") or {}, deployed,
                        self.runtime.events, body)
+
+
+_IMMUTABLE_JOB = re.compile(r'cannot patch "([^"]+)" with kind Job: .*?field is immutable')
+
+
+def immutable_jobs(helm_error: str) -> list[str]:
+    """Jobs Helm failed to patch because their template is immutable."""
+    return _IMMUTABLE_JOB.findall(helm_error)
 
 
 def _ready(status: ControlPlaneStatus) -> tuple[str, str, str]:

@@ -109,3 +109,13 @@ def test_a_modified_object_is_restored_without_helm():
     drift = {"mariadb": (Drift("ConfigMap", "mariadb-etc", missing=False, fields=("data.my.cnf",)),)}
     action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": READY}, drift)
     assert action.kind is Kind.restore and "ConfigMap/mariadb-etc" in action.reason
+
+
+def test_jobs_helm_could_not_patch_are_named_from_its_error():
+    from osprey.reconcile import immutable_jobs
+
+    error = ('UPGRADE FAILED: cannot patch "nova-cell-setup" with kind Job: Job.batch '
+             '"nova-cell-setup" is invalid: spec.template: Invalid value: core.PodTemplateSpec{}: '
+             'field is immutable')
+    assert immutable_jobs(error) == ["nova-cell-setup"]
+    assert immutable_jobs("UPGRADE FAILED: context deadline exceeded") == []
