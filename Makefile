@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PATH := $(CURDIR)/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install test unit integration demo sim crds lint bench e2e clean
+.PHONY: install test unit integration demo sim crds docs lint bench e2e clean
 
 install: $(VENV)/.installed bin/helm bin/kubectl
 
@@ -27,13 +27,16 @@ integration: install
 	$(PY) -m pytest -q tests/integration
 
 demo: install
-	$(PY) -m osprey.demo
+	$(PY) hack/demo.py
 
 sim: install
 	$(PY) -m tests.kubesim serve --kubeconfig $(CURDIR)/.cache/kubesim.kubeconfig
 
 crds: install
 	$(VENV)/bin/osprey crd > crds/osprey.dev_openstackcontrolplanes.yaml
+
+docs: install
+	$(PY) -c "from osprey.api.reference import reference_markdown as r; print(r())" > docs/reference.md
 
 lint: install
 	$(VENV)/bin/ruff check operator tests bench
