@@ -1,0 +1,146 @@
+"""The fixture charts keep the catalog's promises: same names, versions, workloads, hooks.
+
+Each golden values file is rendered into its fixture chart with the real `helm template`,
+as hack/check-osh-values.sh does for the real OpenStack-Helm charts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from osprey.api.spec import ControlPlaneSpec
+from osprey.catalog import CATALOG, entry, load_release_catalog
+
+from tests.fixtures.chartrepo import (
+    FIXTURE_CHARTS,
+    HELM,
+    ChartRepository,
+    fixture_chart_dirs,
+    package_fixture_charts,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+SAMPLES = sorted(path.name for path in GOLDEN.iterdir() if (path / "spec.yaml").is_file())
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
+HOOK = "post-install,post-upgrade"
+
+
+def sample_spec(sample: str) -> ControlPlaneSpec:
+    data = yaml.safe_load((GOLDEN / sample / "spec.yaml").read_text()) or {}
+    return ControlPlaneSpec.model_validate(data)
+
+
+def helm_template(*args: str) -> list[dict[str, Any]]:
+    result = subprocess.run(
+        [str(HELM), "template", *args, "--namespace", "openstack"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def rendered_cases() -> list[tuple[str, str]]:
+    return [
+        (sample, path.stem)
+        for sample in SAMPLES
+        for path in sorted((GOLDEN / sample).glob("*.yaml"))
+        if path.name != "spec.yaml"
+    ]
+
+
+def is_hook(doc: dict[str, Any]) -> bool:
+    return "helm.sh/hook" in (doc["metadata"].get("annotations") or {})
+
+
+def test_there_is_one_fixture_chart_per_catalog_entry() -> None:
+    assert {path.name for path in fixture_chart_dirs()} == {item.name for item in CATALOG}
+
+
+def test_fixture_chart_versions_are_the_default_release_pins() -> None:
+    pins = load_release_catalog(ControlPlaneSpec().openstackRelease).chart_versions
+    for chart_dir in fixture_chart_dirs():
+        version = yaml.safe_load((chart_dir / "Chart.yaml").read_text())["version"]
+        assert version == pins[chart_dir.name], chart_dir.name
+
+
+@pytest.mark.parametrize(("sample", "chart"), rendered_cases())
+def test_fixture_chart_renders_the_catalog_workloads(sample: str, chart: str) -> None:
+    docs = helm_template(
+        chart, str(FIXTURE_CHARTS / chart), "-f", str(GOLDEN / sample / f"{chart}.yaml")
+    )
+    spec = sample_spec(sample)
+    version = yaml.safe_load((FIXTURE_CHARTS / chart / "Chart.yaml").read_text())["version"]
+    spec = spec.model_copy(update={"charts": spec.charts.model_copy(update={"version": version})})
+    owned = {
+        (doc["kind"], doc["metadata"]["name"])
+        for doc in docs
+        if doc["kind"] in WORKLOAD_KINDS and not is_hook(doc)
+    }
+    assert owned == {(w.kind, w.name) for w in entry(chart).workloads(spec)}
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_workloads_carry_openstack_helm_labels_and_release_images(sample: str) -> None:
+    values = yaml.safe_load((GOLDEN / sample / "nova.yaml").read_text())
+    docs = helm_template(
+        "nova", str(FIXTURE_CHARTS / "nova"), "-f", str(GOLDEN / sample / "nova.yaml")
+    )
+    api = next(doc for doc in docs if doc["metadata"]["name"] == "nova-api-osapi")
+    labels = api["spec"]["template"]["metadata"]["labels"]
+    assert labels == {"release_group": "nova", "application": "nova", "component": "os-api"}
+    image = api["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == values["images"]["tags"]["nova_api"]
+    assert api["spec"].get("replicas") == values["pod"]["replicas"]["osapi"]
+
+
+def test_bootstrap_jobs_are_weighted_post_install_and_upgrade_hooks() -> None:
+    docs = helm_template("glance", str(FIXTURE_CHARTS / "glance"))
+    hooks = {
+        doc["metadata"]["name"]: doc["metadata"]["annotations"]
+        for doc in docs
+        if doc["kind"] == "Job"
+    }
+    assert set(hooks) == {
+        f"glance-{job}"
+        for job in ("db-init", "db-sync", "rabbit-init", "ks-service", "ks-endpoints", "ks-user")
+    }
+    for hook in hooks.values():
+        assert hook["helm.sh/hook"] == HOOK
+        assert hook["helm.sh/hook-delete-policy"] == "before-hook-creation"
+    assert hooks["glance-db-init"]["helm.sh/hook-weight"] == "-5"
+    assert hooks["glance-ks-user"]["helm.sh/hook-weight"] == "-1"
+
+
+def test_stateful_charts_claim_storage_from_the_rendered_values() -> None:
+    values = GOLDEN / "computekit" / "rabbitmq.yaml"
+    docs = helm_template("rabbitmq", str(FIXTURE_CHARTS / "rabbitmq"), "-f", str(values))
+    statefulset = next(doc for doc in docs if doc["kind"] == "StatefulSet")
+    claim = statefulset["spec"]["volumeClaimTemplates"][0]["spec"]
+    assert claim["storageClassName"] == "rabbit-ssd"
+    assert claim["resources"]["requests"]["storage"] == "2Gi"
+    assert statefulset["spec"]["replicas"] == 3
+
+
+def test_glance_pvc_backend_creates_the_images_claim() -> None:
+    docs = helm_template(
+        "glance", str(FIXTURE_CHARTS / "glance"), "-f", str(GOLDEN / "minimal" / "glance.yaml")
+    )
+    claim = next(doc for doc in docs if doc["kind"] == "PersistentVolumeClaim")
+    assert claim["spec"]["resources"]["requests"]["storage"] == "10Gi"
+    assert "storageClassName" not in claim["spec"]
+
+
+def test_packaged_repository_serves_every_pinned_version(tmp_path: Path) -> None:
+    with ChartRepository(package_fixture_charts(tmp_path)) as repo:
+        index = yaml.safe_load(urllib.request.urlopen(f"{repo.url}/index.yaml", timeout=5).read())
+        docs = helm_template("octavia", "octavia", "--repo", repo.url, "--version", "2025.2.0")
+    assert {e["version"] for e in index["entries"]["nova"]} == {"2025.1.0", "2025.2.0"}
+    assert ("DaemonSet", "octavia-worker-default") in {
+        (doc["kind"], doc["metadata"]["name"]) for doc in docs
+    }
