@@ -1,0 +1,290 @@
+"""The HTTP face of the simulator: aiohttp routes for discovery and the resource API."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from . import discovery, openapi, protobuf, scale
+from .api import Api
+from .deletion import delete, propagation, success_status
+from .errors import ApiError, bad_request, gone, method_not_allowed, not_implemented, unsupported_media_type
+from .faults import Faults
+from .routing import Target, parse
+from .selectors import labels_match, parse_field_selector, parse_label_selector
+from .watch import stream
+
+log = logging.getLogger(__name__)
+DEFAULT_WATCH_TIMEOUT = 1800.0
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=status,
+                        content_type="application/json", headers=headers)
+
+
+def error_response(exc: ApiError) -> web.Response:
+    return _json(exc.status(), exc.code, exc.headers)
+
+
+class Server:
+    """Routes requests to the API semantics; fault rules run before anything else."""
+
+    def __init__(self, api: Api, faults: Faults, bookmark_interval: float = 1.0) -> None:
+        self.api = api
+        self.faults = faults
+        self.bookmark_interval = bookmark_interval
+        self.address = "127.0.0.1"
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        return app
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        watch = request.query.get("watch") in ("true", "1") or "/watch/" in request.path
+        fired = self.faults.take(request.method, request.path_qs, watch=watch)
+        for rule in fired:
+            if rule.action == "delay":
+                await asyncio.sleep(rule.seconds)
+        for rule in fired:
+            if rule.action == "fail":
+                headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None
+                return error_response(ApiError(rule.status, rule.reason, rule.message,
+                                               {"retryAfterSeconds": rule.retry_after}
+                                               if rule.retry_after is not None else None, headers))
+            if rule.action == "drop_watch":
+                request["drop_after"] = rule.after_events
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return error_response(exc)
+        except Exception as exc:  # a simulator bug must surface as a loud 500, not a hang
+            log.exception("kubesim internal error on %s %s", request.method, request.path_qs)
+            return error_response(ApiError(500, "InternalError", f"kubesim internal error: {exc!r}"))
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        registry = self.api.registry
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok")
+        if path == "/version":
+            return _json(discovery.VERSION)
+        if path == "/api":
+            return _json(discovery.core_versions(f"{self.address}"))
+        if path == "/apis":
+            return _json(discovery.group_list(registry))
+        if path == "/openapi/v3":
+            return _json(openapi.root(registry))
+        if path.startswith("/openapi/v3/"):
+            prefix = path[len("/openapi/v3/"):].split("/")
+            group, version = ("", prefix[1]) if prefix[0] == "api" else (prefix[1], prefix[2])
+            doc = openapi.group_version(registry, group, version) if len(prefix) >= 2 else None
+            if doc is None:
+                raise ApiError(404, "NotFound", f"no OpenAPI v3 document for {path}")
+            return _json(doc)
+        if path.startswith("/openapi"):
+            raise ApiError(404, "NotFound", "kubesim does not serve OpenAPI v2 ({path}); "
+                           "OpenAPI v3 at /openapi/v3 lists operations without type schemas")
+        parts = [p for p in path.split("/") if p]
+        if parts == ["api", "v1"] or (parts[:1] == ["apis"] and len(parts) == 3):
+            group, version = ("", "v1") if parts[0] == "api" else (parts[1], parts[2])
+            body = discovery.resource_list(registry, group, version)
+            if body is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return _json(body)
+        if parts[:1] == ["apis"] and len(parts) == 2:
+            body = discovery.group(registry, parts[1])
+            if body is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return _json(body)
+        target = parse(registry, path)
+        return await self._resource(request, target)
+
+    async def _body(self, request: web.Request) -> Any:
+        raw = await request.read()
+        ctype = request.content_type
+        if not raw:
+            return None
+        if ctype == "application/vnd.kubernetes.protobuf":
+            return protobuf.decode(raw)
+        if "protobuf" in ctype or "cbor" in ctype:
+            raise unsupported_media_type(ctype, "application/json, application/yaml, "
+                                         "application/vnd.kubernetes.protobuf (some kinds)")
+        try:
+            if "yaml" in ctype:
+                return yaml.safe_load(raw.decode())
+            return json.loads(raw.decode())
+        except (ValueError, yaml.YAMLError) as exc:
+            raise bad_request(f"error decoding request body: {exc}") from None
+
+    @staticmethod
+    def _manager(request: web.Request) -> str:
+        manager = request.query.get("fieldManager")
+        if manager:
+            return manager
+        agent = request.headers.get("User-Agent", "unknown")
+        return agent.split("/")[0].split(" ")[0] or "unknown"
+
+    async def _resource(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rtype, ns, name, sub = target.rtype, target.namespace, target.name, target.subresource
+        query = request.query
+        dry_run = query.get("dryRun") == "All"
+        method = request.method
+        if name is None:
+            if method == "GET":
+                return await self._collection_get(request, target)
+            if method == "POST":
+                if rtype.namespaced and ns is None:
+                    raise method_not_allowed(method, f"{rtype.plural} without a namespace")
+                body = await self._body(request)
+                created = self.api.create(rtype, ns or "", body, manager=self._manager(request),
+                                          dry_run=dry_run)
+                return _json(created, 201)
+            if method == "DELETE":
+                return await self._delete_collection(request, target)
+            raise method_not_allowed(method, rtype.plural)
+        ns_key = ns or ""
+        if sub == "scale":
+            return await self._scale(request, target)
+        if method == "GET":
+            if target.watch_path:
+                raise not_implemented("watch of a single object by the legacy /watch/ path; "
+                                      "use ?watch=true&fieldSelector=metadata.name=NAME")
+            return _json(self.api.get(rtype, ns_key, name))
+        if method == "PUT":
+            body = await self._body(request)
+            return _json(self.api.update(rtype, ns_key, name, body, manager=self._manager(request),
+                                         subresource=sub, dry_run=dry_run))
+        if method == "PATCH":
+            raw = await request.read()
+            force = query.get("force") in ("true", "1")
+            manager = query.get("fieldManager") or (
+                None if request.content_type == "application/apply-patch+yaml"
+                else self._manager(request))
+            obj, created = self.api.patch(rtype, ns_key, name, request.content_type, raw,
+                                          manager=manager, force=force, subresource=sub,
+                                          dry_run=dry_run)
+            return _json(obj, 201 if created else 200)
+        if method == "DELETE":
+            if sub:
+                raise method_not_allowed(method, f"{rtype.plural}/{sub}")
+            options = await self._body(request) or {}
+            policy = propagation(options, query.get("propagationPolicy"))
+            if query.get("orphanDependents") is not None and not query.get("propagationPolicy"):
+                policy = "Orphan" if query["orphanDependents"] == "true" else "Background"
+            obj, removed = delete(self.api, rtype, ns_key, name, options, policy=policy,
+                                  dry_run=dry_run)
+            if removed and not rtype.is_custom:
+                return _json(success_status(rtype, obj))
+            return _json(obj, 200 if removed else 202)
+        raise method_not_allowed(method, f"{rtype.plural}/{name}")
+
+    async def _collection_get(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rtype, query = target.rtype, request.query
+        labels = parse_label_selector(query.get("labelSelector"))
+        selectable = {f["jsonPath"].lstrip(".") for v in ((rtype.crd or {}).get("spec") or {}).get("versions", [])
+                      if v["name"] == rtype.version for f in v.get("selectableFields") or []}
+        fields = parse_field_selector(query.get("fieldSelector"), rtype.group, rtype.plural, selectable)
+
+        def match(obj: dict[str, Any]) -> bool:
+            return labels_match(labels, obj) and fields(obj)
+
+        if query.get("watch") in ("true", "1") or target.watch_path:
+            rv = query.get("resourceVersion")
+            send_initial = query.get("sendInitialEvents") == "true"
+            since = None if (not rv or rv == "0" or send_initial) else _int_rv(rv)
+            timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT)
+            return await stream(request, self.api, target, match, since=since,
+                                send_initial=send_initial,
+                                bookmarks=query.get("allowWatchBookmarks") == "true",
+                                timeout=timeout, bookmark_interval=self.bookmark_interval,
+                                drop_after=request.get("drop_after"))
+        items, rv = self.api.list(rtype, target.namespace)
+        items = [o for o in items if match(o)]
+        items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        token = query.get("continue")
+        if token:
+            start = _decode_continue(token, self.api.store)
+            items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > start]
+        limit = int(query.get("limit") or 0)
+        if limit and len(items) > limit:
+            last = items[limit - 1]["metadata"]
+            meta["continue"] = _encode_continue(rv, (last.get("namespace", ""), last["name"]))
+            meta["remainingItemCount"] = len(items) - limit
+            items = items[:limit]
+        return _json({"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
+                      "metadata": meta, "items": items})
+
+    async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rtype, query = target.rtype, request.query
+        labels = parse_label_selector(query.get("labelSelector"))
+        fields = parse_field_selector(query.get("fieldSelector"), rtype.group, rtype.plural)
+        options = await self._body(request) or {}
+        policy = propagation(options, query.get("propagationPolicy"))
+        items, rv = self.api.list(rtype, target.namespace)
+        deleted = []
+        for obj in items:
+            if labels_match(labels, obj) and fields(obj):
+                meta = obj["metadata"]
+                result, _ = delete(self.api, rtype, meta.get("namespace", ""), meta["name"],
+                                   {}, policy=policy, dry_run=query.get("dryRun") == "All")
+                deleted.append(result)
+        return _json({"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
+                      "metadata": {"resourceVersion": str(self.api.store.resource_version)},
+                      "items": deleted})
+
+    async def _scale(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rtype, ns, name = target.rtype, target.namespace or "", target.name or ""
+        current = self.api.get(rtype, ns, name)
+        if request.method == "GET":
+            return _json(scale.to_scale(rtype, current))
+        if request.method == "PUT":
+            body = await self._body(request) or {}
+        elif request.method == "PATCH":
+            from .patching import merge_patch, strategic_merge_patch
+            patch = json.loads((await request.read()).decode() or "{}")
+            base = scale.to_scale(rtype, current)
+            if request.content_type == "application/merge-patch+json":
+                body = merge_patch(base, patch)
+            elif request.content_type == "application/strategic-merge-patch+json":
+                body = strategic_merge_patch(base, patch)
+            else:
+                raise unsupported_media_type(request.content_type,
+                                             "application/merge-patch+json, application/strategic-merge-patch+json")
+        else:
+            raise method_not_allowed(request.method, f"{rtype.plural}/scale")
+        updated = self.api.update(rtype, ns, name, scale.with_replicas(rtype, current, body),
+                                  manager=self._manager(request))
+        return _json(scale.to_scale(rtype, updated))
+
+
+def _int_rv(rv: str) -> int:
+    try:
+        return int(rv)
+    except ValueError:
+        raise bad_request(f"invalid resource version: {rv!r}") from None
+
+
+def _encode_continue(rv: int, last: tuple[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"rv": rv, "start": list(last)}).encode()).decode()
+
+
+def _decode_continue(token: str, store: Any) -> tuple[str, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
+        start = tuple(data["start"])
+    except (ValueError, KeyError, TypeError):
+        raise bad_request("continue key is not valid") from None
+    if data["rv"] < store._oldest:
+        raise gone("The provided continue parameter is too old to display a consistent list "
+                   "result. You can start a new list without the continue parameter.")
+    return start  # type: ignore[return-value]
