@@ -34,6 +34,8 @@ sim: install
 
 crds: install
 	$(VENV)/bin/osprey crd > crds/osprey.dev_openstackcontrolplanes.yaml
+	cp crds/osprey.dev_openstackcontrolplanes.yaml charts/osprey/files/crd.yaml
+	UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q tests/unit/test_chart.py tests/unit/test_manifests.py
 
 docs: install
 	$(PY) -c "from osprey.api.reference import reference_markdown as r; print(r())" > docs/reference.md

@@ -32,4 +32,6 @@ class GlanceChart(SingleApiChart):
                 "size": glance.storage.size,
                 "class_name": storage_class(ctx.spec, glance.storage),
             }
+            # Helm must never delete the images volume on uninstall; deletionPolicy decides.
+            values["keep_pvc"] = True
         return values
