@@ -66,23 +66,12 @@ class Plan:
         return tuple(r.name for r in self.releases if name in r.dependencies)
 
 
-def chart_version(spec: ControlPlaneSpec, chart: str, pinned: Mapping[str, str]) -> str:
-    """The chart version to install: per-chart override, then global override, then the pin."""
-    if chart in spec.charts.versions:
-        return spec.charts.versions[chart]
-    if spec.charts.version:
-        return spec.charts.version
-    if chart not in pinned:
-        raise KeyError(f"the release catalog pins no version for chart {chart!r}")
-    return pinned[chart]
-
-
 def _release(entry: ChartEntry, spec: ControlPlaneSpec, ctx: ValuesContext) -> ReleasePlan:
     return ReleasePlan(
         name=entry.name,
         chart=ChartRef(
             name=entry.name,
-            version=chart_version(spec, entry.name, ctx.release.chart_versions),
+            version=entry.chart_version(spec),
             repository=spec.charts.repository,
         ),
         values=entry.values(ctx),

@@ -1,0 +1,57 @@
+"""The plan: enabled releases in dependency order, pinned versions, stable hashes."""
+
+import pytest
+
+from osprey import catalog
+from osprey.api import validate_spec
+from osprey.plan import plan, topological
+
+
+def credentials(spec):
+    return {key: f"fake-{key}" for key in catalog.credential_keys(spec)}
+
+
+def make(raw=None):
+    spec = validate_spec(raw or {})
+    return plan(spec, "openstack", credentials(spec))
+
+
+def test_dependencies_come_before_their_dependents():
+    p = make()
+    position = {name: i for i, name in enumerate(p.names)}
+    for release in p.releases:
+        for dep in release.dependencies:
+            assert position[dep] < position[release.name], f"{dep} before {release.name}"
+
+
+def test_the_default_spec_plans_the_compute_kit():
+    assert set(make().names) >= {"mariadb", "rabbitmq", "memcached", "keystone", "glance",
+                                 "placement", "openvswitch", "libvirt", "neutron", "nova"}
+    assert "horizon" not in make().names
+
+
+def test_chart_versions_follow_the_release_catalog_unless_overridden():
+    pinned = make()["nova"].chart.version
+    assert make({"charts": {"version": "9.9.9"}})["nova"].chart.version == "9.9.9"
+    overridden = make({"charts": {"version": "9.9.9", "versions": {"nova": "1.2.3"}}})
+    assert overridden["nova"].chart.version == "1.2.3"
+    assert overridden["keystone"].chart.version == "9.9.9"
+    assert pinned
+
+
+def test_the_same_spec_and_credentials_give_the_same_hash():
+    assert [r.hash for r in make().releases] == [r.hash for r in make().releases]
+
+
+def test_a_replica_change_changes_only_that_release():
+    before = {r.name: r.hash for r in make().releases}
+    after = {r.name: r.hash for r in make({"services": {"nova": {"replicas": {"api": 3}}}}).releases}
+    assert [n for n in before if before[n] != after[n]] == ["nova"]
+
+
+def test_a_dependency_cycle_is_reported_by_name():
+    from tests.unit.test_actions import planned
+
+    a, b = planned("a", ready=["b"]), planned("b", ready=["a"])
+    with pytest.raises(ValueError, match="cycle"):
+        topological([a, b])
