@@ -14,7 +14,15 @@ from typing import Any
 import yaml
 
 from . import crds, managed
-from .errors import STALE, ApiError, bad_request, conflict, invalid, not_found, unsupported_media_type
+from .errors import (
+    STALE,
+    ApiError,
+    bad_request,
+    conflict,
+    invalid,
+    not_found,
+    unsupported_media_type,
+)
 from .lists import Resolver, builtin_rule, schema_resolver
 from .objects import apply_defaults, check_name, generate_name, normalize_secret, validate_builtin
 from .patching import json_patch, merge_patch, strategic_merge_patch

@@ -150,4 +150,4 @@ def reject_while_terminating(rtype: ResourceType) -> None:
     crd = rtype.crd or {}
     if crd.get("metadata", {}).get("deletionTimestamp"):
         raise ApiError(405, "MethodNotAllowed",
-                       f"create not allowed while custom resource definition is terminating")
+                       "create not allowed while custom resource definition is terminating")

@@ -50,7 +50,7 @@ class GarbageCollector:
 
     def _all(self) -> list[tuple[StoreKey, dict[str, Any]]]:
         out = []
-        for key in self.api.store.keys():
+        for key in self.api.store.kinds():
             items, _ = self.api.store.list(key)
             out.extend((key, o) for o in items)
         return out
@@ -126,7 +126,7 @@ class GarbageCollector:
     def _terminate_namespace(self, namespace: dict[str, Any]) -> None:
         name = namespace["metadata"]["name"]
         remaining = 0
-        for key in self.api.store.keys():
+        for key in self.api.store.kinds():
             if key == ("", "namespaces"):
                 continue
             items, _ = self.api.store.list(key, name)

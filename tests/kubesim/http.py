@@ -14,7 +14,14 @@ from aiohttp import web
 from . import discovery, openapi, protobuf, scale
 from .api import Api
 from .deletion import delete, propagation, success_status
-from .errors import ApiError, bad_request, gone, method_not_allowed, not_implemented, unsupported_media_type
+from .errors import (
+    ApiError,
+    bad_request,
+    gone,
+    method_not_allowed,
+    not_implemented,
+    unsupported_media_type,
+)
 from .faults import Faults
 from .routing import Target, parse
 from .selectors import labels_match, parse_field_selector, parse_label_selector
@@ -230,7 +237,7 @@ class Server:
         fields = parse_field_selector(query.get("fieldSelector"), rtype.group, rtype.plural)
         options = await self._body(request) or {}
         policy = propagation(options, query.get("propagationPolicy"))
-        items, rv = self.api.list(rtype, target.namespace)
+        items, _ = self.api.list(rtype, target.namespace)
         deleted = []
         for obj in items:
             if labels_match(labels, obj) and fields(obj):

@@ -15,7 +15,14 @@ from typing import Any
 
 from .errors import ApiError
 from .fieldsets import (
-    _MISSING, Path, field_set, from_fields_v1, merge_applied, remove_path, to_fields_v1, under,
+    _MISSING,
+    Path,
+    field_set,
+    from_fields_v1,
+    merge_applied,
+    remove_path,
+    to_fields_v1,
+    under,
     value_at,
 )
 from .lists import Resolver

@@ -8,7 +8,7 @@ import asyncio
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -59,7 +59,7 @@ class Simulator:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> Simulator:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self._run, name="kubesim", daemon=True)
         self._thread.start()
         self._ready.wait(timeout=30)
@@ -73,7 +73,7 @@ class Simulator:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(self._serve())
-        except BaseException as exc:  # reported to the starting thread
+        except Exception as exc:  # noqa: BLE001 - any start-up failure is re-raised by start()
             self._startup_error = exc
             self._ready.set()
             return
@@ -87,9 +87,10 @@ class Simulator:
         self.gc = GarbageCollector(self.api, loop)
         self.controllers = Controllers(self.api, self.faults, loop, *self._initial_delays)
         self._bootstrap()
-        self._runner = web.AppRunner(self.server.app(), access_log=None, handler_cancellation=True)
+        self._runner = web.AppRunner(self.server.app(), access_log=None, handler_cancellation=True,
+                                     shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         sockets = site._server.sockets  # type: ignore[union-attr]
         self.port = sockets[0].getsockname()[1]
@@ -107,7 +108,7 @@ class Simulator:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def __enter__(self) -> Simulator:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

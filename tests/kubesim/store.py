@@ -90,7 +90,7 @@ class Store:
             ]
             return items, self._rv
 
-    def keys(self) -> list[StoreKey]:
+    def kinds(self) -> list[StoreKey]:
         with self.lock:
             return list(self._objects)
 

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from .api import Api
 from .errors import gone
+from .routing import Target
 from .selectors import Predicate
 from .store import Event, Gone
-from .routing import Target
 
 
 def _line(kind: str, obj: dict[str, Any]) -> bytes:
