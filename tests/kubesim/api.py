@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -35,6 +37,17 @@ MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 NAMESPACES = ResourceType("", "v1", "namespaces", "Namespace", False)
+
+
+@dataclass
+class RequestOptions:
+    """Per-request options that reach deep into admission, and the warnings it produces."""
+
+    field_validation: str = "Warn"  # the apiserver's default when the client sends none
+    warnings: list[str] = field(default_factory=list)
+
+
+REQUEST: ContextVar[RequestOptions | None] = ContextVar("kubesim_request", default=None)
 
 
 class Api:
@@ -247,6 +260,9 @@ class Api:
             _keep_allocated(rtype, old, new)
             apply_defaults(rtype, new)
         if rtype.is_custom:
+            options = REQUEST.get()
+            if options is not None:
+                crds.check_unknown_fields(rtype, new, options.field_validation, options.warnings)
             new = crds.admit(rtype, new, self.present(rtype, copy.deepcopy(old)) if old else None,
                              status_only=subresource == "status")
             meta = new["metadata"]

@@ -115,15 +115,34 @@ def version_of(rtype: ResourceType) -> dict[str, Any]:
     return next(v for v in rtype.crd["spec"]["versions"] if v["name"] == rtype.version)
 
 
-def admit(rtype: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None,
-          *, status_only: bool = False) -> dict[str, Any]:
-    """Validate, prune and default a custom resource with the CRD's schema, or fail loudly."""
+def _schema_module() -> Any:
     try:
-        schema = importlib.import_module(f"{__package__}.schema")
+        return importlib.import_module(f"{__package__}.schema")
     except ImportError as exc:
         raise not_implemented(
             f"custom resource validation (tests/kubesim/schema.py unavailable: {exc}); "
             "refusing to store unvalidated custom resources") from exc
+
+
+def check_unknown_fields(rtype: ResourceType, obj: dict[str, Any], mode: str,
+                         warnings: list[str]) -> None:
+    """fieldValidation: Strict rejects unknown fields (400), Warn reports them, Ignore prunes."""
+    if mode == "Ignore":
+        return
+    unknown = _schema_module().unknown_fields(rtype.schema, obj)
+    if not unknown:
+        return
+    if mode == "Strict":
+        listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+        raise ApiError(400, "BadRequest", f'{rtype.kind} in version "{rtype.version}" cannot be '
+                       f"handled as a {rtype.kind}: strict decoding error: {listed}")
+    warnings.extend(f'unknown field "{path}"' for path in unknown)
+
+
+def admit(rtype: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None,
+          *, status_only: bool = False) -> dict[str, Any]:
+    """Validate, prune and default a custom resource with the CRD's schema, or fail loudly."""
+    schema = _schema_module()
     try:
         admitted = schema.admit(rtype.schema, copy.deepcopy(obj), copy.deepcopy(old),
                                 status_only=status_only)

@@ -12,7 +12,7 @@ import yaml
 from aiohttp import web
 
 from . import discovery, openapi, protobuf, scale
-from .api import Api
+from .api import REQUEST, Api, RequestOptions
 from .deletion import delete, propagation, success_status
 from .errors import (
     ApiError,
@@ -29,6 +29,7 @@ from .watch import stream
 
 log = logging.getLogger(__name__)
 DEFAULT_WATCH_TIMEOUT = 1800.0
+DROP_AFTER = web.RequestKey("drop_after", int)
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -68,14 +69,26 @@ class Server:
                                                {"retryAfterSeconds": rule.retry_after}
                                                if rule.retry_after is not None else None, headers))
             if rule.action == "drop_watch":
-                request["drop_after"] = rule.after_events
+                request[DROP_AFTER] = rule.after_events
+        options = RequestOptions(request.query.get("fieldValidation") or "Warn")
+        if options.field_validation not in ("Strict", "Warn", "Ignore"):
+            return error_response(bad_request(
+                f'fieldValidation: Unsupported value: "{options.field_validation}": '
+                'supported values: "Ignore", "Strict", "Warn"'))
+        token = REQUEST.set(options)
         try:
-            return await handler(request)
+            response = await handler(request)
+            for warning in options.warnings:
+                if not response.prepared:
+                    response.headers.add("Warning", f'299 - "{_escape(warning)}"')
+            return response
         except ApiError as exc:
             return error_response(exc)
         except Exception as exc:  # a simulator bug must surface as a loud 500, not a hang
             log.exception("kubesim internal error on %s %s", request.method, request.path_qs)
             return error_response(ApiError(500, "InternalError", f"kubesim internal error: {exc!r}"))
+        finally:
+            REQUEST.reset(token)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
@@ -213,7 +226,7 @@ class Server:
                                 send_initial=send_initial,
                                 bookmarks=query.get("allowWatchBookmarks") == "true",
                                 timeout=timeout, bookmark_interval=self.bookmark_interval,
-                                drop_after=request.get("drop_after"))
+                                drop_after=request.get(DROP_AFTER))
         items, rv = self.api.list(rtype, target.namespace)
         items = [o for o in items if match(o)]
         items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
@@ -272,6 +285,10 @@ class Server:
         updated = self.api.update(rtype, ns, name, scale.with_replicas(rtype, current, body),
                                   manager=self._manager(request))
         return _json(scale.to_scale(rtype, updated))
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _int_rv(rv: str) -> int:

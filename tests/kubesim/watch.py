@@ -64,6 +64,8 @@ async def stream(request: web.Request, api: Api, target: Target, match: Predicat
     next_bookmark = time.monotonic() + bookmark_interval
     try:
         for event in replay:
+            if drop_after is not None and sent >= drop_after:
+                break
             kind = event_type(event, match) if since is not None else ("ADDED" if match(event.obj) else None)
             if kind:
                 await response.write(_line(kind, api.present(rtype, dict(event.obj))))
