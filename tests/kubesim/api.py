@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import uuid
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import yaml
@@ -44,7 +45,7 @@ class RequestOptions:
     """Per-request options that reach deep into admission, and the warnings it produces."""
 
     field_validation: str = "Warn"  # the apiserver's default when the client sends none
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = dataclass_field(default_factory=list)
 
 
 REQUEST: ContextVar[RequestOptions | None] = ContextVar("kubesim_request", default=None)

@@ -46,6 +46,17 @@ class Kube:
         from kubernetes import config
         return config.new_client_from_config(config_file=str(self.kubeconfig))
 
+    def kopf_connection(self) -> Any:
+        """`kopf.ConnectionInfo` for this cluster, for a `@kopf.on.login` handler."""
+        import kopf
+        from kubernetes import client, config
+        cfg = client.Configuration()
+        config.load_kube_config(config_file=str(self.kubeconfig), client_configuration=cfg)
+        token = (cfg.api_key or {}).get("authorization", "").removeprefix("Bearer ") or None
+        return kopf.ConnectionInfo(server=cfg.host, ca_path=cfg.ssl_ca_cert,
+                                   insecure=not cfg.verify_ssl, token=token,
+                                   certificate_path=cfg.cert_file, private_key_path=cfg.key_file)
+
     def env(self) -> dict[str, str]:
         """Environment for helm/kubectl: this cluster, and caches private to the session."""
         env = dict(os.environ)
