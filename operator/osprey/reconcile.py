@@ -80,6 +80,7 @@ class ControlPlane:
         self.name = name
         self._wake = asyncio.Event()
         self._running: dict[str, tuple[Kind, asyncio.Task]] = {}
+        self._finished_at: dict[str, float] = {}  # when each release's last operation ended
         self._errors: dict[str, str] = {}
         self._attempts: dict[str, int] = {}
         self._retry_at: dict[str, float] = {}
@@ -166,6 +167,7 @@ class ControlPlane:
                 self.runtime.events(body, "Warning", "InvalidSpec", message)
             await self._write_status(body, previous, status)
             return "invalid"
+        observed_at = time.monotonic()
         deployed, live = await self._observe()
         health = {n: release_health(d, live) for n, d in deployed.items()}
         ignore = ignored_fields(desired.releases)
@@ -176,7 +178,7 @@ class ControlPlane:
         }
         actions = decide(desired, deployed, health, managed=MANAGED_RELEASES, drift=drift)
         if not spec.paused:
-            await self._act(body, desired, actions, deployed, health, drift)
+            await self._act(body, desired, actions, deployed, health, drift, observed_at)
             await self._autoscale(desired)
         self._settle(desired, deployed, health)
         observation = Observation(
@@ -230,12 +232,15 @@ class ControlPlane:
         deployed: Mapping[str, DeployedRelease],
         health: Mapping[str, ReleaseHealth],
         drift: Mapping[str, tuple[Drift, ...]],
+        observed_at: float,
     ) -> None:
         now = time.monotonic()
         for action in actions:
             name = action.release
             if action.kind is Kind.wait or name in self._running:
                 continue
+            if self._finished_at.get(name, 0.0) >= observed_at:
+                continue  # what we observed predates its last operation: look again first
             if self._retry_at.get(name, 0) > now:
                 continue
             if action.kind is Kind.restore:
@@ -295,6 +300,7 @@ class ControlPlane:
                                 f"{name}: {action.reason}")
         finally:
             self._running.pop(name, None)
+            self._finished_at[name] = time.monotonic()
             self.wake()
 
     async def _install_or_upgrade(self, release: ReleasePlan) -> None:

@@ -1,0 +1,131 @@
+"""Applying a control plane installs its releases in dependency order and reports Ready."""
+
+from __future__ import annotations
+
+import pytest
+
+from osprey import catalog
+from osprey.api import validate_spec
+from osprey.secrets import secret_name
+from tests.integration.operator_harness import RunningOperator, control_plane
+
+pytestmark = pytest.mark.integration
+
+
+def enabled_releases(body) -> list[str]:
+    return [e.name for e in catalog.enabled_entries(validate_spec(body["spec"]))]
+
+
+def dependencies(body) -> dict[str, tuple[str, ...]]:
+    spec = validate_spec(body["spec"])
+    return {e.name: tuple(e.requires_ready(spec)) + tuple(e.requires_installed(spec))
+            for e in catalog.enabled_entries(spec)}
+
+
+def test_the_compute_kit_converges_in_dependency_order(kube, client, namespace, chart_repo):
+    body = control_plane("compute-kit.yaml", namespace, chart_repo.url)
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.apply_control_plane(body)
+        ready = client.wait_ready(namespace, name, timeout=300)
+
+    releases = enabled_releases(body)
+    status = ready["status"]
+    assert status["servicesReady"] == f"{len(releases)}/{len(releases)}"
+    assert set(status["services"]) == set(releases)
+    operations = [(o.release, o.operation, o.ok) for o in op.helm.of(namespace)]
+    assert {n: (s["phase"], s["revision"]) for n, s in status["services"].items()} == {
+        n: ("Ready", 1) for n in releases
+    }, operations
+
+    installs = {o.release: o for o in op.helm.of(namespace, "upgrade")}
+    assert set(installs) == set(releases), "each release installed exactly once"
+    assert len(op.helm.of(namespace, "upgrade")) == len(releases)
+    for release, deps in dependencies(body).items():
+        for dep in deps:
+            assert installs[dep].started < installs[release].started, f"{dep} before {release}"
+    # Independent releases run at the same time: the install windows overlap.
+    windows = sorted((o.started, o.finished) for o in installs.values())
+    assert any(b_start < a_end for (_, a_end), (b_start, _) in zip(windows, windows[1:]))
+
+
+def test_a_replica_change_upgrades_only_that_release_and_a_reapply_changes_nothing(
+    kube, client, namespace, chart_repo
+):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.apply_control_plane(body)
+        client.wait_ready(namespace, name)
+        before = len(op.helm.operations)
+
+        client.patch_spec(namespace, name, {"services": {"nova": {"replicas": {"api": 3}}}})
+        ready = client.wait_ready(namespace, name)
+        changed = op.helm.operations[before:]
+        assert [(o.release, o.operation) for o in changed] == [("nova", "upgrade")]
+        assert ready["status"]["services"]["nova"]["revision"] == 2
+        api = client.get("Deployment", namespace, "nova-api-osapi")
+        assert api["spec"]["replicas"] == 3
+
+        after = len(op.helm.operations)
+        plane = op.runtime.control_planes[(namespace, name)]
+        passes = plane.passes
+        client.apply_control_plane(body | {"spec": ready["spec"]})
+
+        async def resync():
+            plane.wake()
+
+        op.thread.call(resync)
+        client.wait_for(lambda: plane.passes > passes, 10, "another pass", interval=0.1)
+        assert len(op.helm.operations) == after, "an unchanged spec makes no helm call"
+
+
+def test_a_restarted_operator_converges_without_reinstalling_or_new_passwords(
+    kube, client, namespace, chart_repo
+):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace) as first:
+        client.apply_control_plane(body)
+        client.wait_for(lambda: len(first.helm.of(namespace, "upgrade")) >= 2, 60,
+                        "the first installs to start")
+    credentials = client.get("Secret", namespace, secret_name(name))["data"]
+
+    with RunningOperator(str(kube.kubeconfig), namespace):
+        ready = client.wait_ready(namespace, name)
+    assert client.get("Secret", namespace, secret_name(name))["data"] == credentials
+    for release, svc in ready["status"]["services"].items():
+        history = [s for s in client.list("Secret", namespace, f"owner=helm,name={release}")
+                   if s["metadata"]["labels"]["status"] == "deployed"]
+        assert len(history) == 1, f"{release} has one deployed revision"
+
+
+@pytest.mark.parametrize("policy", ["Retain", "Delete"])
+def test_deletion_uninstalls_in_reverse_order_and_honours_the_deletion_policy(
+    kube, client, namespace, chart_repo, policy
+):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url, deletionPolicy=policy)
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.apply_control_plane(body)
+        client.wait_ready(namespace, name)
+        claims = [c["metadata"]["name"] for c in client.list("PersistentVolumeClaim", namespace)]
+        assert any(c.startswith("mysql-data-mariadb-server") for c in claims), claims
+
+        client.delete("OpenStackControlPlane", namespace, name)
+        client.wait_for(lambda: client.get("OpenStackControlPlane", namespace, name) is None,
+                        120, "the control plane to be gone")
+
+    uninstalled = [o.release for o in op.helm.of(namespace, "uninstall")]
+    installed = [e for e in enabled_releases(body)]
+    assert sorted(uninstalled) == sorted(installed)
+    deps = dependencies(body)
+    for release, release_deps in deps.items():
+        for dep in release_deps:
+            assert uninstalled.index(release) < uninstalled.index(dep), f"{release} before {dep}"
+    remaining = [c["metadata"]["name"] for c in client.list("PersistentVolumeClaim", namespace)]
+    secret = client.get("Secret", namespace, secret_name(name))
+    if policy == "Retain":
+        assert set(claims) <= set(remaining) and secret is not None
+    else:
+        assert not set(claims) & set(remaining) and secret is None
