@@ -1,10 +1,15 @@
 """Garbage collection and termination: owner references (background, foreground, orphan),
-namespace deletion, and CRD cleanup. Runs on the server loop after each burst of writes.
+namespace deletion, and CRD cleanup.
+
+Event-driven like kube-controller-manager's collector: an index of dependents by owner uid
+is kept from the store's events, and only the objects an event concerns are re-examined,
+after each burst of writes, on the server loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from typing import Any
 
@@ -18,6 +23,13 @@ from .store import Event, StoreKey
 log = logging.getLogger(__name__)
 MANAGER = "generic-garbage-collector"
 CRD_KEY = ("apiextensions.k8s.io", "customresourcedefinitions")
+NS_KEY = ("", "namespaces")
+Ident = tuple[StoreKey, str, str]  # (store key, namespace, name)
+
+
+def _owner_uids(obj: dict[str, Any] | None) -> set[str]:
+    refs = ((obj or {}).get("metadata") or {}).get("ownerReferences") or []
+    return {r.get("uid", "") for r in refs}
 
 
 class GarbageCollector:
@@ -25,51 +37,84 @@ class GarbageCollector:
         self.api = api
         self.loop = loop
         self.enabled = True
+        self._dependents: dict[str, set[Ident]] = {}
+        self._pending: set[Ident] = set()
         self._scheduled = False
         api.store.listeners.append(self._on_event)
 
+    # ---- event intake (runs under the store lock, on any thread) ------------------------
     def _on_event(self, event: Event) -> None:
-        if event.key == CRD_KEY and event.type == "DELETED":
-            crds.unregister(self.api.registry, event.obj)
+        meta = event.obj["metadata"]
+        ident = (event.key, meta.get("namespace", ""), meta["name"])
+        before = _owner_uids(event.old)
+        after = set() if event.type == "DELETED" else _owner_uids(event.obj)
+        for uid in before - after:
+            self._dependents.get(uid, set()).discard(ident)
+        for uid in after:
+            self._dependents.setdefault(uid, set()).add(ident)
+        if event.type == "DELETED":
+            self._pending |= self._dependents.pop(meta["uid"], set())
+            for uid in before:
+                owner = self.api.store.by_uid(uid)
+                if owner is not None:
+                    self._pending.add(self._ident(owner[0], owner[1]))
+            if meta.get("namespace"):
+                self._pending.add((NS_KEY, "", meta["namespace"]))
+            if event.key == CRD_KEY:
+                crds.unregister(self.api.registry, event.obj)
+            elif self.api.registry.versions_of(*event.key) and \
+                    self.api.registry.versions_of(*event.key)[0].is_custom:
+                self._pending.add((CRD_KEY, "", f"{event.key[1]}.{event.key[0]}"))
+        else:
+            self._pending.add(ident)
         if not self._scheduled:
             self._scheduled = True
             self.loop.call_soon_threadsafe(self._run)
 
-    def _run(self) -> None:
-        self._scheduled = False
-        if self.enabled:
-            try:
-                self.sweep()
-            except ApiError as exc:
-                log.warning("garbage collection pass failed: %s", exc.message)
+    @staticmethod
+    def _ident(key: StoreKey, obj: dict[str, Any]) -> Ident:
+        return (key, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
 
+    def _run(self) -> None:
+        with self.api.store.lock:
+            self._scheduled = False
+            if not self.enabled:
+                return
+            pending, self._pending = self._pending, set()
+        for ident in sorted(pending):
+            try:
+                self._process(ident)
+            except ApiError as exc:
+                log.warning("garbage collection of %s failed: %s", ident, exc.message)
+
+    def pause(self) -> None:
+        """Stop collecting; events keep being indexed and are handled on resume."""
+        self.enabled = False
+
+    def resume(self) -> None:
+        self.enabled = True
+        self.loop.call_soon_threadsafe(self._run)
+
+    # ---- decisions ----------------------------------------------------------------------
     def _rtype(self, key: StoreKey) -> ResourceType | None:
         versions = self.api.registry.versions_of(*key)
         preferred = [t for t in versions if t.version == t.storage_version]
         return (preferred or versions or [None])[0]
 
-    def _all(self) -> list[tuple[StoreKey, dict[str, Any]]]:
-        out = []
-        for key in self.api.store.kinds():
-            items, _ = self.api.store.list(key)
-            out.extend((key, o) for o in items)
-        return out
-
-    def sweep(self) -> None:
+    def _process(self, ident: Ident) -> None:
+        key, ns, name = ident
         with self.api.store.lock:
-            objects = self._all()
-            uids = {o["metadata"]["uid"] for _, o in objects}
-            dependents: dict[str, list[tuple[StoreKey, dict[str, Any]]]] = {}
-            for key, obj in objects:
-                for ref in obj["metadata"].get("ownerReferences") or []:
-                    dependents.setdefault(ref.get("uid", ""), []).append((key, obj))
-            for key, obj in objects:
-                meta = obj["metadata"]
-                if meta.get("deletionTimestamp"):
-                    self._finalize(key, obj, dependents.get(meta["uid"], []))
-                elif meta.get("ownerReferences") and not any(
-                        r.get("uid") in uids for r in meta["ownerReferences"]):
-                    self._delete(key, obj, "Background")
+            obj = self.api.store.get(key, ns, name)
+            if obj is None:
+                return
+            meta = obj["metadata"]
+            if meta.get("deletionTimestamp"):
+                deps = [(d[0], o) for d in sorted(self._dependents.get(meta["uid"], set()))
+                        if (o := self.api.store.get(*d)) is not None]
+                self._finalize(key, obj, deps)
+            elif meta.get("ownerReferences") and not any(
+                    self.api.store.by_uid(uid) is not None for uid in _owner_uids(obj)):
+                self._delete(key, obj, "Background")
 
     def _delete(self, key: StoreKey, obj: dict[str, Any], policy: str) -> None:
         rtype = self._rtype(key)
@@ -88,7 +133,7 @@ class GarbageCollector:
             self.api._commit(rtype, old, new, manager=MANAGER)
 
     def _drop_finalizer(self, key: StoreKey, obj: dict[str, Any], finalizer: str) -> None:
-        new = _copy(obj)
+        new = copy.deepcopy(obj)
         new["metadata"]["finalizers"] = [f for f in new["metadata"]["finalizers"] if f != finalizer]
         self._write(key, obj, new)
 
@@ -98,7 +143,7 @@ class GarbageCollector:
         finalizers = meta.get("finalizers") or []
         if ORPHAN in finalizers:
             for dep_key, dep in deps:
-                new = _copy(dep)
+                new = copy.deepcopy(dep)
                 new["metadata"]["ownerReferences"] = [
                     r for r in dep["metadata"]["ownerReferences"] if r.get("uid") != meta["uid"]]
                 if not new["metadata"]["ownerReferences"]:
@@ -111,7 +156,7 @@ class GarbageCollector:
                     self._delete(dep_key, dep, "Foreground")
             if not deps:
                 self._drop_finalizer(key, obj, FOREGROUND)
-        elif key == ("", "namespaces"):
+        elif key == NS_KEY:
             self._terminate_namespace(obj)
         elif key == CRD_KEY and crds.CLEANUP_FINALIZER in finalizers:
             spec = obj["spec"]
@@ -127,7 +172,7 @@ class GarbageCollector:
         name = namespace["metadata"]["name"]
         remaining = 0
         for key in self.api.store.kinds():
-            if key == ("", "namespaces"):
+            if key == NS_KEY:
                 continue
             items, _ = self.api.store.list(key, name)
             remaining += len(items)
@@ -137,12 +182,7 @@ class GarbageCollector:
         if remaining:
             return
         if (namespace.get("spec") or {}).get("finalizers"):
-            new = _copy(namespace)
+            new = copy.deepcopy(namespace)
             new["spec"]["finalizers"] = []
-            self.api.store.put(("", "namespaces"), new)
+            self.api.store.put(NS_KEY, new)
         finish_namespace(self.api, name)
-
-
-def _copy(obj: dict[str, Any]) -> dict[str, Any]:
-    import copy
-    return copy.deepcopy(obj)

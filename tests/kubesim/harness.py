@@ -117,7 +117,7 @@ class Kube:
         for name in self.sim.controllers.enabled:
             self.sim.controllers.enable(name, True)
         self.sim.controllers.resume()
-        self.sim.gc.enabled = True
+        self.sim.gc.resume()
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import discovery, openapi, protobuf, scale
+from . import discovery, openapi, protobuf, scale, tables
 from .api import REQUEST, Api, RequestOptions
 from .deletion import delete, propagation, success_status
 from .errors import (
@@ -178,7 +178,11 @@ class Server:
             if target.watch_path:
                 raise not_implemented("watch of a single object by the legacy /watch/ path; "
                                       "use ?watch=true&fieldSelector=metadata.name=NAME")
-            return _json(self.api.get(rtype, ns_key, name))
+            obj = self.api.get(rtype, ns_key, name)
+            if tables.wants_table(request.headers.get("Accept", "")):
+                return _json(tables.table(rtype, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                                          query.get("includeObject", "PartialObjectMetadata")))
+            return _json(obj)
         if method == "PUT":
             body = await self._body(request)
             return _json(self.api.update(rtype, ns_key, name, body, manager=self._manager(request),
@@ -222,7 +226,16 @@ class Server:
             send_initial = query.get("sendInitialEvents") == "true"
             since = None if (not rv or rv == "0" or send_initial) else _int_rv(rv)
             timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT)
-            return await stream(request, self.api, target, match, since=since,
+            render = None
+            if tables.wants_table(request.headers.get("Accept", "")):
+                include = query.get("includeObject", "PartialObjectMetadata")
+
+                def render(obj: dict[str, Any]) -> dict[str, Any]:
+                    if obj.get("kind") == "Status":
+                        return obj
+                    return tables.table(rtype, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                                        include)
+            return await stream(request, self.api, target, match, since=since, render=render,
                                 send_initial=send_initial,
                                 bookmarks=query.get("allowWatchBookmarks") == "true",
                                 timeout=timeout, bookmark_interval=self.bookmark_interval,
@@ -241,6 +254,8 @@ class Server:
             meta["continue"] = _encode_continue(rv, (last.get("namespace", ""), last["name"]))
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
+        if tables.wants_table(request.headers.get("Accept", "")):
+            return _json(tables.table(rtype, items, meta, query.get("includeObject", "PartialObjectMetadata")))
         return _json({"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
                       "metadata": meta, "items": items})
 

@@ -30,7 +30,7 @@ class Simulator:
       * `workload_delay`, `job_delay`: seconds before workloads turn ready / Jobs finish;
       * `faults`: request faults (`fail`, `throttle`, `gone`, `delay`, `drop_watches`) and
         `fail_jobs(pattern)`;
-      * `controllers.pause()` / `resume()` / `enable(name, on)`; `gc.enabled`;
+      * `controllers.pause()` / `resume()` / `enable(name, on)`; `gc.pause()` / `resume()`;
       * `drop_watches(pattern)`: end the matching open watch streams now;
       * `compact()`: forget watch history, so older resourceVersions answer 410.
     """

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -46,12 +47,14 @@ def event_type(event: Event, match: Predicate) -> str | None:
 
 async def stream(request: web.Request, api: Api, target: Target, match: Predicate, *,
                  since: int | None, send_initial: bool, bookmarks: bool, timeout: float,
-                 bookmark_interval: float, drop_after: int | None) -> web.StreamResponse:
+                 bookmark_interval: float, drop_after: int | None,
+                 render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     response.enable_chunked_encoding()
     await response.prepare(request)
     rtype = target.rtype
     loop = asyncio.get_running_loop()
+    show = render or (lambda obj: obj)
     try:
         replay, watcher, snapshot_rv = api.store.watch(rtype.store_key, target.namespace, since, loop)
     except Gone as exc:
@@ -68,7 +71,7 @@ async def stream(request: web.Request, api: Api, target: Target, match: Predicat
                 break
             kind = event_type(event, match) if since is not None else ("ADDED" if match(event.obj) else None)
             if kind:
-                await response.write(_line(kind, api.present(rtype, dict(event.obj))))
+                await response.write(_line(kind, show(api.present(rtype, dict(event.obj)))))
                 sent += 1
             last_rv = max(last_rv, event.rv)
         if send_initial and bookmarks:
@@ -97,8 +100,7 @@ async def stream(request: web.Request, api: Api, target: Target, match: Predicat
             last_rv = event.rv
             kind = event_type(event, match)
             if kind:
-                obj = api.present(rtype, dict(event.obj))
-                await response.write(_line(kind, obj))
+                await response.write(_line(kind, show(api.present(rtype, dict(event.obj)))))
                 sent += 1
         await response.write_eof()
     except (ConnectionResetError, asyncio.CancelledError):

@@ -27,6 +27,9 @@ def test_kubectl_apply_get_wait_delete_a_deployment(kube, namespace: str) -> Non
     assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "app:2"
     assert live["metadata"]["generation"] == 2
     ok(kube.kubectl("wait", *ns, "--for=condition=Available", "deployment/web", "--timeout=20s"))
+    header, row = ok(kube.kubectl("get", "deployment", "web", *ns)).splitlines()
+    assert header.split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert row.split()[:4] == ["web", "2/2", "2", "2"]
     ok(kube.kubectl("delete", *ns, "deployment", "web", "--wait=true", "--timeout=20s"))
     assert "NotFound" in kube.kubectl("get", "deployment", "web", *ns).stderr
 
@@ -56,8 +59,9 @@ def test_kubectl_works_with_custom_resources(kube, sim, namespace: str) -> None:
         ok(kube.kubectl("patch", "widget", "w1", *ns, "--subresource=status", "--type=merge",
                         "-p", '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}'))
         ok(kube.kubectl("wait", *ns, "--for=condition=Ready", "widget/w1", "--timeout=10s"))
-        listed = ok(kube.kubectl("get", "wd", *ns))
-        assert "w1" in listed
+        header, row = ok(kube.kubectl("get", "wd", *ns)).splitlines()
+        assert header.split() == ["NAME", "SIZE", "READY", "AGE"]
+        assert row.split()[:3] == ["w1", "small", "True"]
         ok(kube.kubectl("delete", "widget", "w1", *ns))
     finally:
         ok(kube.kubectl("delete", "crd", "widgets.kubesim.test", "--wait=true", "--timeout=20s"))
