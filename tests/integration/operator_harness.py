@@ -11,10 +11,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import yaml
-
 from osprey.helm import ChartRef, HelmBinary
 from osprey.kube import Kube, resource
 from osprey.runtime import Runtime, Settings
@@ -99,11 +98,11 @@ class RunningOperator:
 
         self.thread = OperatorThread(settings, runtime_factory=runtime)
 
-    def __enter__(self) -> RunningOperator:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.thread.stop()
 
     @property

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from itertools import pairwise
 
+import pytest
 from osprey import catalog
 from osprey.api import validate_spec
 from osprey.secrets import secret_name
+
 from tests.integration.operator_harness import RunningOperator, control_plane
 
 pytestmark = pytest.mark.integration
@@ -46,7 +48,7 @@ def test_the_compute_kit_converges_in_dependency_order(kube, client, namespace, 
             assert installs[dep].started < installs[release].started, f"{dep} before {release}"
     # Independent releases run at the same time: the install windows overlap.
     windows = sorted((o.started, o.finished) for o in installs.values())
-    assert any(b_start < a_end for (_, a_end), (b_start, _) in zip(windows, windows[1:]))
+    assert any(b_start < a_end for (_, a_end), (b_start, _) in pairwise(windows))
 
 
 def test_a_replica_change_upgrades_only_that_release_and_a_reapply_changes_nothing(
@@ -94,7 +96,7 @@ def test_a_restarted_operator_converges_without_reinstalling_or_new_passwords(
     with RunningOperator(str(kube.kubeconfig), namespace):
         ready = client.wait_ready(namespace, name)
     assert client.get("Secret", namespace, secret_name(name))["data"] == credentials
-    for release, svc in ready["status"]["services"].items():
+    for release in ready["status"]["services"]:
         history = [s for s in client.list("Secret", namespace, f"owner=helm,name={release}")
                    if s["metadata"]["labels"]["status"] == "deployed"]
         assert len(history) == 1, f"{release} has one deployed revision"
