@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from . import crds, managed
+from . import builtin_fields, crds, managed
 from .errors import (
     STALE,
     ApiError,
@@ -249,6 +249,10 @@ class Api:
                 manager: str | None, subresource: str = "", dry_run: bool = False) -> dict[str, Any]:
         self.present(rtype, new)
         meta = new["metadata"]
+        options = REQUEST.get()
+        if options is not None and not rtype.is_custom and options.field_validation != "Ignore":
+            crds.report_unknown_fields(rtype, builtin_fields.unknown_fields(new) or [],
+                                       options.field_validation, options.warnings)
         if old is not None:
             added = set(meta.get("finalizers") or []) - set(old["metadata"].get("finalizers") or [])
             if old["metadata"].get("deletionTimestamp") and added:
@@ -261,7 +265,6 @@ class Api:
             _keep_allocated(rtype, old, new)
             apply_defaults(rtype, new)
         if rtype.is_custom:
-            options = REQUEST.get()
             if options is not None:
                 crds.check_unknown_fields(rtype, new, options.field_validation, options.warnings)
             new = crds.admit(rtype, new, self.present(rtype, copy.deepcopy(old)) if old else None,

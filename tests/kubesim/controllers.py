@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import time
+from contextvars import Context
 from typing import Any
 
 from .api import Api
@@ -54,14 +55,14 @@ class Controllers:
 
     def resume(self) -> None:
         self.paused = False
-        self.loop.call_soon_threadsafe(self.resync)
+        self.loop.call_soon_threadsafe(self.resync, context=Context())
 
     def enable(self, name: str, on: bool = True) -> None:
         if name not in self.enabled:
             raise KeyError(f"no simulated controller {name!r}; known: {sorted(self.enabled)}")
         self.enabled[name] = on
         if on:
-            self.loop.call_soon_threadsafe(self.resync)
+            self.loop.call_soon_threadsafe(self.resync, context=Context())
 
     def resync(self) -> None:
         for key in KEYS:
@@ -73,7 +74,9 @@ class Controllers:
     def _on_event(self, event: Event) -> None:
         if event.key in KEYS and event.type != "DELETED":
             meta = event.obj["metadata"]
-            self.loop.call_soon_threadsafe(self._reconcile, event.key, meta["namespace"], meta["name"])
+            # A fresh context: controller writes are not part of the request that woke them.
+            self.loop.call_soon_threadsafe(self._reconcile, event.key, meta["namespace"],
+                                           meta["name"], context=Context())
         elif event.type == "DELETED":
             meta = event.obj["metadata"]
             self._seen.pop((event.key, meta.get("namespace", ""), meta["name"]), None)
@@ -88,7 +91,7 @@ class Controllers:
             getattr(self, "_" + KEYS[key])(key, obj)
         except ApiError as exc:
             if exc.code in (404, 409):
-                self.loop.call_later(0.01, self._reconcile, key, ns, name)
+                self.loop.call_later(0.01, self._reconcile, key, ns, name, context=Context())
             else:
                 log.warning("simulated %s controller failed on %s/%s: %s", KEYS[key], ns, name, exc.message)
 
@@ -103,7 +106,8 @@ class Controllers:
             self._seen[ident] = seen
         remaining = delay - (time.monotonic() - seen[2])
         if remaining > 0:
-            self.loop.call_later(remaining + 0.001, self._reconcile, key, meta["namespace"], meta["name"])
+            self.loop.call_later(remaining + 0.001, self._reconcile, key, meta["namespace"],
+                                 meta["name"], context=Context())
             return False
         return True
 

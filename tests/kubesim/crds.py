@@ -132,6 +132,14 @@ def check_unknown_fields(rtype: ResourceType, obj: dict[str, Any], mode: str,
     unknown = _schema_module().unknown_fields(rtype.schema, obj)
     if not unknown:
         return
+    report_unknown_fields(rtype, unknown, mode, warnings)
+
+
+def report_unknown_fields(rtype: ResourceType, unknown: list[str], mode: str,
+                          warnings: list[str]) -> None:
+    """Strict: 400 as the apiserver's strict decoding phrases it; Warn: warning headers."""
+    if not unknown or mode == "Ignore":
+        return
     if mode == "Strict":
         listed = ", ".join(f'unknown field "{path}"' for path in unknown)
         raise ApiError(400, "BadRequest", f'{rtype.kind} in version "{rtype.version}" cannot be '

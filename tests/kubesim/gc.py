@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+from contextvars import Context
 from typing import Any
 
 from . import crds
@@ -69,7 +70,7 @@ class GarbageCollector:
             self._pending.add(ident)
         if not self._scheduled:
             self._scheduled = True
-            self.loop.call_soon_threadsafe(self._run)
+            self.loop.call_soon_threadsafe(self._run, context=Context())
 
     @staticmethod
     def _ident(key: StoreKey, obj: dict[str, Any]) -> Ident:
@@ -93,7 +94,7 @@ class GarbageCollector:
 
     def resume(self) -> None:
         self.enabled = True
-        self.loop.call_soon_threadsafe(self._run)
+        self.loop.call_soon_threadsafe(self._run, context=Context())
 
     # ---- decisions ----------------------------------------------------------------------
     def _rtype(self, key: StoreKey) -> ResourceType | None:

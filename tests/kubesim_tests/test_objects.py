@@ -169,3 +169,16 @@ def test_dry_run_does_not_persist(http: Http, namespace: str) -> None:
     response = http.post(cm_path(namespace), configmap("dry"), dryRun="All")
     assert response.status_code == 201
     assert http.get(cm_path(namespace, "dry")).status_code == 404
+
+
+def test_strict_field_validation_rejects_unknown_fields_of_builtin_kinds(http: Http, namespace: str) -> None:
+    body = deployment("typo")
+    body["spec"]["template"]["spec"]["containers"][0]["imagePullPolcy"] = "Always"
+    response = http.post(deploy_path(namespace), body, fieldValidation="Strict")
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: '
+        'unknown field "spec.template.spec.containers[0].imagePullPolcy"')
+    warned = http.post(deploy_path(namespace), body)
+    assert warned.status_code == 201
+    assert "imagePullPolcy" in warned.headers["Warning"]
