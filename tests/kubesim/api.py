@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from . import builtin_fields, crds, managed
+from . import builtin_fields, crds, immutability, managed
 from .errors import (
     STALE,
     ApiError,
@@ -264,6 +264,8 @@ class Api:
         if subresource != "status":
             _keep_allocated(rtype, old, new)
             apply_defaults(rtype, new)
+            if old is not None:
+                immutability.check(rtype, old, new)
         if rtype.is_custom:
             if options is not None:
                 crds.check_unknown_fields(rtype, new, options.field_validation, options.warnings)

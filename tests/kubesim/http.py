@@ -92,6 +92,11 @@ class Server:
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
+        accept = request.headers.get("Accept", "")
+        if accept and not any(t.split(";")[0].strip() in ("application/json", "*/*", "application/*")
+                              for t in accept.split(",")):
+            raise ApiError(406, "NotAcceptable", f"kubesim only answers application/json (and Tables "
+                           f"as JSON); the request accepts only {accept!r}")
         registry = self.api.registry
         if path in ("/healthz", "/livez", "/readyz"):
             return web.Response(text="ok")
@@ -241,6 +246,7 @@ class Server:
                                 timeout=timeout, bookmark_interval=self.bookmark_interval,
                                 drop_after=request.get(DROP_AFTER))
         items, rv = self.api.list(rtype, target.namespace)
+        _check_list_version(query, rv, self.api.store)
         items = [o for o in items if match(o)]
         items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
@@ -304,6 +310,24 @@ class Server:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _check_list_version(query: Any, current: int, store: Any) -> None:
+    """A list is served from the current state; say so when the client asked for another."""
+    requested = query.get("resourceVersion")
+    if not requested or requested == "0" or query.get("continue"):
+        return
+    wanted = _int_rv(requested)
+    if query.get("resourceVersionMatch") == "Exact" and wanted != current:
+        if wanted < store._oldest:
+            raise gone(f"too old resource version: {wanted} ({store._oldest + 1})")
+        raise not_implemented("lists at an older resourceVersion (resourceVersionMatch=Exact); "
+                              "only the current state is kept")
+    if wanted > current:
+        raise ApiError(504, "Timeout", f"Too large resource version: {wanted}, current: {current}",
+                       {"causes": [{"reason": "ResourceVersionTooLarge",
+                                    "message": "Too large resource version"}],
+                        "retryAfterSeconds": 1})
 
 
 def _int_rv(rv: str) -> int:

@@ -182,3 +182,21 @@ def test_strict_field_validation_rejects_unknown_fields_of_builtin_kinds(http: H
     warned = http.post(deploy_path(namespace), body)
     assert warned.status_code == 201
     assert "imagePullPolcy" in warned.headers["Warning"]
+
+
+def test_immutable_fields_are_422(http: Http, namespace: str) -> None:
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
+           "spec": {"template": {"spec": {"restartPolicy": "Never",
+                                          "containers": [{"name": "c", "image": "i:1"}]}}}}
+    http.post(f"/apis/batch/v1/namespaces/{namespace}/jobs", job)
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i:2"}]}}}}
+    response = http.patch(f"/apis/batch/v1/namespaces/{namespace}/jobs/j", patch, STRATEGIC)
+    assert response.status_code == 422
+    assert response.json()["details"]["causes"][0]["field"] == "spec.template"
+    assert response.json()["message"].startswith('Job.batch "j" is invalid: spec.template: Invalid value: ')
+    assert response.json()["message"].endswith(": field is immutable")
+
+
+def test_list_at_a_future_resource_version_is_a_504(http: Http, namespace: str) -> None:
+    response = http.get(cm_path(namespace), resourceVersion="999999999")
+    assert response.status_code == 504
