@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import yaml
-from osprey.logging import configure_logging
 
+from osprey.logging import configure_logging
 from tests.integration.operator_harness import (
     CRD_FILE,
     Client,

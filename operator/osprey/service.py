@@ -60,7 +60,18 @@ class OperatorThread:
             self.error = exc
             self._ready.set()
         finally:
-            self._loop.close()
+            self._close_loop()
+
+    def _close_loop(self) -> None:
+        """Let whatever Kopf left behind (sessions, pending posts) finish before closing."""
+        loop = self._loop
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import yaml
+
 from osprey.helm import ChartRef, HelmBinary
 from osprey.kube import Kube, resource
 from osprey.runtime import Runtime, Settings

@@ -5,10 +5,10 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
+
 from osprey import catalog
 from osprey.api import validate_spec
 from osprey.secrets import secret_name
-
 from tests.integration.operator_harness import RunningOperator, control_plane
 
 pytestmark = pytest.mark.integration

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from osprey.api import ControlPlaneSpec, SpecError, validate_spec
 from osprey.api.dependencies import (
     INFRASTRUCTURE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from osprey.api.spec import ControlPlaneSpec
 from osprey.catalog import CATALOG, Workload, credential_keys, enabled_entries, entry
 

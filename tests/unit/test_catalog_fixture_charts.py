@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
+
 from osprey.api.spec import ControlPlaneSpec
 from osprey.catalog import CATALOG, entry, load_release_catalog
-
 from tests.fixtures.chartrepo import (
     FIXTURE_CHARTS,
     HELM,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from osprey.api.spec import OpenStackRelease
 from osprey.catalog import CATALOG, UnknownReleaseError, available_releases, load_release_catalog
 

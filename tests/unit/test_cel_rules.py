@@ -6,11 +6,11 @@ from typing import Any
 
 import celpy
 import pytest
+
 from osprey.api.crd import openapi_schema
 from osprey.api.dependencies import dependency_rules
 from osprey.api.rules import Compare, Requires, cel_validations
 from osprey.api.spec import Autoscaling, ControlPlaneSpec
-
 from tests.kubesim.schema import compile_rule, to_cel
 
 SCHEMA = openapi_schema()

@@ -9,13 +9,13 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from pydantic import BaseModel
+
 from osprey.api.conditions import set_condition
 from osprey.api.crd import crd_manifest, crd_yaml, openapi_schema
 from osprey.api.spec import ControlPlaneSpec
 from osprey.api.status import ControlPlaneStatus, Phase, ServiceStatus
 from osprey.api.structural import apply_defaults
-from pydantic import BaseModel
-
 from tests.kubesim.schema import admit, structural_errors, unknown_fields
 
 CRD_FILE = Path(__file__).parents[2] / "crds" / "osprey.dev_openstackcontrolplanes.yaml"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import kopf
 import pytest
+
 from osprey.logging import configure_logging
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from osprey.metrics import Metrics
 from prometheus_client.parser import text_string_to_metric_families
+
+from osprey.metrics import Metrics
 
 
 @pytest.fixture

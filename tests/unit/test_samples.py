@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
+
 from osprey.api import SpecError, validate_spec
 from osprey.api.crd import openapi_schema
-
 from tests.kubesim.schema import SchemaViolation, admit, unknown_fields
 
 SAMPLES = Path(__file__).parents[2] / "deploy" / "samples"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from osprey.api.spec import ControlPlaneSpec
 from osprey.catalog import (
     ValuesContext,

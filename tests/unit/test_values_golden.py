@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from osprey.api.spec import ControlPlaneSpec
 from osprey.catalog import ValuesContext, credential_keys, enabled_entries, load_release_catalog
 

@@ -1,0 +1,191 @@
+"""Heal and scale: the spec is kept, whatever happens to the objects underneath."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import pytest
+
+from osprey.secrets import secret_name
+from tests.integration.operator_harness import HELM, RunningOperator, control_plane
+
+pytestmark = pytest.mark.integration
+
+
+def converge(kube, client, namespace, chart_repo, sample="minimal.yaml", **spec):
+    body = control_plane(sample, namespace, chart_repo.url, **spec)
+    client.apply_control_plane(body)
+    client.wait_ready(namespace, body["metadata"]["name"])
+    return body["metadata"]["name"]
+
+
+def helm_operations_since(op, namespace, start):
+    return [(o.release, o.operation) for o in op.helm.of(namespace)[start:]]
+
+
+def heals(op, reason):
+    return op.runtime.metrics.heals_total.labels(reason=reason)._value.get()
+
+
+def test_a_deleted_deployment_is_restored_without_helm(kube, client, namespace, chart_repo):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        before = len(op.helm.of(namespace))
+        uid = client.get("Deployment", namespace, "keystone-api")["metadata"]["uid"]
+
+        client.delete("Deployment", namespace, "keystone-api")
+        restored = client.wait_for(
+            lambda: (d := client.get("Deployment", namespace, "keystone-api"))
+            and d["metadata"]["uid"] != uid and d,
+            30, "keystone-api to be re-created")
+        ready = client.wait_ready(namespace, name)
+
+        assert helm_operations_since(op, namespace, before) == []
+        assert restored["metadata"]["annotations"]["meta.helm.sh/release-name"] == "keystone"
+        assert ready["status"]["services"]["keystone"]["revision"] == 1
+        assert heals(op, "missing_object") >= 1
+
+
+def test_a_modified_deployment_is_put_back(kube, client, namespace, chart_repo):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        before = len(op.helm.of(namespace))
+        container = client.get("Deployment", namespace, "keystone-api")["spec"]["template"][
+            "spec"]["containers"][0]
+        client.run(client.kube.request(
+            "PATCH", f"/apis/apps/v1/namespaces/{namespace}/deployments/keystone-api",
+            body={"spec": {"template": {"spec": {"containers": [
+                {"name": container["name"], "image": "example.com/tampered:1"}]}}}},
+            content_type="application/strategic-merge-patch+json"))
+
+        def put_back():
+            d = client.get("Deployment", namespace, "keystone-api")
+            return d["spec"]["template"]["spec"]["containers"][0]["image"] == container["image"]
+
+        client.wait_for(put_back, 30, "the image to be put back")
+        client.wait_ready(namespace, name)
+        assert helm_operations_since(op, namespace, before) == []
+        assert heals(op, "modified_object") >= 1
+
+
+def test_a_failing_job_fails_only_its_service_and_recovers_once_fixed(
+    kube, sim, client, namespace, chart_repo
+):
+    sim.faults.fail_jobs(r"^glance-db-sync$")
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace):
+        client.apply_control_plane(body)
+
+        def glance_failed():
+            status = (client.get("OpenStackControlPlane", namespace, name) or {}).get("status")
+            services = (status or {}).get("services", {})
+            others = [s for n, s in services.items() if n not in ("glance", "nova")]
+            glance = services.get("glance", {})
+            return (glance.get("phase") == "Failed" and others
+                    and all(s["phase"] == "Ready" for s in others) and status)
+
+        status = client.wait_for(glance_failed, 120, "glance Failed, the others Ready")
+        assert "glance-db-sync" in status["services"]["glance"]["lastError"]
+        degraded = next(c for c in status["conditions"] if c["type"] == "Degraded")
+        assert degraded["status"] == "True" and "glance" in degraded["message"]
+        assert status["services"]["nova"]["phase"] == "Pending"
+
+        sim.faults.clear()
+        ready = client.wait_ready(namespace, name, timeout=120)
+        assert ready["status"]["services"]["glance"]["lastError"] == ""
+
+
+def test_a_release_left_pending_upgrade_is_rolled_back_and_mariadb_keeps_its_volume(
+    kube, sim, client, namespace, chart_repo
+):
+    with RunningOperator(str(kube.kubeconfig), namespace):
+        name = converge(kube, client, namespace, chart_repo)
+    claim = client.get("PersistentVolumeClaim", namespace, "mysql-data-mariadb-server-0")
+    credentials = client.get("Secret", namespace, secret_name(name))["data"]
+
+    # An upgrade that hangs on the StatefulSet, then dies with the operator (SIGKILL).
+    sim.faults.delay("PATCH", rf"/namespaces/{namespace}/statefulsets/mariadb-server", 30)
+    upgrade = subprocess.Popen(
+        [HELM, "upgrade", "mariadb", "mariadb", "--repo", chart_repo.url,
+         "--version", "2025.1.0", "--namespace", namespace, "--reuse-values",
+         "--set", "pod.replicas.server=2"],
+        env=kube.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client.wait_for(lambda: client.list("Secret", namespace,
+                                            "owner=helm,name=mariadb,status=pending-upgrade"),
+                        30, "mariadb to be pending-upgrade")
+    finally:
+        upgrade.send_signal(signal.SIGKILL)
+        upgrade.wait()
+    sim.faults.clear()
+
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.wait_for(lambda: any(o.release == "mariadb" and o.operation == "rollback" and o.ok
+                                    for o in op.helm.of(namespace)), 60, "a rollback of mariadb")
+        ready = client.wait_ready(namespace, name)
+        operations = [(o.release, o.operation) for o in op.helm.of(namespace)]
+    assert ("mariadb", "rollback") in operations
+    assert all(operation != "uninstall" for _, operation in operations)
+    assert client.get("PersistentVolumeClaim", namespace, "mysql-data-mariadb-server-0")[
+        "metadata"]["uid"] == claim["metadata"]["uid"]
+    assert client.get("Secret", namespace, secret_name(name))["data"] == credentials
+    assert ready["status"]["services"]["mariadb"]["phase"] == "Ready"
+    statefulset = client.get("StatefulSet", namespace, "mariadb-server")
+    assert statefulset["spec"]["replicas"] == 1, "the spec's replica count, not the killed upgrade's"
+
+
+def test_pause_stops_all_changes_and_unpause_resumes(kube, client, namespace, chart_repo):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        client.patch_spec(namespace, name, {"paused": True})
+        client.wait_for(lambda: client.get("OpenStackControlPlane", namespace, name)[
+            "status"].get("phase") == "Paused", 30, "phase Paused")
+        before = len(op.helm.of(namespace))
+
+        client.patch_spec(namespace, name, {"services": {"keystone": {"replicas": 2}}})
+        client.delete("Deployment", namespace, "placement-api")
+        client.wait_for(lambda: client.get("OpenStackControlPlane", namespace, name)[
+            "status"].get("observedGeneration") == client.get(
+                "OpenStackControlPlane", namespace, name)["metadata"]["generation"],
+            30, "the paused spec to be observed")
+        time.sleep(1.0)
+        assert helm_operations_since(op, namespace, before) == []
+        assert client.get("Deployment", namespace, "placement-api") is None
+
+        client.patch_spec(namespace, name, {"paused": False})
+        client.wait_ready(namespace, name)
+        assert helm_operations_since(op, namespace, before) == [("keystone", "upgrade")]
+        assert client.get("Deployment", namespace, "placement-api") is not None
+
+
+def test_autoscaling_creates_an_hpa_and_the_operator_leaves_replicas_to_it(
+    kube, client, namespace, chart_repo
+):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        client.patch_spec(namespace, name, {"services": {"keystone": {
+            "autoscaling": {"minReplicas": 2, "maxReplicas": 5}}}})
+        client.wait_ready(namespace, name)
+        hpa = client.wait_for(
+            lambda: client.get("HorizontalPodAutoscaler", namespace, "keystone-api"), 30,
+            "the keystone HPA")
+        assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 5)
+
+        # What the HPA controller would do: scale the API; the operator must not undo it.
+        before = len(op.helm.of(namespace))
+        client.run(client.kube.request(
+            "PATCH", f"/apis/apps/v1/namespaces/{namespace}/deployments/keystone-api/scale",
+            body={"spec": {"replicas": 4}}, content_type="application/merge-patch+json"))
+        plane = op.runtime.control_planes[(namespace, name)]
+        passes = plane.passes
+        client.wait_for(lambda: plane.passes > passes + 1, 30, "two more passes")
+        assert client.get("Deployment", namespace, "keystone-api")["spec"]["replicas"] == 4
+        assert helm_operations_since(op, namespace, before) == []
+
+        client.patch_spec(namespace, name, {"services": {"keystone": {"autoscaling": None}}})
+        client.wait_for(
+            lambda: client.get("HorizontalPodAutoscaler", namespace, "keystone-api") is None, 30,
+            "the HPA to be deleted")
