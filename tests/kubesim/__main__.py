@@ -21,16 +21,26 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the simulator until interrupted")
     serve.add_argument("--kubeconfig", required=True, help="where to write the kubeconfig")
     serve.add_argument("--port", type=int, default=0, help="loopback port (default: any free)")
-    serve.add_argument("--workload-delay", type=float, default=1.0,
-                       help="seconds before Deployments/StatefulSets/DaemonSets are ready")
-    serve.add_argument("--job-delay", type=float, default=1.0,
-                       help="seconds before Jobs complete")
-    serve.add_argument("--fail-jobs", action="append", default=[], metavar="REGEX",
-                       help="Jobs whose name matches end Failed (repeatable)")
+    serve.add_argument(
+        "--workload-delay",
+        type=float,
+        default=1.0,
+        help="seconds before Deployments/StatefulSets/DaemonSets are ready",
+    )
+    serve.add_argument("--job-delay", type=float, default=1.0, help="seconds before Jobs complete")
+    serve.add_argument(
+        "--fail-jobs",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="Jobs whose name matches end Failed (repeatable)",
+    )
     serve.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     sim = Simulator(port=args.port, workload_delay=args.workload_delay, job_delay=args.job_delay)
     sim.start()
     for pattern in args.fail_jobs:

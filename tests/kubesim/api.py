@@ -87,8 +87,15 @@ class Api:
         return [self.present(rtype, o) for o in items], rv
 
     # ---- writes --------------------------------------------------------------------------
-    def create(self, rtype: ResourceType, ns: str, body: dict[str, Any], *, manager: str,
-               dry_run: bool = False) -> dict[str, Any]:
+    def create(
+        self,
+        rtype: ResourceType,
+        ns: str,
+        body: dict[str, Any],
+        *,
+        manager: str,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise bad_request("the body of the request must be a JSON object")
         obj = copy.deepcopy(body)
@@ -98,16 +105,27 @@ class Api:
             raise bad_request("resourceVersion should not be set on objects to be created")
         if rtype.namespaced:
             if meta.get("namespace", ns) != ns:
-                raise bad_request("the namespace of the provided object does not match "
-                                  "the namespace sent on the request")
+                raise bad_request(
+                    "the namespace of the provided object does not match "
+                    "the namespace sent on the request"
+                )
             meta["namespace"] = ns
         else:
             meta.pop("namespace", None)
         if not meta.get("name"):
             if not meta.get("generateName"):
-                raise invalid(rtype.kind, rtype.group, "", [{
-                    "reason": "FieldValueRequired", "field": "metadata.name",
-                    "message": "Required value: name or generateName is required"}])
+                raise invalid(
+                    rtype.kind,
+                    rtype.group,
+                    "",
+                    [
+                        {
+                            "reason": "FieldValueRequired",
+                            "field": "metadata.name",
+                            "message": "Required value: name or generateName is required",
+                        }
+                    ],
+                )
             meta["name"] = generate_name(meta["generateName"])
         check_name(rtype, meta["name"])
         with self.store.lock:
@@ -125,36 +143,70 @@ class Api:
                 obj.pop("status", None)
             return self._commit(rtype, None, obj, manager=manager, dry_run=dry_run)
 
-    def update(self, rtype: ResourceType, ns: str, name: str, body: dict[str, Any], *,
-               manager: str, subresource: str = "", dry_run: bool = False) -> dict[str, Any]:
+    def update(
+        self,
+        rtype: ResourceType,
+        ns: str,
+        name: str,
+        body: dict[str, Any],
+        *,
+        manager: str,
+        subresource: str = "",
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise bad_request("the body of the request must be a JSON object")
         self._check_identity(rtype, body)
         meta = body.get("metadata") or {}
         if meta.get("name", name) != name:
-            raise bad_request(f'the name of the object ({meta.get("name")}) does not match the '
-                              f"name on the URL ({name})")
+            raise bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the "
+                f"name on the URL ({name})"
+            )
         with self.store.lock:
             old = self._existing(rtype, ns, name)
             sent_rv = meta.get("resourceVersion")
             if sent_rv and sent_rv != old["metadata"]["resourceVersion"]:
                 raise conflict(rtype.plural, rtype.group, name, STALE)
             if meta.get("uid") and meta["uid"] != old["metadata"]["uid"]:
-                raise conflict(rtype.plural, rtype.group, name,
-                               f'Precondition failed: UID in precondition: {meta["uid"]}, '
-                               f'UID in object meta: {old["metadata"]["uid"]}')
+                raise conflict(
+                    rtype.plural,
+                    rtype.group,
+                    name,
+                    f"Precondition failed: UID in precondition: {meta['uid']}, "
+                    f"UID in object meta: {old['metadata']['uid']}",
+                )
             new = self._merge_write(rtype, old, copy.deepcopy(body), subresource)
-            return self._commit(rtype, old, new, manager=manager, subresource=subresource,
-                                dry_run=dry_run)
+            return self._commit(
+                rtype, old, new, manager=manager, subresource=subresource, dry_run=dry_run
+            )
 
-    def patch(self, rtype: ResourceType, ns: str, name: str, content_type: str, raw: bytes, *,
-              manager: str | None, force: bool = False, subresource: str = "",
-              dry_run: bool = False) -> tuple[dict[str, Any], bool]:
+    def patch(
+        self,
+        rtype: ResourceType,
+        ns: str,
+        name: str,
+        content_type: str,
+        raw: bytes,
+        *,
+        manager: str | None,
+        force: bool = False,
+        subresource: str = "",
+        dry_run: bool = False,
+    ) -> tuple[dict[str, Any], bool]:
         """Returns (object, created): only apply patches create."""
         content_type = content_type.split(";")[0].strip()
         if content_type == APPLY:
-            return self._apply(rtype, ns, name, raw, manager=manager, force=force,
-                               subresource=subresource, dry_run=dry_run)
+            return self._apply(
+                rtype,
+                ns,
+                name,
+                raw,
+                manager=manager,
+                force=force,
+                subresource=subresource,
+                dry_run=dry_run,
+            )
         body = _parse_json(raw)
         with self.store.lock:
             old = self._existing(rtype, ns, name)
@@ -168,23 +220,50 @@ class Api:
                     raise unsupported_media_type(content_type, f"{MERGE}, {JSON_PATCH}, {APPLY}")
                 patched = strategic_merge_patch(current, body)
             else:
-                raise unsupported_media_type(content_type, f"{MERGE}, {JSON_PATCH}, {STRATEGIC}, {APPLY}")
+                raise unsupported_media_type(
+                    content_type, f"{MERGE}, {JSON_PATCH}, {STRATEGIC}, {APPLY}"
+                )
             if not isinstance(patched, dict):
                 raise bad_request("the patch result is not a JSON object")
             sent_rv = (patched.get("metadata") or {}).get("resourceVersion")
             if sent_rv and sent_rv != old["metadata"]["resourceVersion"]:
                 raise conflict(rtype.plural, rtype.group, name, STALE)
             new = self._merge_write(rtype, old, patched, subresource)
-            obj = self._commit(rtype, old, new, manager=manager or "unknown",
-                               subresource=subresource, dry_run=dry_run)
+            obj = self._commit(
+                rtype,
+                old,
+                new,
+                manager=manager or "unknown",
+                subresource=subresource,
+                dry_run=dry_run,
+            )
             return obj, False
 
-    def _apply(self, rtype: ResourceType, ns: str, name: str, raw: bytes, *, manager: str | None,
-               force: bool, subresource: str, dry_run: bool) -> tuple[dict[str, Any], bool]:
+    def _apply(
+        self,
+        rtype: ResourceType,
+        ns: str,
+        name: str,
+        raw: bytes,
+        *,
+        manager: str | None,
+        force: bool,
+        subresource: str,
+        dry_run: bool,
+    ) -> tuple[dict[str, Any], bool]:
         if not manager:
-            raise invalid("PatchOptions", "meta.k8s.io", "", [{
-                "reason": "FieldValueRequired", "field": "fieldManager",
-                "message": "Required value: is required for apply patch"}])
+            raise invalid(
+                "PatchOptions",
+                "meta.k8s.io",
+                "",
+                [
+                    {
+                        "reason": "FieldValueRequired",
+                        "field": "fieldManager",
+                        "message": "Required value: is required for apply patch",
+                    }
+                ],
+            )
         try:
             config = yaml.safe_load(raw.decode() or "{}")
         except yaml.YAMLError as exc:
@@ -194,33 +273,48 @@ class Api:
         self._check_identity(rtype, config, required=True)
         meta = config.setdefault("metadata", {})
         if meta.get("name", name) != name:
-            raise bad_request(f'the name of the object ({meta.get("name")}) does not match '
-                              f"the name on the URL ({name})")
+            raise bad_request(
+                f"the name of the object ({meta.get('name')}) does not match "
+                f"the name on the URL ({name})"
+            )
         if rtype.namespaced and meta.get("namespace", ns) != ns:
-            raise bad_request("the namespace of the provided object does not match the "
-                              "namespace sent on the request")
+            raise bad_request(
+                "the namespace of the provided object does not match the "
+                "namespace sent on the request"
+            )
         section = self._section(rtype, subresource)
         with self.store.lock:
             old = self.store.get(rtype.store_key, ns, name)
             if old is None and subresource:
                 raise not_found(rtype.plural, rtype.group, name)
             if old is not None and meta.get("resourceVersion") not in (
-                    None, old["metadata"]["resourceVersion"]):
+                None,
+                old["metadata"]["resourceVersion"],
+            ):
                 raise conflict(rtype.plural, rtype.group, name, STALE)
             live = self.present(rtype, copy.deepcopy(old)) if old else None
-            merged = managed.apply(live, config, manager=manager, force=force,
-                                   resolve=self.resolver(rtype), api_version=rtype.api_version,
-                                   section=section, subresource=subresource)
+            merged = managed.apply(
+                live,
+                config,
+                manager=manager,
+                force=force,
+                resolve=self.resolver(rtype),
+                api_version=rtype.api_version,
+                section=section,
+                subresource=subresource,
+            )
             merged.setdefault("metadata", {})["name"] = name
             if old is None:
                 return self.create(rtype, ns, merged, manager=manager, dry_run=dry_run), True
             merged["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             new = self._merge_write(rtype, old, merged, subresource)
-            return self._commit(rtype, old, new, manager=None, subresource=subresource,
-                                dry_run=dry_run), False
+            return self._commit(
+                rtype, old, new, manager=None, subresource=subresource, dry_run=dry_run
+            ), False
 
-    def _merge_write(self, rtype: ResourceType, old: dict[str, Any], body: dict[str, Any],
-                     subresource: str) -> dict[str, Any]:
+    def _merge_write(
+        self, rtype: ResourceType, old: dict[str, Any], body: dict[str, Any], subresource: str
+    ) -> dict[str, Any]:
         """The object to store: status and main resource are written through separate doors."""
         if subresource == "status":
             new = copy.deepcopy(old)
@@ -232,8 +326,15 @@ class Api:
             return new
         new = body
         meta = new.setdefault("metadata", {})
-        for field in ("uid", "creationTimestamp", "deletionTimestamp",
-                      "deletionGracePeriodSeconds", "generation", "namespace", "name"):
+        for field in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "namespace",
+            "name",
+        ):
             if field in old["metadata"]:
                 meta[field] = old["metadata"][field]
             else:
@@ -245,20 +346,42 @@ class Api:
                 new.pop("status", None)
         return new
 
-    def _commit(self, rtype: ResourceType, old: dict[str, Any] | None, new: dict[str, Any], *,
-                manager: str | None, subresource: str = "", dry_run: bool = False) -> dict[str, Any]:
+    def _commit(
+        self,
+        rtype: ResourceType,
+        old: dict[str, Any] | None,
+        new: dict[str, Any],
+        *,
+        manager: str | None,
+        subresource: str = "",
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         self.present(rtype, new)
         meta = new["metadata"]
         options = REQUEST.get()
         if options is not None and not rtype.is_custom and options.field_validation != "Ignore":
-            crds.report_unknown_fields(rtype, builtin_fields.unknown_fields(new) or [],
-                                       options.field_validation, options.warnings)
+            crds.report_unknown_fields(
+                rtype,
+                builtin_fields.unknown_fields(new) or [],
+                options.field_validation,
+                options.warnings,
+            )
         if old is not None:
             added = set(meta.get("finalizers") or []) - set(old["metadata"].get("finalizers") or [])
             if old["metadata"].get("deletionTimestamp") and added:
-                raise invalid(rtype.kind, rtype.group, meta["name"], [{
-                    "reason": "FieldValueForbidden", "field": "metadata.finalizers",
-                    "message": "Forbidden: no new finalizers can be added if the object is being deleted"}])
+                raise invalid(
+                    rtype.kind,
+                    rtype.group,
+                    meta["name"],
+                    [
+                        {
+                            "reason": "FieldValueForbidden",
+                            "field": "metadata.finalizers",
+                            "message": "Forbidden: no new finalizers can be added if the object "
+                            "is being deleted",
+                        }
+                    ],
+                )
         if rtype.group == "" and rtype.plural == "secrets":
             normalize_secret(new)
         if subresource != "status":
@@ -269,8 +392,12 @@ class Api:
         if rtype.is_custom:
             if options is not None:
                 crds.check_unknown_fields(rtype, new, options.field_validation, options.warnings)
-            new = crds.admit(rtype, new, self.present(rtype, copy.deepcopy(old)) if old else None,
-                             status_only=subresource == "status")
+            new = crds.admit(
+                rtype,
+                new,
+                self.present(rtype, copy.deepcopy(old)) if old else None,
+                status_only=subresource == "status",
+            )
             meta = new["metadata"]
         else:
             validate_builtin(rtype, new)
@@ -282,47 +409,76 @@ class Api:
         if rtype.has_generation or rtype.is_custom:
             meta["generation"] = _next_generation(rtype, old, new)
         if manager is not None:
-            managed.record_update(old, new, manager=manager, resolve=self.resolver(rtype),
-                                  api_version=rtype.api_version,
-                                  section=self._section(rtype, subresource),
-                                  subresource=subresource)
+            managed.record_update(
+                old,
+                new,
+                manager=manager,
+                resolve=self.resolver(rtype),
+                api_version=rtype.api_version,
+                section=self._section(rtype, subresource),
+                subresource=subresource,
+            )
         if dry_run:
-            meta.setdefault("resourceVersion", (old or {}).get("metadata", {}).get("resourceVersion", ""))
+            meta.setdefault(
+                "resourceVersion", (old or {}).get("metadata", {}).get("resourceVersion", "")
+            )
             return new
-        if meta.get("deletionTimestamp") and not meta.get("finalizers") and rtype.plural != "namespaces":
+        if (
+            meta.get("deletionTimestamp")
+            and not meta.get("finalizers")
+            and rtype.plural != "namespaces"
+        ):
             self.store.put(rtype.store_key, new)
-            return self.present(rtype, self.store.remove(rtype.store_key, meta.get("namespace", ""), meta["name"]))
+            return self.present(
+                rtype, self.store.remove(rtype.store_key, meta.get("namespace", ""), meta["name"])
+            )
         stored = self.store.put(rtype.store_key, new)
         if (rtype.group, rtype.plural) == ("apiextensions.k8s.io", "customresourcedefinitions"):
             crds.register(self.registry, stored)
         return self.present(rtype, stored)
 
-    def _check_identity(self, rtype: ResourceType, body: dict[str, Any], required: bool = False) -> None:
+    def _check_identity(
+        self, rtype: ResourceType, body: dict[str, Any], required: bool = False
+    ) -> None:
         api_version, kind = body.get("apiVersion"), body.get("kind")
         if required and (not api_version or not kind):
             raise bad_request("apply patches must set apiVersion and kind")
         if api_version and api_version != rtype.api_version:
-            raise bad_request(f"the API version in the data ({api_version}) does not match the "
-                              f"expected API version ({rtype.api_version})")
+            raise bad_request(
+                f"the API version in the data ({api_version}) does not match the "
+                f"expected API version ({rtype.api_version})"
+            )
         if kind and kind != rtype.kind:
-            raise bad_request(f"the kind in the data ({kind}) does not match the expected kind "
-                              f"({rtype.kind})")
+            raise bad_request(
+                f"the kind in the data ({kind}) does not match the expected kind ({rtype.kind})"
+            )
 
     def _check_namespace_open(self, ns: str) -> None:
         namespace = self.store.get(NAMESPACES.store_key, "", ns)
         if namespace is None:
             raise not_found("namespaces", "", ns)
         if namespace["metadata"].get("deletionTimestamp"):
-            raise ApiError(403, "Forbidden", f"unable to create new content in namespace {ns} "
-                           "because it is being terminated",
-                           {"name": ns, "kind": "namespaces", "causes": [{
-                               "reason": "NamespaceTerminating",
-                               "message": f"namespace {ns} is being terminated",
-                               "field": "metadata.namespace"}]})
+            raise ApiError(
+                403,
+                "Forbidden",
+                f"unable to create new content in namespace {ns} because it is being terminated",
+                {
+                    "name": ns,
+                    "kind": "namespaces",
+                    "causes": [
+                        {
+                            "reason": "NamespaceTerminating",
+                            "message": f"namespace {ns} is being terminated",
+                            "field": "metadata.namespace",
+                        }
+                    ],
+                },
+            )
 
 
 def already_exists_error(rtype: ResourceType, name: str) -> ApiError:
     from .errors import already_exists
+
     return already_exists(rtype.plural, rtype.group, name)
 
 
@@ -335,7 +491,9 @@ def _next_generation(rtype: ResourceType, old: dict[str, Any] | None, new: dict[
         skip.add("status")
     before = {k: v for k, v in old.items() if k not in skip}
     after = {k: v for k, v in new.items() if k not in skip}
-    became_deleted = bool(new["metadata"].get("deletionTimestamp")) and not old["metadata"].get("deletionTimestamp")
+    became_deleted = bool(new["metadata"].get("deletionTimestamp")) and not old["metadata"].get(
+        "deletionTimestamp"
+    )
     return generation + 1 if before != after or became_deleted else generation
 
 
@@ -351,6 +509,7 @@ def _keep_allocated(rtype: ResourceType, old: dict[str, Any] | None, new: dict[s
 
 def _parse_json(raw: bytes) -> Any:
     import json
+
     try:
         return json.loads(raw.decode() or "null")
     except ValueError as exc:

@@ -36,8 +36,14 @@ KEYS: dict[StoreKey, str] = {
 
 
 class Controllers:
-    def __init__(self, api: Api, faults: Faults, loop: asyncio.AbstractEventLoop,
-                 workload_delay: float, job_delay: float) -> None:
+    def __init__(
+        self,
+        api: Api,
+        faults: Faults,
+        loop: asyncio.AbstractEventLoop,
+        workload_delay: float,
+        job_delay: float,
+    ) -> None:
         self.api = api
         self.faults = faults
         self.loop = loop
@@ -75,8 +81,9 @@ class Controllers:
         if event.key in KEYS and event.type != "DELETED":
             meta = event.obj["metadata"]
             # A fresh context: controller writes are not part of the request that woke them.
-            self.loop.call_soon_threadsafe(self._reconcile, event.key, meta["namespace"],
-                                           meta["name"], context=Context())
+            self.loop.call_soon_threadsafe(
+                self._reconcile, event.key, meta["namespace"], meta["name"], context=Context()
+            )
         elif event.type == "DELETED":
             meta = event.obj["metadata"]
             self._seen.pop((event.key, meta.get("namespace", ""), meta["name"]), None)
@@ -93,7 +100,9 @@ class Controllers:
             if exc.code in (404, 409):
                 self.loop.call_later(0.01, self._reconcile, key, ns, name, context=Context())
             else:
-                log.warning("simulated %s controller failed on %s/%s: %s", KEYS[key], ns, name, exc.message)
+                log.warning(
+                    "simulated %s controller failed on %s/%s: %s", KEYS[key], ns, name, exc.message
+                )
 
     def _clock(self, key: StoreKey, obj: dict[str, Any], delay: float) -> bool:
         """True once this generation has been rolling out for `delay`; else re-check then."""
@@ -106,8 +115,14 @@ class Controllers:
             self._seen[ident] = seen
         remaining = delay - (time.monotonic() - seen[2])
         if remaining > 0:
-            self.loop.call_later(remaining + 0.001, self._reconcile, key, meta["namespace"],
-                                 meta["name"], context=Context())
+            self.loop.call_later(
+                remaining + 0.001,
+                self._reconcile,
+                key,
+                meta["namespace"],
+                meta["name"],
+                context=Context(),
+            )
             return False
         return True
 
@@ -119,8 +134,14 @@ class Controllers:
         rtype = self._rtype(key)
         new = copy.deepcopy(obj)
         new["status"] = status
-        self.api.update(rtype, obj["metadata"]["namespace"], obj["metadata"]["name"], new,
-                        manager=MANAGER, subresource="status")
+        self.api.update(
+            rtype,
+            obj["metadata"]["namespace"],
+            obj["metadata"]["name"],
+            new,
+            manager=MANAGER,
+            subresource="status",
+        )
 
     def _rtype(self, key: StoreKey) -> Any:
         versions = self.api.registry.versions_of(*key)
@@ -141,10 +162,15 @@ class Controllers:
         self._write_status(key, obj, daemonset_status(obj, ready, self._scheduled_nodes(obj)))
 
     def _scheduled_nodes(self, obj: dict[str, Any]) -> int:
-        selector = (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
+        selector = (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
+            "nodeSelector"
+        ) or {}
         nodes, _ = self.api.store.list(("", "nodes"))
-        return sum(1 for n in nodes
-                   if all((n["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items()))
+        return sum(
+            1
+            for n in nodes
+            if all((n["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+        )
 
     def _claims_for(self, sts: dict[str, Any]) -> None:
         """PVCs `<template>-<sts>-<ordinal>`, as the StatefulSet controller creates them."""
@@ -152,7 +178,9 @@ class Controllers:
         meta = sts["metadata"]
         pvc_type = self.api.registry.get("", "v1", "persistentvolumeclaims")
         assert pvc_type is not None
-        policy = (spec.get("persistentVolumeClaimRetentionPolicy") or {}).get("whenDeleted", "Retain")
+        policy = (spec.get("persistentVolumeClaimRetentionPolicy") or {}).get(
+            "whenDeleted", "Retain"
+        )
         selector_labels = (spec.get("selector") or {}).get("matchLabels") or {}
         for ordinal in range(spec.get("replicas", 1)):
             for template in spec.get("volumeClaimTemplates") or []:
@@ -161,22 +189,32 @@ class Controllers:
                     continue
                 labels = {**(template["metadata"].get("labels") or {}), **selector_labels}
                 claim: dict[str, Any] = {
-                    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
                     "metadata": {"name": name, "namespace": meta["namespace"], "labels": labels},
                     "spec": copy.deepcopy(template.get("spec") or {}),
                 }
                 if policy == "Delete":
-                    claim["metadata"]["ownerReferences"] = [{
-                        "apiVersion": "apps/v1", "kind": "StatefulSet", "name": meta["name"],
-                        "uid": meta["uid"], "controller": True, "blockOwnerDeletion": True}]
+                    claim["metadata"]["ownerReferences"] = [
+                        {
+                            "apiVersion": "apps/v1",
+                            "kind": "StatefulSet",
+                            "name": meta["name"],
+                            "uid": meta["uid"],
+                            "controller": True,
+                            "blockOwnerDeletion": True,
+                        }
+                    ]
                 self.api.create(pvc_type, meta["namespace"], claim, manager=MANAGER)
 
     # ---- jobs ----------------------------------------------------------------------------
     def _jobs(self, key: StoreKey, obj: dict[str, Any]) -> None:
         status = copy.deepcopy(obj.get("status") or {})
         spec = obj.get("spec") or {}
-        if any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
-               for c in status.get("conditions") or []) or spec.get("suspend"):
+        if any(
+            c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+            for c in status.get("conditions") or []
+        ) or spec.get("suspend"):
             return
         status.setdefault("startTime", now_rfc3339())
         if not self._clock(key, obj, self.job_delay):
@@ -191,15 +229,25 @@ class Controllers:
             status["failed"] = spec.get("backoffLimit", 6) + 1
             status["conditions"] = [
                 _condition("FailureTarget", "BackoffLimitExceeded", message, stamp),
-                _condition("Failed", "BackoffLimitExceeded", message, stamp)]
+                _condition("Failed", "BackoffLimitExceeded", message, stamp),
+            ]
         else:
             status["succeeded"] = spec.get("completions", 1)
             status["completionTime"] = stamp
             status["conditions"] = [
-                _condition("SuccessCriteriaMet", "CompletionsReached",
-                           "Reached expected number of succeeded pods", stamp),
-                _condition("Complete", "CompletionsReached",
-                           "Reached expected number of succeeded pods", stamp)]
+                _condition(
+                    "SuccessCriteriaMet",
+                    "CompletionsReached",
+                    "Reached expected number of succeeded pods",
+                    stamp,
+                ),
+                _condition(
+                    "Complete",
+                    "CompletionsReached",
+                    "Reached expected number of succeeded pods",
+                    stamp,
+                ),
+            ]
         self._write_status(key, obj, status)
 
     # ---- claims --------------------------------------------------------------------------
@@ -221,8 +269,14 @@ class Controllers:
 
 
 def _condition(kind: str, reason: str, message: str, stamp: str) -> dict[str, Any]:
-    return {"type": kind, "status": "True", "reason": reason, "message": message,
-            "lastProbeTime": stamp, "lastTransitionTime": stamp}
+    return {
+        "type": kind,
+        "status": "True",
+        "reason": reason,
+        "message": message,
+        "lastProbeTime": stamp,
+        "lastTransitionTime": stamp,
+    }
 
 
 def _revision(obj: dict[str, Any]) -> str:

@@ -32,23 +32,46 @@ def validate_crd(crd: dict[str, Any]) -> None:
         if not names.get(field):
             causes.append(_cause(f"spec.names.{field}", "Required value", "FieldValueRequired"))
     if spec.get("scope") not in (None, "Namespaced", "Cluster"):
-        causes.append(_cause("spec.scope", f'Unsupported value: "{spec.get("scope")}": '
-                             'supported values: "Cluster", "Namespaced"', "FieldValueNotSupported"))
+        causes.append(
+            _cause(
+                "spec.scope",
+                f'Unsupported value: "{spec.get("scope")}": '
+                'supported values: "Cluster", "Namespaced"',
+                "FieldValueNotSupported",
+            )
+        )
     expected = f"{names.get('plural')}.{spec.get('group')}"
     if names.get("plural") and spec.get("group") and name != expected:
-        causes.append(_cause("metadata.name", f'Invalid value: "{name}": must be '
-                             'spec.names.plural+"."+spec.group'))
+        causes.append(
+            _cause(
+                "metadata.name",
+                f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group',
+            )
+        )
     versions = spec.get("versions") or []
     if not versions:
-        causes.append(_cause("spec.versions", "Invalid value: null: must have exactly one "
-                             "version marked as storage version"))
+        causes.append(
+            _cause(
+                "spec.versions",
+                "Invalid value: null: must have exactly one version marked as storage version",
+            )
+        )
     elif sum(1 for v in versions if v.get("storage")) != 1:
-        causes.append(_cause("spec.versions", "Invalid value: must have exactly one version "
-                             "marked as storage version"))
+        causes.append(
+            _cause(
+                "spec.versions",
+                "Invalid value: must have exactly one version marked as storage version",
+            )
+        )
     for i, version in enumerate(versions):
         if not (version.get("schema") or {}).get("openAPIV3Schema"):
-            causes.append(_cause(f"spec.versions[{i}].schema.openAPIV3Schema",
-                                 "Required value: schemas are required", "FieldValueRequired"))
+            causes.append(
+                _cause(
+                    f"spec.versions[{i}].schema.openAPIV3Schema",
+                    "Required value: schemas are required",
+                    "FieldValueRequired",
+                )
+            )
     if causes:
         raise invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes)
 
@@ -64,8 +87,13 @@ def established_status(crd: dict[str, Any], old_status: dict[str, Any] | None) -
 
     def condition(kind: str, reason: str, message: str) -> dict[str, Any]:
         kept = previous.get(kind)
-        return {"type": kind, "status": "True", "reason": reason, "message": message,
-                "lastTransitionTime": kept["lastTransitionTime"] if kept else stamp}
+        return {
+            "type": kind,
+            "status": "True",
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": kept["lastTransitionTime"] if kept else stamp,
+        }
 
     stored = list((old_status or {}).get("storedVersions") or [])
     storage = next(v["name"] for v in spec["versions"] if v.get("storage"))
@@ -75,7 +103,9 @@ def established_status(crd: dict[str, Any], old_status: dict[str, Any] | None) -
         "acceptedNames": names,
         "conditions": [
             condition("NamesAccepted", "NoConflicts", "no conflicts found"),
-            condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+            condition(
+                "Established", "InitialNamesAccepted", "the initial names have been accepted"
+            ),
         ],
         "storedVersions": stored,
     }
@@ -89,14 +119,25 @@ def served_types(crd: dict[str, Any]) -> list[ResourceType]:
     for version in spec["versions"]:
         if not version.get("served", True):
             continue
-        subresources = frozenset(k for k in (version.get("subresources") or {})
-                                 if k in ("status", "scale"))
-        out.append(ResourceType(
-            spec["group"], version["name"], names["plural"], names["kind"],
-            spec.get("scope", "Namespaced") == "Namespaced",
-            tuple(names.get("shortNames") or ()), subresources,
-            tuple(names.get("categories") or ()), True, crd=crd,
-            schema=version["schema"]["openAPIV3Schema"], storage_version=storage))
+        subresources = frozenset(
+            k for k in (version.get("subresources") or {}) if k in ("status", "scale")
+        )
+        out.append(
+            ResourceType(
+                spec["group"],
+                version["name"],
+                names["plural"],
+                names["kind"],
+                spec.get("scope", "Namespaced") == "Namespaced",
+                tuple(names.get("shortNames") or ()),
+                subresources,
+                tuple(names.get("categories") or ()),
+                True,
+                crd=crd,
+                schema=version["schema"]["openAPIV3Schema"],
+                storage_version=storage,
+            )
+        )
     return out
 
 
@@ -121,11 +162,13 @@ def _schema_module() -> Any:
     except ImportError as exc:
         raise not_implemented(
             f"custom resource validation (tests/kubesim/schema.py unavailable: {exc}); "
-            "refusing to store unvalidated custom resources") from exc
+            "refusing to store unvalidated custom resources"
+        ) from exc
 
 
-def check_unknown_fields(rtype: ResourceType, obj: dict[str, Any], mode: str,
-                         warnings: list[str]) -> None:
+def check_unknown_fields(
+    rtype: ResourceType, obj: dict[str, Any], mode: str, warnings: list[str]
+) -> None:
     """fieldValidation: Strict rejects unknown fields (400), Warn reports them, Ignore prunes."""
     if mode == "Ignore":
         return
@@ -135,29 +178,43 @@ def check_unknown_fields(rtype: ResourceType, obj: dict[str, Any], mode: str,
     report_unknown_fields(rtype, unknown, mode, warnings)
 
 
-def report_unknown_fields(rtype: ResourceType, unknown: list[str], mode: str,
-                          warnings: list[str]) -> None:
+def report_unknown_fields(
+    rtype: ResourceType, unknown: list[str], mode: str, warnings: list[str]
+) -> None:
     """Strict: 400 as the apiserver's strict decoding phrases it; Warn: warning headers."""
     if not unknown or mode == "Ignore":
         return
     if mode == "Strict":
         listed = ", ".join(f'unknown field "{path}"' for path in unknown)
-        raise ApiError(400, "BadRequest", f'{rtype.kind} in version "{rtype.version}" cannot be '
-                       f"handled as a {rtype.kind}: strict decoding error: {listed}")
+        raise ApiError(
+            400,
+            "BadRequest",
+            f'{rtype.kind} in version "{rtype.version}" cannot be '
+            f"handled as a {rtype.kind}: strict decoding error: {listed}",
+        )
     warnings.extend(f'unknown field "{path}"' for path in unknown)
 
 
-def admit(rtype: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None,
-          *, status_only: bool = False) -> dict[str, Any]:
+def admit(
+    rtype: ResourceType,
+    obj: dict[str, Any],
+    old: dict[str, Any] | None,
+    *,
+    status_only: bool = False,
+) -> dict[str, Any]:
     """Validate, prune and default a custom resource with the CRD's schema, or fail loudly."""
     schema = _schema_module()
     try:
-        admitted = schema.admit(rtype.schema, copy.deepcopy(obj), copy.deepcopy(old),
-                                status_only=status_only)
+        admitted = schema.admit(
+            rtype.schema, copy.deepcopy(obj), copy.deepcopy(old), status_only=status_only
+        )
     except schema.SchemaViolation as violation:
-        causes = [{"reason": c.reason, "message": c.message, "field": c.field}
-                  for c in violation.causes]
-        raise invalid(rtype.kind, rtype.group, obj["metadata"]["name"], _strip_prefix(causes)) from None
+        causes = [
+            {"reason": c.reason, "message": c.message, "field": c.field} for c in violation.causes
+        ]
+        raise invalid(
+            rtype.kind, rtype.group, obj["metadata"]["name"], _strip_prefix(causes)
+        ) from None
     # Schema admission owns spec/status; identity and metadata stay the apiserver's.
     admitted["apiVersion"], admitted["kind"] = obj["apiVersion"], obj["kind"]
     admitted["metadata"] = obj["metadata"]
@@ -169,12 +226,15 @@ def _strip_prefix(causes: list[dict[str, str]]) -> list[dict[str, str]]:
     for cause in causes:
         prefix = f"{cause['field']}: "
         if cause["field"] and cause["message"].startswith(prefix):
-            cause["message"] = cause["message"][len(prefix):]
+            cause["message"] = cause["message"][len(prefix) :]
     return causes
 
 
 def reject_while_terminating(rtype: ResourceType) -> None:
     crd = rtype.crd or {}
     if crd.get("metadata", {}).get("deletionTimestamp"):
-        raise ApiError(405, "MethodNotAllowed",
-                       "create not allowed while custom resource definition is terminating")
+        raise ApiError(
+            405,
+            "MethodNotAllowed",
+            "create not allowed while custom resource definition is terminating",
+        )

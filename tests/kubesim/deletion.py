@@ -21,27 +21,45 @@ def propagation(options: dict[str, Any], query_policy: str | None) -> str:
         policy = "Orphan" if options["orphanDependents"] else "Background"
     policy = policy or "Background"
     if policy not in ("Background", "Foreground", "Orphan"):
-        raise bad_request(f'propagationPolicy: Unsupported value: "{policy}": supported values: '
-                          '"Foreground", "Background", "Orphan"')
+        raise bad_request(
+            f'propagationPolicy: Unsupported value: "{policy}": supported values: '
+            '"Foreground", "Background", "Orphan"'
+        )
     return policy
 
 
-def delete(api: Api, rtype: ResourceType, ns: str, name: str, options: dict[str, Any], *,
-           policy: str, dry_run: bool = False) -> tuple[dict[str, Any], bool]:
+def delete(
+    api: Api,
+    rtype: ResourceType,
+    ns: str,
+    name: str,
+    options: dict[str, Any],
+    *,
+    policy: str,
+    dry_run: bool = False,
+) -> tuple[dict[str, Any], bool]:
     """Returns (object, removed): removed is False while finalizers hold the object."""
     with api.store.lock:
         obj = api._existing(rtype, ns, name)
         meta = obj["metadata"]
         pre = options.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta["uid"]:
-            raise conflict(rtype.plural, rtype.group, name,
-                           f'Precondition failed: UID in precondition: {pre["uid"]}, '
-                           f'UID in object meta: {meta["uid"]}')
+            raise conflict(
+                rtype.plural,
+                rtype.group,
+                name,
+                f"Precondition failed: UID in precondition: {pre['uid']}, "
+                f"UID in object meta: {meta['uid']}",
+            )
         if pre.get("resourceVersion") and pre["resourceVersion"] != meta["resourceVersion"]:
-            raise conflict(rtype.plural, rtype.group, name,
-                           f'Precondition failed: ResourceVersion in precondition: '
-                           f'{pre["resourceVersion"]}, ResourceVersion in object meta: '
-                           f'{meta["resourceVersion"]}')
+            raise conflict(
+                rtype.plural,
+                rtype.group,
+                name,
+                f"Precondition failed: ResourceVersion in precondition: "
+                f"{pre['resourceVersion']}, ResourceVersion in object meta: "
+                f"{meta['resourceVersion']}",
+            )
         if dry_run:
             return api.present(rtype, obj), False
         finalizers = list(meta.get("finalizers") or [])
@@ -84,6 +102,15 @@ def finish_namespace(api: Api, name: str) -> bool:
 
 
 def success_status(rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": {"name": obj["metadata"]["name"], "group": rtype.group,
-                        "kind": rtype.plural, "uid": obj["metadata"]["uid"]}}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {
+            "name": obj["metadata"]["name"],
+            "group": rtype.group,
+            "kind": rtype.plural,
+            "uid": obj["metadata"]["uid"],
+        },
+    }

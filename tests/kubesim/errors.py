@@ -49,27 +49,34 @@ def qualified(plural: str, group: str) -> str:
 
 def not_found(plural: str, group: str, name: str) -> ApiError:
     return ApiError(
-        404, "NotFound", f'{qualified(plural, group)} "{name}" not found',
+        404,
+        "NotFound",
+        f'{qualified(plural, group)} "{name}" not found',
         {"name": name, "group": group, "kind": plural},
     )
 
 
 def already_exists(plural: str, group: str, name: str) -> ApiError:
     return ApiError(
-        409, "AlreadyExists", f'{qualified(plural, group)} "{name}" already exists',
+        409,
+        "AlreadyExists",
+        f'{qualified(plural, group)} "{name}" already exists',
         {"name": name, "group": group, "kind": plural},
     )
 
 
 def conflict(plural: str, group: str, name: str, why: str) -> ApiError:
     return ApiError(
-        409, "Conflict",
+        409,
+        "Conflict",
         f'Operation cannot be fulfilled on {qualified(plural, group)} "{name}": {why}',
         {"name": name, "group": group, "kind": plural},
     )
 
 
-STALE = "the object has been modified; please apply your changes to the latest version and try again"
+STALE = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
 
 
 def bad_request(message: str) -> ApiError:
@@ -82,11 +89,20 @@ def not_implemented(feature: str) -> ApiError:
 
 
 def method_not_allowed(method: str, what: str) -> ApiError:
-    return ApiError(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource: {method} {what}")
+    return ApiError(
+        405,
+        "MethodNotAllowed",
+        f"the server does not allow this method on the requested resource: {method} {what}",
+    )
 
 
 def unsupported_media_type(content_type: str, what: str) -> ApiError:
-    return ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media types include: {what}; got {content_type!r}")
+    return ApiError(
+        415,
+        "UnsupportedMediaType",
+        f"the body of the request was in an unknown format - accepted media types include: "
+        f"{what}; got {content_type!r}",
+    )
 
 
 def gone(message: str) -> ApiError:
@@ -99,16 +115,28 @@ def invalid(kind: str, group: str, name: str, causes: list[dict[str, str]]) -> A
     joined = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     title = f"{kind}.{group}" if group else kind
     return ApiError(
-        422, "Invalid", f'{title} "{name}" is invalid: {joined}',
+        422,
+        "Invalid",
+        f'{title} "{name}" is invalid: {joined}',
         {"name": name, "group": group, "kind": kind, "causes": causes},
     )
 
 
-def field_invalid(kind: str, group: str, name: str, field: str, value: Any, detail: str) -> ApiError:
-    return invalid(kind, group, name, [{
-        "reason": "FieldValueInvalid", "field": field,
-        "message": f"Invalid value: {_render(value)}: {detail}",
-    }])
+def field_invalid(
+    kind: str, group: str, name: str, field: str, value: Any, detail: str
+) -> ApiError:
+    return invalid(
+        kind,
+        group,
+        name,
+        [
+            {
+                "reason": "FieldValueInvalid",
+                "field": field,
+                "message": f"Invalid value: {_render(value)}: {detail}",
+            }
+        ],
+    )
 
 
 def _render(value: Any) -> str:

@@ -25,14 +25,25 @@ class FaultRule:
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.count is None or self.hits < self.count) and \
-            re.fullmatch(self.method, method, re.IGNORECASE) is not None and \
-            self.path.search(path) is not None
+        return (
+            (self.count is None or self.hits < self.count)
+            and re.fullmatch(self.method, method, re.IGNORECASE) is not None
+            and self.path.search(path) is not None
+        )
 
 
-_REASONS = {410: "Expired", 429: "TooManyRequests", 500: "InternalError",
-            503: "ServiceUnavailable", 504: "Timeout", 409: "Conflict", 403: "Forbidden",
-            404: "NotFound", 422: "Invalid", 400: "BadRequest"}
+_REASONS = {
+    410: "Expired",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+    409: "Conflict",
+    403: "Forbidden",
+    404: "NotFound",
+    422: "Invalid",
+    400: "BadRequest",
+}
 
 
 class Faults:
@@ -48,33 +59,64 @@ class Faults:
             self._rules.append(rule)
         return rule
 
-    def fail(self, method: str, path: str, *, status: int = 500, count: int | None = 1,
-             retry_after: int | None = None, message: str | None = None,
-             reason: str | None = None) -> FaultRule:
+    def fail(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 500,
+        count: int | None = 1,
+        retry_after: int | None = None,
+        message: str | None = None,
+        reason: str | None = None,
+    ) -> FaultRule:
         """Answer matching requests with `status` and a Status body (5xx, 409, 410, 429...)."""
-        return self._add(FaultRule(
-            method, re.compile(path), "fail", count, status,
-            reason or _REASONS.get(status, "InternalError"),
-            message or f"kubesim fault injection: {status} for {method} {path}",
-            retry_after))
+        return self._add(
+            FaultRule(
+                method,
+                re.compile(path),
+                "fail",
+                count,
+                status,
+                reason or _REASONS.get(status, "InternalError"),
+                message or f"kubesim fault injection: {status} for {method} {path}",
+                retry_after,
+            )
+        )
 
-    def throttle(self, method: str, path: str, *, retry_after: int = 1,
-                 count: int | None = 1) -> FaultRule:
-        return self.fail(method, path, status=429, count=count, retry_after=retry_after,
-                         message="kubesim fault injection: too many requests, please try again later")
+    def throttle(
+        self, method: str, path: str, *, retry_after: int = 1, count: int | None = 1
+    ) -> FaultRule:
+        return self.fail(
+            method,
+            path,
+            status=429,
+            count=count,
+            retry_after=retry_after,
+            message="kubesim fault injection: too many requests, please try again later",
+        )
 
     def gone(self, method: str, path: str, *, count: int | None = 1) -> FaultRule:
-        return self.fail(method, path, status=410, count=count,
-                         message="kubesim fault injection: too old resource version")
+        return self.fail(
+            method,
+            path,
+            status=410,
+            count=count,
+            message="kubesim fault injection: too old resource version",
+        )
 
-    def delay(self, method: str, path: str, seconds: float, *, count: int | None = None) -> FaultRule:
+    def delay(
+        self, method: str, path: str, seconds: float, *, count: int | None = None
+    ) -> FaultRule:
         return self._add(FaultRule(method, re.compile(path), "delay", count, seconds=seconds))
 
-    def drop_watches(self, path: str = "", *, after_events: int = 0,
-                     count: int | None = 1) -> FaultRule:
+    def drop_watches(
+        self, path: str = "", *, after_events: int = 0, count: int | None = 1
+    ) -> FaultRule:
         """End matching watch streams (cleanly, as a load balancer would) after N events."""
-        return self._add(FaultRule("GET", re.compile(path), "drop_watch", count,
-                                   after_events=after_events))
+        return self._add(
+            FaultRule("GET", re.compile(path), "drop_watch", count, after_events=after_events)
+        )
 
     def fail_jobs(self, name_pattern: str) -> None:
         """Jobs whose name matches end Failed instead of Complete."""

@@ -15,9 +15,19 @@ from .lists import Resolver
 Path = tuple[str, ...]
 
 # Fields the apiserver never tracks in managedFields.
-_UNTRACKED_META = {"name", "namespace", "uid", "resourceVersion", "generation",
-                   "creationTimestamp", "managedFields", "deletionTimestamp",
-                   "deletionGracePeriodSeconds", "selfLink", "generateName"}
+_UNTRACKED_META = {
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "selfLink",
+    "generateName",
+}
 
 
 def _names(path: Path) -> tuple[str, ...]:
@@ -79,7 +89,9 @@ def _walk_value(value: Any, path: Path, resolve: Resolver, out: set[Path]) -> No
         out.add(path)
 
 
-def _locate(container: Any, element: str, resolve: Resolver, names: tuple[str, ...]) -> tuple[Any, Any]:
+def _locate(
+    container: Any, element: str, resolve: Resolver, names: tuple[str, ...]
+) -> tuple[Any, Any]:
     """(key or index, value) of one path element inside `container`, or (None, None)."""
     if element.startswith("f:"):
         if isinstance(container, dict) and element[2:] in container:
@@ -167,8 +179,9 @@ def merge_applied(live: Any, config: Any, resolve: Resolver, names: tuple[str, .
         if rule.kind == "map" and all(isinstance(i, dict) for i in config + current):
             result = list(current)
             for item in config:
-                index = next((i for i, o in enumerate(result)
-                              if rule.key_of(o) == rule.key_of(item)), None)
+                index = next(
+                    (i for i, o in enumerate(result) if rule.key_of(o) == rule.key_of(item)), None
+                )
                 if index is None:
                     result.append(merge_applied(None, item, resolve, names))
                 else:

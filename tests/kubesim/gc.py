@@ -63,8 +63,10 @@ class GarbageCollector:
                 self._pending.add((NS_KEY, "", meta["namespace"]))
             if event.key == CRD_KEY:
                 crds.unregister(self.api.registry, event.obj)
-            elif self.api.registry.versions_of(*event.key) and \
-                    self.api.registry.versions_of(*event.key)[0].is_custom:
+            elif (
+                self.api.registry.versions_of(*event.key)
+                and self.api.registry.versions_of(*event.key)[0].is_custom
+            ):
                 self._pending.add((CRD_KEY, "", f"{event.key[1]}.{event.key[0]}"))
         else:
             self._pending.add(ident)
@@ -110,11 +112,15 @@ class GarbageCollector:
                 return
             meta = obj["metadata"]
             if meta.get("deletionTimestamp"):
-                deps = [(d[0], o) for d in sorted(self._dependents.get(meta["uid"], set()))
-                        if (o := self.api.store.get(*d)) is not None]
+                deps = [
+                    (d[0], o)
+                    for d in sorted(self._dependents.get(meta["uid"], set()))
+                    if (o := self.api.store.get(*d)) is not None
+                ]
                 self._finalize(key, obj, deps)
             elif meta.get("ownerReferences") and not any(
-                    self.api.store.by_uid(uid) is not None for uid in _owner_uids(obj)):
+                self.api.store.by_uid(uid) is not None for uid in _owner_uids(obj)
+            ):
                 self._delete(key, obj, "Background")
 
     def _delete(self, key: StoreKey, obj: dict[str, Any], policy: str) -> None:
@@ -138,15 +144,17 @@ class GarbageCollector:
         new["metadata"]["finalizers"] = [f for f in new["metadata"]["finalizers"] if f != finalizer]
         self._write(key, obj, new)
 
-    def _finalize(self, key: StoreKey, obj: dict[str, Any],
-                  deps: list[tuple[StoreKey, dict[str, Any]]]) -> None:
+    def _finalize(
+        self, key: StoreKey, obj: dict[str, Any], deps: list[tuple[StoreKey, dict[str, Any]]]
+    ) -> None:
         meta = obj["metadata"]
         finalizers = meta.get("finalizers") or []
         if ORPHAN in finalizers:
             for dep_key, dep in deps:
                 new = copy.deepcopy(dep)
                 new["metadata"]["ownerReferences"] = [
-                    r for r in dep["metadata"]["ownerReferences"] if r.get("uid") != meta["uid"]]
+                    r for r in dep["metadata"]["ownerReferences"] if r.get("uid") != meta["uid"]
+                ]
                 if not new["metadata"]["ownerReferences"]:
                     del new["metadata"]["ownerReferences"]
                 self._write(dep_key, dep, new)

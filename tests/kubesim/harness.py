@@ -25,7 +25,7 @@ TEST_JOB_DELAY = 0.1
 def namespace_prefix(test_name: str) -> str:
     """A DNS-label prefix from a test's name (`test_x[a]` -> `test-x-a`), short enough."""
     cleaned = re.sub(r"[^a-z0-9]+", "-", test_name.lower()).strip("-")
-    return (cleaned[:40].rstrip("-") or "test")
+    return cleaned[:40].rstrip("-") or "test"
 
 
 class Kube:
@@ -44,48 +44,68 @@ class Kube:
     def api_client(self) -> Any:
         """A fresh `kubernetes.client.ApiClient` configured from the kubeconfig."""
         from kubernetes import config
+
         return config.new_client_from_config(config_file=str(self.kubeconfig))
 
     def kopf_connection(self) -> Any:
         """`kopf.ConnectionInfo` for this cluster, for a `@kopf.on.login` handler."""
         import kopf
         from kubernetes import client, config
+
         cfg = client.Configuration()
         config.load_kube_config(config_file=str(self.kubeconfig), client_configuration=cfg)
         token = (cfg.api_key or {}).get("authorization", "").removeprefix("Bearer ") or None
-        return kopf.ConnectionInfo(server=cfg.host, ca_path=cfg.ssl_ca_cert,
-                                   insecure=not cfg.verify_ssl, token=token,
-                                   certificate_path=cfg.cert_file, private_key_path=cfg.key_file)
+        return kopf.ConnectionInfo(
+            server=cfg.host,
+            ca_path=cfg.ssl_ca_cert,
+            insecure=not cfg.verify_ssl,
+            token=token,
+            certificate_path=cfg.cert_file,
+            private_key_path=cfg.key_file,
+        )
 
     def env(self) -> dict[str, str]:
         """Environment for helm/kubectl: this cluster, and caches private to the session."""
         env = dict(os.environ)
-        env.update({
-            "KUBECONFIG": str(self.kubeconfig),
-            "KUBECACHEDIR": str(self.workdir / "kube-cache"),
-            "HELM_CACHE_HOME": str(self.workdir / "helm" / "cache"),
-            "HELM_CONFIG_HOME": str(self.workdir / "helm" / "config"),
-            "HELM_DATA_HOME": str(self.workdir / "helm" / "data"),
-            "PATH": f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}",
-        })
+        env.update(
+            {
+                "KUBECONFIG": str(self.kubeconfig),
+                "KUBECACHEDIR": str(self.workdir / "kube-cache"),
+                "HELM_CACHE_HOME": str(self.workdir / "helm" / "cache"),
+                "HELM_CONFIG_HOME": str(self.workdir / "helm" / "config"),
+                "HELM_DATA_HOME": str(self.workdir / "helm" / "data"),
+                "PATH": f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}",
+            }
+        )
         return env
 
-    def _run(self, binary: str, args: tuple[str, ...], timeout: float,
-             input: str | None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(BIN_DIR / binary), *args], env=self.env(), text=True,
-                              capture_output=True, timeout=timeout, input=input, check=False)
+    def _run(
+        self, binary: str, args: tuple[str, ...], timeout: float, input: str | None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN_DIR / binary), *args],
+            env=self.env(),
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            input=input,
+            check=False,
+        )
 
-    def helm(self, *args: str, timeout: float = 180,
-             input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def helm(
+        self, *args: str, timeout: float = 180, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return self._run("helm", args, timeout, input)
 
-    def kubectl(self, *args: str, timeout: float = 60,
-                input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self, *args: str, timeout: float = 60, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return self._run("kubectl", args, timeout, input)
 
     def new_namespace(self, prefix: str = "test") -> str:
         """Create a namespace `<prefix>-<random>`; it is deleted at session end at the latest."""
         from kubernetes import client
+
         name = f"{prefix}-{uuid.uuid4().hex[:6]}"
         with self.api_client() as api:
             client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
@@ -95,6 +115,7 @@ class Kube:
     def delete_namespace(self, name: str) -> None:
         from kubernetes import client
         from kubernetes.client.exceptions import ApiException
+
         with self.api_client() as api:
             try:
                 client.CoreV1Api(api).delete_namespace(name)
@@ -131,8 +152,9 @@ def session(workdir: Path) -> Iterator[Kube]:
         finally:
             kube.cleanup()
         return
-    sim = Simulator(workload_delay=TEST_WORKLOAD_DELAY, job_delay=TEST_JOB_DELAY,
-                    bookmark_interval=0.5).start()
+    sim = Simulator(
+        workload_delay=TEST_WORKLOAD_DELAY, job_delay=TEST_JOB_DELAY, bookmark_interval=0.5
+    ).start()
     kube = Kube(sim.write_kubeconfig(workdir / "kubeconfig"), sim, workdir)
     try:
         yield kube

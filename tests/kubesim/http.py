@@ -33,8 +33,12 @@ DROP_AFTER = web.RequestKey("drop_after", int)
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=status,
-                        content_type="application/json", headers=headers)
+    return web.Response(
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def error_response(exc: ApiError) -> web.Response:
@@ -64,17 +68,30 @@ class Server:
                 await asyncio.sleep(rule.seconds)
         for rule in fired:
             if rule.action == "fail":
-                headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None
-                return error_response(ApiError(rule.status, rule.reason, rule.message,
-                                               {"retryAfterSeconds": rule.retry_after}
-                                               if rule.retry_after is not None else None, headers))
+                headers = (
+                    {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None
+                )
+                return error_response(
+                    ApiError(
+                        rule.status,
+                        rule.reason,
+                        rule.message,
+                        {"retryAfterSeconds": rule.retry_after}
+                        if rule.retry_after is not None
+                        else None,
+                        headers,
+                    )
+                )
             if rule.action == "drop_watch":
                 request[DROP_AFTER] = rule.after_events
         options = RequestOptions(request.query.get("fieldValidation") or "Warn")
         if options.field_validation not in ("Strict", "Warn", "Ignore"):
-            return error_response(bad_request(
-                f'fieldValidation: Unsupported value: "{options.field_validation}": '
-                'supported values: "Ignore", "Strict", "Warn"'))
+            return error_response(
+                bad_request(
+                    f'fieldValidation: Unsupported value: "{options.field_validation}": '
+                    'supported values: "Ignore", "Strict", "Warn"'
+                )
+            )
         token = REQUEST.set(options)
         try:
             response = await handler(request)
@@ -86,17 +103,25 @@ class Server:
             return error_response(exc)
         except Exception as exc:  # a simulator bug must surface as a loud 500, not a hang
             log.exception("kubesim internal error on %s %s", request.method, request.path_qs)
-            return error_response(ApiError(500, "InternalError", f"kubesim internal error: {exc!r}"))
+            return error_response(
+                ApiError(500, "InternalError", f"kubesim internal error: {exc!r}")
+            )
         finally:
             REQUEST.reset(token)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
         accept = request.headers.get("Accept", "")
-        if accept and not any(t.split(";")[0].strip() in ("application/json", "*/*", "application/*")
-                              for t in accept.split(",")):
-            raise ApiError(406, "NotAcceptable", f"kubesim only answers application/json (and Tables "
-                           f"as JSON); the request accepts only {accept!r}")
+        if accept and not any(
+            t.split(";")[0].strip() in ("application/json", "*/*", "application/*")
+            for t in accept.split(",")
+        ):
+            raise ApiError(
+                406,
+                "NotAcceptable",
+                f"kubesim only answers application/json (and Tables "
+                f"as JSON); the request accepts only {accept!r}",
+            )
         registry = self.api.registry
         if path in ("/healthz", "/livez", "/readyz"):
             return web.Response(text="ok")
@@ -109,15 +134,19 @@ class Server:
         if path == "/openapi/v3":
             return _json(openapi.root(registry))
         if path.startswith("/openapi/v3/"):
-            prefix = path[len("/openapi/v3/"):].split("/")
+            prefix = path[len("/openapi/v3/") :].split("/")
             group, version = ("", prefix[1]) if prefix[0] == "api" else (prefix[1], prefix[2])
             doc = openapi.group_version(registry, group, version) if len(prefix) >= 2 else None
             if doc is None:
                 raise ApiError(404, "NotFound", f"no OpenAPI v3 document for {path}")
             return _json(doc)
         if path.startswith("/openapi"):
-            raise ApiError(404, "NotFound", "kubesim does not serve OpenAPI v2 ({path}); "
-                           "OpenAPI v3 at /openapi/v3 lists operations without type schemas")
+            raise ApiError(
+                404,
+                "NotFound",
+                "kubesim does not serve OpenAPI v2 ({path}); "
+                "OpenAPI v3 at /openapi/v3 lists operations without type schemas",
+            )
         parts = [p for p in path.split("/") if p]
         if parts == ["api", "v1"] or (parts[:1] == ["apis"] and len(parts) == 3):
             group, version = ("", "v1") if parts[0] == "api" else (parts[1], parts[2])
@@ -141,8 +170,11 @@ class Server:
         if ctype == "application/vnd.kubernetes.protobuf":
             return protobuf.decode(raw)
         if "protobuf" in ctype or "cbor" in ctype:
-            raise unsupported_media_type(ctype, "application/json, application/yaml, "
-                                         "application/vnd.kubernetes.protobuf (some kinds)")
+            raise unsupported_media_type(
+                ctype,
+                "application/json, application/yaml, "
+                "application/vnd.kubernetes.protobuf (some kinds)",
+            )
         try:
             if "yaml" in ctype:
                 return yaml.safe_load(raw.decode())
@@ -170,8 +202,9 @@ class Server:
                 if rtype.namespaced and ns is None:
                     raise method_not_allowed(method, f"{rtype.plural} without a namespace")
                 body = await self._body(request)
-                created = self.api.create(rtype, ns or "", body, manager=self._manager(request),
-                                          dry_run=dry_run)
+                created = self.api.create(
+                    rtype, ns or "", body, manager=self._manager(request), dry_run=dry_run
+                )
                 return _json(created, 201)
             if method == "DELETE":
                 return await self._delete_collection(request, target)
@@ -181,26 +214,53 @@ class Server:
             return await self._scale(request, target)
         if method == "GET":
             if target.watch_path:
-                raise not_implemented("watch of a single object by the legacy /watch/ path; "
-                                      "use ?watch=true&fieldSelector=metadata.name=NAME")
+                raise not_implemented(
+                    "watch of a single object by the legacy /watch/ path; "
+                    "use ?watch=true&fieldSelector=metadata.name=NAME"
+                )
             obj = self.api.get(rtype, ns_key, name)
             if tables.wants_table(request.headers.get("Accept", "")):
-                return _json(tables.table(rtype, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
-                                          query.get("includeObject", "PartialObjectMetadata")))
+                return _json(
+                    tables.table(
+                        rtype,
+                        [obj],
+                        {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                        query.get("includeObject", "PartialObjectMetadata"),
+                    )
+                )
             return _json(obj)
         if method == "PUT":
             body = await self._body(request)
-            return _json(self.api.update(rtype, ns_key, name, body, manager=self._manager(request),
-                                         subresource=sub, dry_run=dry_run))
+            return _json(
+                self.api.update(
+                    rtype,
+                    ns_key,
+                    name,
+                    body,
+                    manager=self._manager(request),
+                    subresource=sub,
+                    dry_run=dry_run,
+                )
+            )
         if method == "PATCH":
             raw = await request.read()
             force = query.get("force") in ("true", "1")
             manager = query.get("fieldManager") or (
-                None if request.content_type == "application/apply-patch+yaml"
-                else self._manager(request))
-            obj, created = self.api.patch(rtype, ns_key, name, request.content_type, raw,
-                                          manager=manager, force=force, subresource=sub,
-                                          dry_run=dry_run)
+                None
+                if request.content_type == "application/apply-patch+yaml"
+                else self._manager(request)
+            )
+            obj, created = self.api.patch(
+                rtype,
+                ns_key,
+                name,
+                request.content_type,
+                raw,
+                manager=manager,
+                force=force,
+                subresource=sub,
+                dry_run=dry_run,
+            )
             return _json(obj, 201 if created else 200)
         if method == "DELETE":
             if sub:
@@ -209,8 +269,9 @@ class Server:
             policy = propagation(options, query.get("propagationPolicy"))
             if query.get("orphanDependents") is not None and not query.get("propagationPolicy"):
                 policy = "Orphan" if query["orphanDependents"] == "true" else "Background"
-            obj, removed = delete(self.api, rtype, ns_key, name, options, policy=policy,
-                                  dry_run=dry_run)
+            obj, removed = delete(
+                self.api, rtype, ns_key, name, options, policy=policy, dry_run=dry_run
+            )
             if removed and not rtype.is_custom:
                 return _json(success_status(rtype, obj))
             return _json(obj, 200 if removed else 202)
@@ -219,9 +280,15 @@ class Server:
     async def _collection_get(self, request: web.Request, target: Target) -> web.StreamResponse:
         rtype, query = target.rtype, request.query
         labels = parse_label_selector(query.get("labelSelector"))
-        selectable = {f["jsonPath"].lstrip(".") for v in ((rtype.crd or {}).get("spec") or {}).get("versions", [])
-                      if v["name"] == rtype.version for f in v.get("selectableFields") or []}
-        fields = parse_field_selector(query.get("fieldSelector"), rtype.group, rtype.plural, selectable)
+        selectable = {
+            f["jsonPath"].lstrip(".")
+            for v in ((rtype.crd or {}).get("spec") or {}).get("versions", [])
+            if v["name"] == rtype.version
+            for f in v.get("selectableFields") or []
+        }
+        fields = parse_field_selector(
+            query.get("fieldSelector"), rtype.group, rtype.plural, selectable
+        )
 
         def match(obj: dict[str, Any]) -> bool:
             return labels_match(labels, obj) and fields(obj)
@@ -238,13 +305,26 @@ class Server:
                 def render(obj: dict[str, Any]) -> dict[str, Any]:
                     if obj.get("kind") == "Status":
                         return obj
-                    return tables.table(rtype, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
-                                        include)
-            return await stream(request, self.api, target, match, since=since, render=render,
-                                send_initial=send_initial,
-                                bookmarks=query.get("allowWatchBookmarks") == "true",
-                                timeout=timeout, bookmark_interval=self.bookmark_interval,
-                                drop_after=request.get(DROP_AFTER))
+                    return tables.table(
+                        rtype,
+                        [obj],
+                        {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                        include,
+                    )
+
+            return await stream(
+                request,
+                self.api,
+                target,
+                match,
+                since=since,
+                render=render,
+                send_initial=send_initial,
+                bookmarks=query.get("allowWatchBookmarks") == "true",
+                timeout=timeout,
+                bookmark_interval=self.bookmark_interval,
+                drop_after=request.get(DROP_AFTER),
+            )
         items, rv = self.api.list(rtype, target.namespace)
         _check_list_version(query, rv, self.api.store)
         items = [o for o in items if match(o)]
@@ -253,7 +333,11 @@ class Server:
         token = query.get("continue")
         if token:
             start = _decode_continue(token, self.api.store)
-            items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > start]
+            items = [
+                o
+                for o in items
+                if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > start
+            ]
         limit = int(query.get("limit") or 0)
         if limit and len(items) > limit:
             last = items[limit - 1]["metadata"]
@@ -261,9 +345,19 @@ class Server:
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
         if tables.wants_table(request.headers.get("Accept", "")):
-            return _json(tables.table(rtype, items, meta, query.get("includeObject", "PartialObjectMetadata")))
-        return _json({"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
-                      "metadata": meta, "items": items})
+            return _json(
+                tables.table(
+                    rtype, items, meta, query.get("includeObject", "PartialObjectMetadata")
+                )
+            )
+        return _json(
+            {
+                "kind": f"{rtype.kind}List",
+                "apiVersion": rtype.api_version,
+                "metadata": meta,
+                "items": items,
+            }
+        )
 
     async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
         rtype, query = target.rtype, request.query
@@ -276,12 +370,24 @@ class Server:
         for obj in items:
             if labels_match(labels, obj) and fields(obj):
                 meta = obj["metadata"]
-                result, _ = delete(self.api, rtype, meta.get("namespace", ""), meta["name"],
-                                   {}, policy=policy, dry_run=query.get("dryRun") == "All")
+                result, _ = delete(
+                    self.api,
+                    rtype,
+                    meta.get("namespace", ""),
+                    meta["name"],
+                    {},
+                    policy=policy,
+                    dry_run=query.get("dryRun") == "All",
+                )
                 deleted.append(result)
-        return _json({"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
-                      "metadata": {"resourceVersion": str(self.api.store.resource_version)},
-                      "items": deleted})
+        return _json(
+            {
+                "kind": f"{rtype.kind}List",
+                "apiVersion": rtype.api_version,
+                "metadata": {"resourceVersion": str(self.api.store.resource_version)},
+                "items": deleted,
+            }
+        )
 
     async def _scale(self, request: web.Request, target: Target) -> web.StreamResponse:
         rtype, ns, name = target.rtype, target.namespace or "", target.name or ""
@@ -292,6 +398,7 @@ class Server:
             body = await self._body(request) or {}
         elif request.method == "PATCH":
             from .patching import merge_patch, strategic_merge_patch
+
             patch = json.loads((await request.read()).decode() or "{}")
             base = scale.to_scale(rtype, current)
             if request.content_type == "application/merge-patch+json":
@@ -299,12 +406,19 @@ class Server:
             elif request.content_type == "application/strategic-merge-patch+json":
                 body = strategic_merge_patch(base, patch)
             else:
-                raise unsupported_media_type(request.content_type,
-                                             "application/merge-patch+json, application/strategic-merge-patch+json")
+                raise unsupported_media_type(
+                    request.content_type,
+                    "application/merge-patch+json, application/strategic-merge-patch+json",
+                )
         else:
             raise method_not_allowed(request.method, f"{rtype.plural}/scale")
-        updated = self.api.update(rtype, ns, name, scale.with_replicas(rtype, current, body),
-                                  manager=self._manager(request))
+        updated = self.api.update(
+            rtype,
+            ns,
+            name,
+            scale.with_replicas(rtype, current, body),
+            manager=self._manager(request),
+        )
         return _json(scale.to_scale(rtype, updated))
 
 
@@ -321,13 +435,22 @@ def _check_list_version(query: Any, current: int, store: Any) -> None:
     if query.get("resourceVersionMatch") == "Exact" and wanted != current:
         if wanted < store._oldest:
             raise gone(f"too old resource version: {wanted} ({store._oldest + 1})")
-        raise not_implemented("lists at an older resourceVersion (resourceVersionMatch=Exact); "
-                              "only the current state is kept")
+        raise not_implemented(
+            "lists at an older resourceVersion (resourceVersionMatch=Exact); "
+            "only the current state is kept"
+        )
     if wanted > current:
-        raise ApiError(504, "Timeout", f"Too large resource version: {wanted}, current: {current}",
-                       {"causes": [{"reason": "ResourceVersionTooLarge",
-                                    "message": "Too large resource version"}],
-                        "retryAfterSeconds": 1})
+        raise ApiError(
+            504,
+            "Timeout",
+            f"Too large resource version: {wanted}, current: {current}",
+            {
+                "causes": [
+                    {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+                ],
+                "retryAfterSeconds": 1,
+            },
+        )
 
 
 def _int_rv(rv: str) -> int:
@@ -348,6 +471,8 @@ def _decode_continue(token: str, store: Any) -> tuple[str, str]:
     except (ValueError, KeyError, TypeError):
         raise bad_request("continue key is not valid") from None
     if data["rv"] < store._oldest:
-        raise gone("The provided continue parameter is too old to display a consistent list "
-                   "result. You can start a new list without the continue parameter.")
+        raise gone(
+            "The provided continue parameter is too old to display a consistent list "
+            "result. You can start a new list without the continue parameter."
+        )
     return start  # type: ignore[return-value]

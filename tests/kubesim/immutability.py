@@ -15,12 +15,23 @@ _IMMUTABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("apps", "daemonsets"): ("spec.selector",),
     ("apps", "replicasets"): ("spec.selector",),
     ("", "services"): ("spec.clusterIP",),
-    ("", "persistentvolumeclaims"): ("spec.accessModes", "spec.storageClassName",
-                                     "spec.volumeMode", "spec.selector", "spec.dataSource"),
+    ("", "persistentvolumeclaims"): (
+        "spec.accessModes",
+        "spec.storageClassName",
+        "spec.volumeMode",
+        "spec.selector",
+        "spec.dataSource",
+    ),
 }
-_STATEFULSET_MUTABLE = {"replicas", "ordinals", "template", "updateStrategy",
-                        "persistentVolumeClaimRetentionPolicy", "minReadySeconds",
-                        "revisionHistoryLimit"}
+_STATEFULSET_MUTABLE = {
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+    "revisionHistoryLimit",
+}
 
 
 def _at(obj: dict[str, Any], path: str) -> Any:
@@ -41,20 +52,38 @@ def check(rtype: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> None
     for path in _IMMUTABLE.get(key, ()):
         before, after = _at(old, path), _at(new, path)
         if before is not None and before != after:
-            causes.append({"reason": "FieldValueInvalid", "field": path,
-                           "message": f"Invalid value: {_short(after)}: field is immutable"})
+            causes.append(
+                {
+                    "reason": "FieldValueInvalid",
+                    "field": path,
+                    "message": f"Invalid value: {_short(after)}: field is immutable",
+                }
+            )
     if key == ("apps", "statefulsets"):
         before = {k: v for k, v in (old.get("spec") or {}).items() if k not in _STATEFULSET_MUTABLE}
         after = {k: v for k, v in (new.get("spec") or {}).items() if k not in _STATEFULSET_MUTABLE}
         if before != after:
-            causes.append({"reason": "FieldValueForbidden", "field": "spec", "message": (
-                "Forbidden: updates to statefulset spec for fields other than 'replicas', "
-                "'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' "
-                "and 'minReadySeconds' are forbidden")})
+            causes.append(
+                {
+                    "reason": "FieldValueForbidden",
+                    "field": "spec",
+                    "message": (
+                        "Forbidden: updates to statefulset spec for fields other than 'replicas', "
+                        "'ordinals', 'template', 'updateStrategy', "
+                        "'persistentVolumeClaimRetentionPolicy' "
+                        "and 'minReadySeconds' are forbidden"
+                    ),
+                }
+            )
     if key in {("", "configmaps"), ("", "secrets")} and old.get("immutable"):
         for field in ("data", "binaryData", "immutable"):
             if old.get(field) != new.get(field):
-                causes.append({"reason": "FieldValueForbidden", "field": field,
-                               "message": "Forbidden: field is immutable when `immutable` is set"})
+                causes.append(
+                    {
+                        "reason": "FieldValueForbidden",
+                        "field": field,
+                        "message": "Forbidden: field is immutable when `immutable` is set",
+                    }
+                )
     if causes:
         raise invalid(rtype.kind, rtype.group, name, causes)

@@ -13,8 +13,9 @@ def render(server: str, *, name: str = "kubesim", namespace: str = "default") ->
         "kind": "Config",
         "clusters": [{"name": name, "cluster": {"server": server}}],
         "users": [{"name": name, "user": {}}],
-        "contexts": [{"name": name, "context": {"cluster": name, "user": name,
-                                                 "namespace": namespace}}],
+        "contexts": [
+            {"name": name, "context": {"cluster": name, "user": name, "namespace": namespace}}
+        ],
         "current-context": name,
         "preferences": {},
     }

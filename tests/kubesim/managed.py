@@ -43,9 +43,14 @@ class Entry:
         return (self.manager, self.operation, self.subresource)
 
     def to_json(self) -> dict[str, Any]:
-        out = {"manager": self.manager, "operation": self.operation,
-               "apiVersion": self.api_version, "time": self.time or now_rfc3339(),
-               "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(self.paths)}
+        out = {
+            "manager": self.manager,
+            "operation": self.operation,
+            "apiVersion": self.api_version,
+            "time": self.time or now_rfc3339(),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": to_fields_v1(self.paths),
+        }
         if self.subresource:
             out["subresource"] = self.subresource
         return out
@@ -53,10 +58,17 @@ class Entry:
 
 def read_entries(obj: dict[str, Any] | None) -> list[Entry]:
     entries = []
-    for raw in ((obj or {}).get("metadata", {}).get("managedFields") or []):
-        entries.append(Entry(raw.get("manager", ""), raw.get("operation", "Update"),
-                             raw.get("apiVersion", ""), raw.get("subresource", ""),
-                             from_fields_v1(raw.get("fieldsV1") or {}), raw.get("time", "")))
+    for raw in (obj or {}).get("metadata", {}).get("managedFields") or []:
+        entries.append(
+            Entry(
+                raw.get("manager", ""),
+                raw.get("operation", "Update"),
+                raw.get("apiVersion", ""),
+                raw.get("subresource", ""),
+                from_fields_v1(raw.get("fieldsV1") or {}),
+                raw.get("time", ""),
+            )
+        )
     return entries
 
 
@@ -82,8 +94,9 @@ def render_path(path: Path) -> str:
     return out
 
 
-def _own(entries: list[Entry], manager: str, operation: str, api_version: str,
-         subresource: str) -> Entry:
+def _own(
+    entries: list[Entry], manager: str, operation: str, api_version: str, subresource: str
+) -> Entry:
     for entry in entries:
         if entry.identity == (manager, operation, subresource):
             entry.api_version = api_version
@@ -98,9 +111,17 @@ def _is_item(path: Path) -> bool:
     return bool(path) and path[-1].startswith("k:")
 
 
-def apply(live: dict[str, Any] | None, config: dict[str, Any], *, manager: str, force: bool,
-          resolve: Resolver, api_version: str, section: str | None, subresource: str = "",
-          ) -> dict[str, Any]:
+def apply(
+    live: dict[str, Any] | None,
+    config: dict[str, Any],
+    *,
+    manager: str,
+    force: bool,
+    resolve: Resolver,
+    api_version: str,
+    section: str | None,
+    subresource: str = "",
+) -> dict[str, Any]:
     """The object after applying `config` as `manager`; raises 409 on unforced conflicts."""
     entries = read_entries(live)
     new_set = field_set(config, resolve, section=section)
@@ -150,19 +171,33 @@ def _conflict_error(conflicts: list[tuple[Entry, Path]]) -> ApiError:
         if len(paths) == 1:
             lines.append(f'conflict with "{manager}" using {version}: {paths[0]}')
         else:
-            lines.append(f'conflicts with "{manager}" using {version}:\n'
-                         + "\n".join(f"- {p}" for p in paths))
+            lines.append(
+                f'conflicts with "{manager}" using {version}:\n'
+                + "\n".join(f"- {p}" for p in paths)
+            )
     noun = "conflict" if count == 1 else "conflicts"
     message = f"Apply failed with {count} {noun}: " + "\n".join(lines)
-    causes = [{"reason": "FieldManagerConflict",
-               "message": f'conflict with "{entry.manager}" using {entry.api_version}',
-               "field": render_path(path)} for entry, path in conflicts]
+    causes = [
+        {
+            "reason": "FieldManagerConflict",
+            "message": f'conflict with "{entry.manager}" using {entry.api_version}',
+            "field": render_path(path),
+        }
+        for entry, path in conflicts
+    ]
     return ApiError(409, "Conflict", message, {"causes": causes})
 
 
-def record_update(old: dict[str, Any] | None, new: dict[str, Any], *, manager: str,
-                  resolve: Resolver, api_version: str, section: str | None,
-                  subresource: str = "") -> None:
+def record_update(
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    *,
+    manager: str,
+    resolve: Resolver,
+    api_version: str,
+    section: str | None,
+    subresource: str = "",
+) -> None:
     """Give `manager` the fields a non-apply write changed; drop removed fields from everyone."""
     entries = read_entries(old)
     requested = new.get("metadata", {}).get("managedFields")
@@ -174,8 +209,12 @@ def record_update(old: dict[str, Any] | None, new: dict[str, Any], *, manager: s
         return
     old_set = field_set(old or {}, resolve, section=section)
     new_set = field_set(new, resolve, section=section)
-    changed = {p for p in new_set if p not in old_set
-               or (not _is_item(p) and value_at(old, p, resolve) != value_at(new, p, resolve))}
+    changed = {
+        p
+        for p in new_set
+        if p not in old_set
+        or (not _is_item(p) and value_at(old, p, resolve) != value_at(new, p, resolve))
+    }
     removed = old_set - new_set
     for entry in entries:
         entry.paths -= removed

@@ -18,13 +18,17 @@ from .resources import ResourceType
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-                  "characters, '-' or '.', and must start and end with an alphanumeric "
-                  "character (e.g. 'example.com', regex used for validation is "
-                  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
-_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters "
-              "or '-', and must start and end with an alphanumeric character (e.g. 'my-name',"
-              "  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+    "characters, '-' or '.', and must start and end with an alphanumeric "
+    "character (e.g. 'example.com', regex used for validation is "
+    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+_LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters "
+    "or '-', and must start and end with an alphanumeric character (e.g. 'my-name',"
+    "  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
 # Names of these kinds are DNS labels (they become hostnames or label values).
 _LABEL_NAMED = {("", "namespaces"), ("", "services")}
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -37,16 +41,27 @@ def generate_name(prefix: str) -> str:
 
 def check_name(rtype: ResourceType, name: str) -> None:
     label = (rtype.group, rtype.plural) in _LABEL_NAMED
-    pattern, message, limit = (_LABEL, _LABEL_MSG, 63) if label else (_SUBDOMAIN, _SUBDOMAIN_MSG, 253)
+    pattern, message, limit = (
+        (_LABEL, _LABEL_MSG, 63) if label else (_SUBDOMAIN, _SUBDOMAIN_MSG, 253)
+    )
     problem = None
     if len(name) > limit:
         problem = f"must be no more than {limit} characters"
     elif not pattern.match(name):
         problem = message
     if problem:
-        raise invalid(rtype.kind, rtype.group, name, [{
-            "reason": "FieldValueInvalid", "field": "metadata.name",
-            "message": f'Invalid value: "{name}": {problem}'}])
+        raise invalid(
+            rtype.kind,
+            rtype.group,
+            name,
+            [
+                {
+                    "reason": "FieldValueInvalid",
+                    "field": "metadata.name",
+                    "message": f'Invalid value: "{name}": {problem}',
+                }
+            ],
+        )
 
 
 def _require(rtype: ResourceType, obj: dict[str, Any], path: str) -> None:
@@ -54,14 +69,22 @@ def _require(rtype: ResourceType, obj: dict[str, Any], path: str) -> None:
     for part in path.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     if node in (None, {}, ""):
-        raise invalid(rtype.kind, rtype.group, obj["metadata"]["name"], [{
-            "reason": "FieldValueRequired", "field": path, "message": "Required value"}])
+        raise invalid(
+            rtype.kind,
+            rtype.group,
+            obj["metadata"]["name"],
+            [{"reason": "FieldValueRequired", "field": path, "message": "Required value"}],
+        )
 
 
 def validate_builtin(rtype: ResourceType, obj: dict[str, Any]) -> None:
     key = (rtype.group, rtype.plural)
-    if key in {("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"),
-               ("apps", "replicasets")}:
+    if key in {
+        ("apps", "deployments"),
+        ("apps", "statefulsets"),
+        ("apps", "daemonsets"),
+        ("apps", "replicasets"),
+    }:
         _require(rtype, obj, "spec.selector")
         _require(rtype, obj, "spec.template")
     elif key == ("batch", "jobs"):
@@ -133,9 +156,16 @@ def _rolling(spec: dict[str, Any], field: str, defaults: dict[str, Any]) -> None
             rolling.setdefault(key, value)
 
 
-_HAS_SPEC = {("apps", "deployments"), ("apps", "statefulsets"), ("apps", "replicasets"),
-             ("apps", "daemonsets"), ("batch", "jobs"), ("", "services"), ("", "namespaces"),
-             ("", "persistentvolumeclaims")}
+_HAS_SPEC = {
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("apps", "replicasets"),
+    ("apps", "daemonsets"),
+    ("batch", "jobs"),
+    ("", "services"),
+    ("", "namespaces"),
+    ("", "persistentvolumeclaims"),
+}
 
 
 def normalize_secret(obj: dict[str, Any]) -> None:

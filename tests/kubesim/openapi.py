@@ -19,7 +19,9 @@ _WRITE_PARAMS = ["dryRun", "fieldManager", "fieldValidation"]
 
 
 def _params(names: list[str]) -> list[dict[str, Any]]:
-    return [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}} for n in names]
+    return [
+        {"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}} for n in names
+    ]
 
 
 def _prefix(group: str, version: str) -> str:
@@ -29,26 +31,50 @@ def _prefix(group: str, version: str) -> str:
 def _operations(t: ResourceType) -> dict[str, Any]:
     gvk = {"group": t.group, "version": t.version, "kind": t.kind}
     base = "/" + _prefix(t.group, t.version)
-    collection = f"{base}/namespaces/{{namespace}}/{t.plural}" if t.namespaced else f"{base}/{t.plural}"
+    collection = (
+        f"{base}/namespaces/{{namespace}}/{t.plural}" if t.namespaced else f"{base}/{t.plural}"
+    )
     item = collection + "/{name}"
 
     def op(action: str, params: list[str]) -> dict[str, Any]:
-        return {"operationId": f"{action}{t.kind}", "x-kubernetes-action": action,
-                "x-kubernetes-group-version-kind": gvk, "parameters": _params(params),
-                "responses": {"200": {"description": "OK"}}}
+        return {
+            "operationId": f"{action}{t.kind}",
+            "x-kubernetes-action": action,
+            "x-kubernetes-group-version-kind": gvk,
+            "parameters": _params(params),
+            "responses": {"200": {"description": "OK"}},
+        }
 
     paths = {
-        collection: {"get": op("list", ["labelSelector", "fieldSelector", "limit", "continue",
-                                        "resourceVersion", "watch", "timeoutSeconds"]),
-                     "post": op("post", _WRITE_PARAMS),
-                     "delete": op("deletecollection", ["labelSelector", "fieldSelector"])},
-        item: {"get": op("get", []), "put": op("put", _WRITE_PARAMS),
-               "patch": op("patch", _WRITE_PARAMS + ["force"]),
-               "delete": op("delete", ["dryRun", "propagationPolicy", "gracePeriodSeconds"])},
+        collection: {
+            "get": op(
+                "list",
+                [
+                    "labelSelector",
+                    "fieldSelector",
+                    "limit",
+                    "continue",
+                    "resourceVersion",
+                    "watch",
+                    "timeoutSeconds",
+                ],
+            ),
+            "post": op("post", _WRITE_PARAMS),
+            "delete": op("deletecollection", ["labelSelector", "fieldSelector"]),
+        },
+        item: {
+            "get": op("get", []),
+            "put": op("put", _WRITE_PARAMS),
+            "patch": op("patch", _WRITE_PARAMS + ["force"]),
+            "delete": op("delete", ["dryRun", "propagationPolicy", "gracePeriodSeconds"]),
+        },
     }
     for sub in sorted(t.subresources):
-        paths[f"{item}/{sub}"] = {"get": op("get", []), "put": op("put", _WRITE_PARAMS),
-                                  "patch": op("patch", _WRITE_PARAMS + ["force"])}
+        paths[f"{item}/{sub}"] = {
+            "get": op("get", []),
+            "put": op("put", _WRITE_PARAMS),
+            "patch": op("patch", _WRITE_PARAMS + ["force"]),
+        }
     return paths
 
 
@@ -57,7 +83,9 @@ def root(registry: Registry) -> dict[str, Any]:
     for group, versions in registry.groups().items():
         for version in versions:
             doc = group_version(registry, group, version)
-            digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16].upper()
+            digest = (
+                hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16].upper()
+            )
             prefix = _prefix(group, version)
             paths[prefix] = {"serverRelativeURL": f"/openapi/v3/{prefix}?hash={digest}"}
     return {"paths": paths}
@@ -70,5 +98,9 @@ def group_version(registry: Registry, group: str, version: str) -> dict[str, Any
     paths: dict[str, Any] = {}
     for t in types:
         paths.update(_operations(t))
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes (kubesim)", "version": "v1.37.0"},
-            "paths": paths, "components": {"schemas": {}}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes (kubesim)", "version": "v1.37.0"},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }

@@ -60,7 +60,9 @@ def _remove(doc: Any, path: str) -> Any:
     try:
         return parent.pop(int(last)) if isinstance(parent, list) else parent.pop(last)
     except (KeyError, IndexError, ValueError):
-        raise _invalid_patch(f"jsonpatch remove operation does not apply: doc is missing path: {path!r}") from None
+        raise _invalid_patch(
+            f"jsonpatch remove operation does not apply: doc is missing path: {path!r}"
+        ) from None
 
 
 def _add(doc: Any, path: str, value: Any, replace: bool = False) -> Any:
@@ -78,15 +80,21 @@ def _add(doc: Any, path: str, value: Any, replace: bool = False) -> Any:
             raise _invalid_patch(f"jsonpatch: invalid array index in {path!r}") from None
         if replace:
             if not 0 <= index < len(parent):
-                raise _invalid_patch(f"jsonpatch replace operation does not apply: doc is missing path: {path!r}")
+                raise _invalid_patch(
+                    f"jsonpatch replace operation does not apply: doc is missing path: {path!r}"
+                )
             parent[index] = value
         elif 0 <= index <= len(parent):
             parent.insert(index, value)
         else:
-            raise _invalid_patch(f"jsonpatch add operation does not apply: index out of range in {path!r}")
+            raise _invalid_patch(
+                f"jsonpatch add operation does not apply: index out of range in {path!r}"
+            )
     elif isinstance(parent, dict):
         if replace and last not in parent:
-            raise _invalid_patch(f"jsonpatch replace operation does not apply: doc is missing key: {path!r}")
+            raise _invalid_patch(
+                f"jsonpatch replace operation does not apply: doc is missing key: {path!r}"
+            )
         parent[last] = value
     else:
         raise _invalid_patch(f"jsonpatch: path {path!r} does not point into an object or array")
@@ -184,7 +192,11 @@ def _smp_list(original: Any, patch: list[Any], names: tuple[str, ...]) -> list[A
     result = copy.deepcopy(original)
     for item in patch:
         if not isinstance(item, dict):
-            raise ApiError(422, "Invalid", f"strategic merge patch: {'.'.join(names)} items must be objects keyed by {key}")
+            raise ApiError(
+                422,
+                "Invalid",
+                f"strategic merge patch: {'.'.join(names)} items must be objects keyed by {key}",
+            )
         index = next((i for i, o in enumerate(result) if o.get(key) == item.get(key)), None)
         if item.get("$patch") == "delete":
             if index is not None:

@@ -55,12 +55,29 @@ _STATUS = frozenset({"status"})
 _SCALE = frozenset({"status", "scale"})
 
 
-def _t(gv: str, plural: str, kind: str, namespaced: bool = True, short: tuple[str, ...] = (),
-       sub: frozenset[str] = frozenset(), gen: bool = False,
-       categories: tuple[str, ...] = ()) -> ResourceType:
+def _t(
+    gv: str,
+    plural: str,
+    kind: str,
+    namespaced: bool = True,
+    short: tuple[str, ...] = (),
+    sub: frozenset[str] = frozenset(),
+    gen: bool = False,
+    categories: tuple[str, ...] = (),
+) -> ResourceType:
     group, _, version = gv.rpartition("/")
-    return ResourceType(group, version, plural, kind, namespaced, short, sub, categories, gen,
-                        storage_version=version)
+    return ResourceType(
+        group,
+        version,
+        plural,
+        kind,
+        namespaced,
+        short,
+        sub,
+        categories,
+        gen,
+        storage_version=version,
+    )
 
 
 BUILTINS: tuple[ResourceType, ...] = (
@@ -89,10 +106,25 @@ BUILTINS: tuple[ResourceType, ...] = (
     _t("rbac.authorization.k8s.io/v1", "rolebindings", "RoleBinding"),
     _t("rbac.authorization.k8s.io/v1", "clusterroles", "ClusterRole", False),
     _t("rbac.authorization.k8s.io/v1", "clusterrolebindings", "ClusterRoleBinding", False),
-    _t("apiextensions.k8s.io/v1", "customresourcedefinitions", "CustomResourceDefinition",
-       False, ("crd", "crds"), _STATUS, True),
-    _t("autoscaling/v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("hpa",),
-       _STATUS, True, ("all",)),
+    _t(
+        "apiextensions.k8s.io/v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        False,
+        ("crd", "crds"),
+        _STATUS,
+        True,
+    ),
+    _t(
+        "autoscaling/v2",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        True,
+        ("hpa",),
+        _STATUS,
+        True,
+        ("all",),
+    ),
     _t("coordination.k8s.io/v1", "leases", "Lease"),
     _t("events.k8s.io/v1", "events", "Event", True, ("ev",)),
     _t("networking.k8s.io/v1", "ingresses", "Ingress", True, ("ing",), _STATUS, True),
@@ -146,7 +178,9 @@ class Registry:
     def replace_custom(self, group: str, plural: str, types: list[ResourceType]) -> None:
         """Swap the served versions of one CRD atomically (create, update or delete of it)."""
         with self._lock:
-            for key in [k for k, t in self._types.items() if (t.group, t.plural) == (group, plural)]:
+            for key in [
+                k for k, t in self._types.items() if (t.group, t.plural) == (group, plural)
+            ]:
                 if self._types[key].is_custom:
                     del self._types[key]
             for t in types:

@@ -9,8 +9,18 @@ from .resources import Registry, ResourceType
 
 # Subresources kube-apiserver has and the simulator does not: answered 501, never faked.
 UNIMPLEMENTED_SUBRESOURCES = {
-    "log", "exec", "attach", "portforward", "proxy", "eviction", "binding", "finalize",
-    "ephemeralcontainers", "resize", "token", "approval",
+    "log",
+    "exec",
+    "attach",
+    "portforward",
+    "proxy",
+    "eviction",
+    "binding",
+    "finalize",
+    "ephemeralcontainers",
+    "resize",
+    "token",
+    "approval",
 }
 
 
@@ -24,8 +34,16 @@ class Target:
 
 
 def _not_found_path(path: str) -> ApiError:
-    return ApiError(404, "NotFound", "the server could not find the requested resource",
-                    {"causes": [{"reason": "UnexpectedServerResponse", "message": f"404 page not found: {path}"}]})
+    return ApiError(
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+        {
+            "causes": [
+                {"reason": "UnexpectedServerResponse", "message": f"404 page not found: {path}"}
+            ]
+        },
+    )
 
 
 def parse(registry: Registry, path: str) -> Target:

@@ -47,7 +47,9 @@ def parse_label_selector(selector: str | None) -> Predicate:
             continue
         st = _SET.match(term)
         if not st:
-            raise bad_request(f"unable to parse requirement: invalid label selector {term.strip()!r}")
+            raise bad_request(
+                f"unable to parse requirement: invalid label selector {term.strip()!r}"
+            )
         neg, key, op, values = st.groups()
         if op:
             if neg:
@@ -70,13 +72,29 @@ def labels_match(predicate: Predicate, obj: dict[str, Any]) -> bool:
 
 # Field labels each built-in kind supports besides metadata.name/metadata.namespace.
 _FIELD_LABELS: dict[tuple[str, str], set[str]] = {
-    ("", "pods"): {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
-                   "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
-                   "status.podIP", "status.nominatedNodeName"},
-    ("", "events"): {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-                     "involvedObject.uid", "involvedObject.apiVersion",
-                     "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-                     "reportingComponent", "source", "type"},
+    ("", "pods"): {
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    },
+    ("", "events"): {
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    },
     ("", "secrets"): {"type"},
     ("", "namespaces"): {"status.phase"},
     ("", "nodes"): {"spec.unschedulable"},
@@ -99,8 +117,9 @@ def _lookup(obj: dict[str, Any], path: str) -> str:
     return str(value)
 
 
-def parse_field_selector(selector: str | None, group: str, plural: str,
-                         selectable: set[str] | None = None) -> Predicate:
+def parse_field_selector(
+    selector: str | None, group: str, plural: str, selectable: set[str] | None = None
+) -> Predicate:
     """Parse `a=b,c!=d`; unsupported field labels are a 400 exactly as the apiserver says."""
     if not selector:
         return lambda obj: True
@@ -114,7 +133,7 @@ def parse_field_selector(selector: str | None, group: str, plural: str,
             raise bad_request(f"invalid field selector: {term.strip()!r}")
         key, op, value = match.groups()
         if key not in allowed:
-            raise bad_request(f'field label not supported: {key}')
+            raise bad_request(f"field label not supported: {key}")
         if op == "!=":
             checks.append(lambda o, k=key, v=value: _lookup(o, k) != v)
         else:

@@ -35,9 +35,16 @@ class Simulator:
       * `compact()`: forget watch history, so older resourceVersions answer 410.
     """
 
-    def __init__(self, *, port: int = 0, workload_delay: float = 0.1, job_delay: float = 0.1,
-                 bookmark_interval: float = 1.0, history_size: int = 50_000,
-                 nodes: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        workload_delay: float = 0.1,
+        job_delay: float = 0.1,
+        bookmark_interval: float = 1.0,
+        history_size: int = 50_000,
+        nodes: int = 1,
+    ) -> None:
         self.port = port
         self.store = Store(history_size)
         self.registry = Registry()
@@ -87,8 +94,9 @@ class Simulator:
         self.gc = GarbageCollector(self.api, loop)
         self.controllers = Controllers(self.api, self.faults, loop, *self._initial_delays)
         self._bootstrap()
-        self._runner = web.AppRunner(self.server.app(), access_log=None, handler_cancellation=True,
-                                     shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            self.server.app(), access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
@@ -122,12 +130,31 @@ class Simulator:
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.api.create(ns, "", {"metadata": {"name": name}}, manager="kube-apiserver")
         for i in range(self._nodes):
-            self.api.create(nodes, "", {"metadata": {"name": f"kubesim-node-{i}", "labels": {
-                "kubernetes.io/hostname": f"kubesim-node-{i}", "kubernetes.io/os": "linux",
-                "openstack-control-plane": "enabled"}},
-                "status": {"conditions": [{"type": "Ready", "status": "True",
-                                           "lastTransitionTime": now_rfc3339(),
-                                           "reason": "KubeletReady"}]}}, manager="kubelet")
+            self.api.create(
+                nodes,
+                "",
+                {
+                    "metadata": {
+                        "name": f"kubesim-node-{i}",
+                        "labels": {
+                            "kubernetes.io/hostname": f"kubesim-node-{i}",
+                            "kubernetes.io/os": "linux",
+                            "openstack-control-plane": "enabled",
+                        },
+                    },
+                    "status": {
+                        "conditions": [
+                            {
+                                "type": "Ready",
+                                "status": "True",
+                                "lastTransitionTime": now_rfc3339(),
+                                "reason": "KubeletReady",
+                            }
+                        ]
+                    },
+                },
+                manager="kubelet",
+            )
 
     # ---- control surface -----------------------------------------------------------------
     def write_kubeconfig(self, path: str | Path) -> Path:
@@ -152,6 +179,7 @@ class Simulator:
     def drop_watches(self, pattern: str = "") -> int:
         """End open watch streams whose request path matches; returns how many."""
         import re
+
         dropped = 0
         for watcher in self.store.watchers():
             if re.search(pattern, watcher.label):

@@ -85,7 +85,8 @@ class Store:
     def list(self, key: StoreKey, namespace: str | None = None) -> tuple[list[dict[str, Any]], int]:
         with self.lock:
             items = [
-                copy.deepcopy(o) for (ns, _), o in sorted(self._objects.get(key, {}).items())
+                copy.deepcopy(o)
+                for (ns, _), o in sorted(self._objects.get(key, {}).items())
                 if namespace is None or ns == namespace
             ]
             return items, self._rv
@@ -145,20 +146,29 @@ class Store:
             self._oldest = self._rv
             return self._rv
 
-    def watch(self, key: StoreKey, namespace: str | None, since: int | None,
-              loop: asyncio.AbstractEventLoop) -> tuple[list[Event], Watcher, int]:
+    def watch(
+        self,
+        key: StoreKey,
+        namespace: str | None,
+        since: int | None,
+        loop: asyncio.AbstractEventLoop,
+    ) -> tuple[list[Event], Watcher, int]:
         """Subscribe; returns the events to replay first (synthetic ADDED when `since` is None)
         and the resourceVersion the replay is consistent with."""
         with self.lock:
             if since is None:
                 items, _ = self.list(key, namespace)
-                replay = [Event(int(o["metadata"]["resourceVersion"]), "ADDED", key, o)
-                          for o in items]
+                replay = [
+                    Event(int(o["metadata"]["resourceVersion"]), "ADDED", key, o) for o in items
+                ]
             else:
                 if since < self._oldest:
                     raise Gone(since, self._oldest)
-                replay = [e for e in self._history
-                          if e.rv > since and e.key == key and namespace in (None, e.namespace)]
+                replay = [
+                    e
+                    for e in self._history
+                    if e.rv > since and e.key == key and namespace in (None, e.namespace)
+                ]
             watcher = Watcher(key, namespace, loop)
             self._watchers.add(watcher)
             return replay, watcher, self._rv

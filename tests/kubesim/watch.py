@@ -45,10 +45,20 @@ def event_type(event: Event, match: Predicate) -> str | None:
     return "DELETED" if before else None
 
 
-async def stream(request: web.Request, api: Api, target: Target, match: Predicate, *,
-                 since: int | None, send_initial: bool, bookmarks: bool, timeout: float,
-                 bookmark_interval: float, drop_after: int | None,
-                 render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> web.StreamResponse:
+async def stream(
+    request: web.Request,
+    api: Api,
+    target: Target,
+    match: Predicate,
+    *,
+    since: int | None,
+    send_initial: bool,
+    bookmarks: bool,
+    timeout: float,
+    bookmark_interval: float,
+    drop_after: int | None,
+    render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     response.enable_chunked_encoding()
     await response.prepare(request)
@@ -56,7 +66,9 @@ async def stream(request: web.Request, api: Api, target: Target, match: Predicat
     loop = asyncio.get_running_loop()
     show = render or (lambda obj: obj)
     try:
-        replay, watcher, snapshot_rv = api.store.watch(rtype.store_key, target.namespace, since, loop)
+        replay, watcher, snapshot_rv = api.store.watch(
+            rtype.store_key, target.namespace, since, loop
+        )
     except Gone as exc:
         await response.write(_line("ERROR", gone(str(exc)).status()))
         await response.write_eof()
@@ -69,26 +81,39 @@ async def stream(request: web.Request, api: Api, target: Target, match: Predicat
         for event in replay:
             if drop_after is not None and sent >= drop_after:
                 break
-            kind = event_type(event, match) if since is not None else ("ADDED" if match(event.obj) else None)
+            kind = (
+                event_type(event, match)
+                if since is not None
+                else ("ADDED" if match(event.obj) else None)
+            )
             if kind:
                 await response.write(_line(kind, show(api.present(rtype, dict(event.obj)))))
                 sent += 1
             last_rv = max(last_rv, event.rv)
         if send_initial and bookmarks:
-            await response.write(_line("BOOKMARK", _bookmark(rtype.api_version, rtype.kind,
-                                                             last_rv, initial_end=True)))
+            await response.write(
+                _line(
+                    "BOOKMARK", _bookmark(rtype.api_version, rtype.kind, last_rv, initial_end=True)
+                )
+            )
         while drop_after is None or sent < drop_after:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            wait = min(remaining, max(0.0, next_bookmark - time.monotonic())) if bookmarks else remaining
+            wait = (
+                min(remaining, max(0.0, next_bookmark - time.monotonic()))
+                if bookmarks
+                else remaining
+            )
             try:
                 event = await asyncio.wait_for(watcher.queue.get(), timeout=wait)
             except TimeoutError:
                 if bookmarks and time.monotonic() >= next_bookmark:
                     quiet_rv = api.store.quiet_rv(watcher)
                     last_rv = max(last_rv, quiet_rv if quiet_rv is not None else last_rv)
-                    await response.write(_line("BOOKMARK", _bookmark(rtype.api_version, rtype.kind, last_rv)))
+                    await response.write(
+                        _line("BOOKMARK", _bookmark(rtype.api_version, rtype.kind, last_rv))
+                    )
                     next_bookmark = time.monotonic() + bookmark_interval
                 continue
             with api.store.lock:

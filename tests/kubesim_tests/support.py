@@ -22,13 +22,26 @@ class Http:
         self.base = base
         self.session = requests.Session()
 
-    def request(self, method: str, path: str, body: Any = None, *, content_type: str = "application/json",
-                **params: Any) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = "application/json",
+        **params: Any,
+    ) -> requests.Response:
         data = None
         if body is not None:
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-        return self.session.request(method, self.base + path, data=data, params=params,
-                                    headers={"Content-Type": content_type}, timeout=10)
+        return self.session.request(
+            method,
+            self.base + path,
+            data=data,
+            params=params,
+            headers={"Content-Type": content_type},
+            timeout=10,
+        )
 
     def get(self, path: str, **params: Any) -> requests.Response:
         return self.request("GET", path, **params)
@@ -39,7 +52,9 @@ class Http:
     def put(self, path: str, body: Any, **params: Any) -> requests.Response:
         return self.request("PUT", path, body, **params)
 
-    def patch(self, path: str, body: Any, content_type: str = MERGE, **params: Any) -> requests.Response:
+    def patch(
+        self, path: str, body: Any, content_type: str = MERGE, **params: Any
+    ) -> requests.Response:
         return self.request("PATCH", path, body, content_type=content_type, **params)
 
     def delete(self, path: str, body: Any = None, **params: Any) -> requests.Response:
@@ -48,8 +63,9 @@ class Http:
     def watch(self, path: str, *, max_events: int = 100, **params: Any) -> list[dict[str, Any]]:
         """Read a watch stream until it ends (timeoutSeconds) or max_events arrive."""
         events = []
-        with self.session.get(self.base + path, params={"watch": "true", **params},
-                              stream=True, timeout=10) as response:
+        with self.session.get(
+            self.base + path, params={"watch": "true", **params}, stream=True, timeout=10
+        ) as response:
             for line in response.iter_lines():
                 if line:
                     events.append(json.loads(line))
@@ -70,18 +86,38 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float
 
 
 def configmap(name: str, data: dict[str, str] | None = None, **meta: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": name, **meta}, "data": data or {"a": "1"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, **meta},
+        "data": data or {"a": "1"},
+    }
 
 
 def deployment(name: str, replicas: int = 1, image: str = "app:1") -> dict[str, Any]:
     labels = {"app": name}
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "labels": labels},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [
-                         {"name": "app", "image": image, "env": [{"name": "A", "value": "1"}],
-                          "ports": [{"containerPort": 8080}]}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": image,
+                            "env": [{"name": "A", "value": "1"}],
+                            "ports": [{"containerPort": 8080}],
+                        }
+                    ]
+                },
+            },
+        },
+    }
 
 
 WIDGET_CRD: dict[str, Any] = {
@@ -91,53 +127,83 @@ WIDGET_CRD: dict[str, Any] = {
     "spec": {
         "group": "kubesim.test",
         "scope": "Namespaced",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget",
-                  "shortNames": ["wd"]},
-        "versions": [{
-            "name": "v1",
-            "served": True,
-            "storage": True,
-            "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.replicas",
-                                                     "statusReplicasPath": ".status.replicas"}},
-            "additionalPrinterColumns": [
-                {"name": "Size", "type": "string", "jsonPath": ".spec.size"},
-                {"name": "Ready", "type": "string",
-                 "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"}],
-            "schema": {"openAPIV3Schema": {
-                "type": "object",
-                "properties": {
-                    "spec": {
-                        "type": "object",
-                        "required": ["size"],
-                        "x-kubernetes-validations": [{
-                            "rule": "self.size != 'large' || self.replicas <= 3",
-                            "message": "large widgets allow at most 3 replicas"}],
-                        "properties": {
-                            "size": {"type": "string", "enum": ["small", "large"]},
-                            "replicas": {"type": "integer", "minimum": 0, "default": 1},
-                            "color": {"type": "string", "pattern": "^[a-z]+$"},
-                            "labels": {"type": "object",
-                                       "additionalProperties": {"type": "string"}},
-                        },
-                    },
-                    "status": {
-                        "type": "object",
-                        "properties": {
-                            "replicas": {"type": "integer"},
-                            "phase": {"type": "string"},
-                            "conditions": {"type": "array", "items": {
-                                "type": "object",
-                                "x-kubernetes-preserve-unknown-fields": True}},
-                        },
-                        "x-kubernetes-preserve-unknown-fields": True,
+        "names": {
+            "plural": "widgets",
+            "singular": "widget",
+            "kind": "Widget",
+            "shortNames": ["wd"],
+        },
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {
+                    "status": {},
+                    "scale": {
+                        "specReplicasPath": ".spec.replicas",
+                        "statusReplicasPath": ".status.replicas",
                     },
                 },
-            }},
-        }],
+                "additionalPrinterColumns": [
+                    {"name": "Size", "type": "string", "jsonPath": ".spec.size"},
+                    {
+                        "name": "Ready",
+                        "type": "string",
+                        "jsonPath": '.status.conditions[?(@.type=="Ready")].status',
+                    },
+                ],
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {
+                                "type": "object",
+                                "required": ["size"],
+                                "x-kubernetes-validations": [
+                                    {
+                                        "rule": "self.size != 'large' || self.replicas <= 3",
+                                        "message": "large widgets allow at most 3 replicas",
+                                    }
+                                ],
+                                "properties": {
+                                    "size": {"type": "string", "enum": ["small", "large"]},
+                                    "replicas": {"type": "integer", "minimum": 0, "default": 1},
+                                    "color": {"type": "string", "pattern": "^[a-z]+$"},
+                                    "labels": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "string"},
+                                    },
+                                },
+                            },
+                            "status": {
+                                "type": "object",
+                                "properties": {
+                                    "replicas": {"type": "integer"},
+                                    "phase": {"type": "string"},
+                                    "conditions": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "x-kubernetes-preserve-unknown-fields": True,
+                                        },
+                                    },
+                                },
+                                "x-kubernetes-preserve-unknown-fields": True,
+                            },
+                        },
+                    }
+                },
+            }
+        ],
     },
 }
 
 
 def widget(name: str, **spec: Any) -> dict[str, Any]:
-    return {"apiVersion": "kubesim.test/v1", "kind": "Widget", "metadata": {"name": name},
-            "spec": {"size": "small", **spec}}
+    return {
+        "apiVersion": "kubesim.test/v1",
+        "kind": "Widget",
+        "metadata": {"name": name},
+        "spec": {"size": "small", **spec},
+    }

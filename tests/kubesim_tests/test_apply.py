@@ -12,11 +12,14 @@ def cm(ns: str, name: str = "") -> str:
 
 
 def config(name: str, data: dict[str, str], **meta) -> str:
-    return json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
-                       "metadata": {"name": name, **meta}, "data": data})
+    return json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, **meta}, "data": data}
+    )
 
 
-def test_apply_creates_a_missing_object_with_201_and_an_apply_entry(http: Http, namespace: str) -> None:
+def test_apply_creates_a_missing_object_with_201_and_an_apply_entry(
+    http: Http, namespace: str
+) -> None:
     response = http.patch(cm(namespace, "a"), config("a", {"k": "v"}), APPLY, fieldManager="tool")
     assert response.status_code == 201
     entries = response.json()["metadata"]["managedFields"]
@@ -37,20 +40,34 @@ def test_apply_accepts_yaml(http: Http, namespace: str) -> None:
     assert response.json()["data"] == {"k": "v"}
 
 
-def test_changing_a_field_owned_by_another_manager_is_a_409_conflict(http: Http, namespace: str) -> None:
+def test_changing_a_field_owned_by_another_manager_is_a_409_conflict(
+    http: Http, namespace: str
+) -> None:
     http.patch(cm(namespace, "c"), config("c", {"k": "one"}), APPLY, fieldManager="first")
-    response = http.patch(cm(namespace, "c"), config("c", {"k": "two"}), APPLY, fieldManager="second")
+    response = http.patch(
+        cm(namespace, "c"), config("c", {"k": "two"}), APPLY, fieldManager="second"
+    )
     assert response.status_code == 409
     body = response.json()
-    assert body["message"] == 'Apply failed with 1 conflict: conflict with "first" using v1: .data.k'
-    assert body["details"]["causes"] == [{"reason": "FieldManagerConflict",
-                                          "message": 'conflict with "first" using v1',
-                                          "field": ".data.k"}]
+    assert (
+        body["message"] == 'Apply failed with 1 conflict: conflict with "first" using v1: .data.k'
+    )
+    assert body["details"]["causes"] == [
+        {
+            "reason": "FieldManagerConflict",
+            "message": 'conflict with "first" using v1',
+            "field": ".data.k",
+        }
+    ]
 
 
-def test_applying_the_same_value_shares_ownership_without_conflict(http: Http, namespace: str) -> None:
+def test_applying_the_same_value_shares_ownership_without_conflict(
+    http: Http, namespace: str
+) -> None:
     http.patch(cm(namespace, "s"), config("s", {"k": "same"}), APPLY, fieldManager="first")
-    response = http.patch(cm(namespace, "s"), config("s", {"k": "same"}), APPLY, fieldManager="second")
+    response = http.patch(
+        cm(namespace, "s"), config("s", {"k": "same"}), APPLY, fieldManager="second"
+    )
     assert response.status_code == 200
     managers = {e["manager"] for e in response.json()["metadata"]["managedFields"]}
     assert managers == {"first", "second"}
@@ -58,8 +75,9 @@ def test_applying_the_same_value_shares_ownership_without_conflict(http: Http, n
 
 def test_force_takes_ownership_from_the_other_manager(http: Http, namespace: str) -> None:
     http.patch(cm(namespace, "f"), config("f", {"k": "one", "x": "1"}), APPLY, fieldManager="first")
-    response = http.patch(cm(namespace, "f"), config("f", {"k": "two"}), APPLY,
-                          fieldManager="second", force="true")
+    response = http.patch(
+        cm(namespace, "f"), config("f", {"k": "two"}), APPLY, fieldManager="second", force="true"
+    )
     assert response.status_code == 200
     obj = response.json()
     assert obj["data"] == {"k": "two", "x": "1"}
@@ -67,10 +85,18 @@ def test_force_takes_ownership_from_the_other_manager(http: Http, namespace: str
     assert owned == {"first": {"f:data": {"f:x": {}}}, "second": {"f:data": {"f:k": {}}}}
 
 
-def test_fields_dropped_from_the_applied_configuration_are_removed(http: Http, namespace: str) -> None:
-    http.patch(cm(namespace, "r"), config("r", {"keep": "1", "drop": "2"}, labels={"a": "b"}),
-               APPLY, fieldManager="tool")
-    response = http.patch(cm(namespace, "r"), config("r", {"keep": "1"}), APPLY, fieldManager="tool")
+def test_fields_dropped_from_the_applied_configuration_are_removed(
+    http: Http, namespace: str
+) -> None:
+    http.patch(
+        cm(namespace, "r"),
+        config("r", {"keep": "1", "drop": "2"}, labels={"a": "b"}),
+        APPLY,
+        fieldManager="tool",
+    )
+    response = http.patch(
+        cm(namespace, "r"), config("r", {"keep": "1"}), APPLY, fieldManager="tool"
+    )
     obj = response.json()
     assert obj["data"] == {"keep": "1"}
     assert not obj["metadata"].get("labels")
@@ -86,9 +112,13 @@ def test_fields_still_owned_by_another_manager_survive_removal(http: Http, names
 def test_an_update_takes_ownership_of_the_fields_it_changes(http: Http, namespace: str) -> None:
     http.patch(cm(namespace, "u"), config("u", {"k": "v"}), APPLY, fieldManager="applier")
     patched = http.patch(cm(namespace, "u"), {"data": {"k": "w"}}, fieldManager="editor").json()
-    owned = {(e["manager"], e["operation"]): e["fieldsV1"] for e in patched["metadata"]["managedFields"]}
+    owned = {
+        (e["manager"], e["operation"]): e["fieldsV1"] for e in patched["metadata"]["managedFields"]
+    }
     assert owned == {("editor", "Update"): {"f:data": {"f:k": {}}}}
-    response = http.patch(cm(namespace, "u"), config("u", {"k": "v"}), APPLY, fieldManager="applier")
+    response = http.patch(
+        cm(namespace, "u"), config("u", {"k": "v"}), APPLY, fieldManager="applier"
+    )
     assert response.status_code == 409
 
 
@@ -96,10 +126,20 @@ def test_keyed_lists_merge_by_key_across_managers(http: Http, namespace: str) ->
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments/d"
 
     def dep(containers: list[dict]) -> str:
-        return json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
-                           "spec": {"selector": {"matchLabels": {"a": "d"}}, "template": {
-                               "metadata": {"labels": {"a": "d"}},
-                               "spec": {"containers": containers}}}})
+        return json.dumps(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "d"},
+                "spec": {
+                    "selector": {"matchLabels": {"a": "d"}},
+                    "template": {
+                        "metadata": {"labels": {"a": "d"}},
+                        "spec": {"containers": containers},
+                    },
+                },
+            }
+        )
 
     http.patch(path, dep([{"name": "main", "image": "m:1"}]), APPLY, fieldManager="app")
     response = http.patch(path, dep([{"name": "side", "image": "s:1"}]), APPLY, fieldManager="mesh")

@@ -14,22 +14,30 @@ def deploy_path(ns: str, name: str = "") -> str:
 def is_available(obj: dict) -> bool:
     status = obj.get("status") or {}
     conditions = {c["type"]: c["status"] for c in status.get("conditions") or []}
-    return (conditions.get("Available") == "True"
-            and status.get("observedGeneration") == obj["metadata"]["generation"]
-            and status.get("readyReplicas") == obj["spec"]["replicas"])
+    return (
+        conditions.get("Available") == "True"
+        and status.get("observedGeneration") == obj["metadata"]["generation"]
+        and status.get("readyReplicas") == obj["spec"]["replicas"]
+    )
 
 
-def test_deployment_becomes_available_after_the_workload_delay(http: Http, namespace: str, sim) -> None:
+def test_deployment_becomes_available_after_the_workload_delay(
+    http: Http, namespace: str, sim
+) -> None:
     sim.workload_delay = 0.3
     began = time.monotonic()
     http.post(deploy_path(namespace), deployment("web", replicas=2))
     assert not is_available(http.get(deploy_path(namespace, "web")).json())
-    ready = wait_for(lambda: is_available(o := http.get(deploy_path(namespace, "web")).json()) and o)
+    ready = wait_for(
+        lambda: is_available(o := http.get(deploy_path(namespace, "web")).json()) and o
+    )
     assert time.monotonic() - began >= 0.3
     assert ready["status"]["availableReplicas"] == 2 and ready["status"]["updatedReplicas"] == 2
 
 
-def test_spec_change_makes_a_deployment_not_ready_for_the_delay(http: Http, namespace: str, sim) -> None:
+def test_spec_change_makes_a_deployment_not_ready_for_the_delay(
+    http: Http, namespace: str, sim
+) -> None:
     sim.workload_delay = 0.05
     http.post(deploy_path(namespace), deployment("roll"))
     wait_for(lambda: is_available(http.get(deploy_path(namespace, "roll")).json()))
@@ -40,7 +48,9 @@ def test_spec_change_makes_a_deployment_not_ready_for_the_delay(http: Http, name
     wait_for(lambda: is_available(http.get(deploy_path(namespace, "roll")).json()))
 
 
-def test_paused_controllers_leave_status_alone_until_resumed(http: Http, namespace: str, sim) -> None:
+def test_paused_controllers_leave_status_alone_until_resumed(
+    http: Http, namespace: str, sim
+) -> None:
     sim.workload_delay = 0.0
     sim.controllers.pause()
     http.post(deploy_path(namespace), deployment("paused"))
@@ -51,15 +61,25 @@ def test_paused_controllers_leave_status_alone_until_resumed(http: Http, namespa
 
 
 def job(name: str) -> dict:
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
-            "spec": {"template": {"spec": {"restartPolicy": "Never",
-                                           "containers": [{"name": "c", "image": "i"}]}}}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {
+            "template": {
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}
+            }
+        },
+    }
 
 
 def job_condition(http: Http, ns: str, name: str) -> str | None:
     status = http.get(f"/apis/batch/v1/namespaces/{ns}/jobs/{name}").json().get("status") or {}
-    done = [c["type"] for c in status.get("conditions") or []
-            if c["type"] in ("Complete", "Failed") and c["status"] == "True"]
+    done = [
+        c["type"]
+        for c in status.get("conditions") or []
+        if c["type"] in ("Complete", "Failed") and c["status"] == "True"
+    ]
     return done[0] if done else None
 
 
@@ -76,21 +96,40 @@ def test_job_matching_a_failure_rule_fails(http: Http, namespace: str, sim) -> N
     assert wait_for(lambda: job_condition(http, namespace, "nova-db-sync")) == "Failed"
 
 
-def test_statefulset_gets_bound_claims_per_template_and_ordinal(http: Http, namespace: str, sim) -> None:
-    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "mariadb"},
-           "spec": {"replicas": 2, "serviceName": "mariadb",
-                    "selector": {"matchLabels": {"app": "db"}},
-                    "template": {"metadata": {"labels": {"app": "db"}},
-                                 "spec": {"containers": [{"name": "db", "image": "m"}]}},
-                    "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+def test_statefulset_gets_bound_claims_per_template_and_ordinal(
+    http: Http, namespace: str, sim
+) -> None:
+    sts = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "mariadb"},
+        "spec": {
+            "replicas": 2,
+            "serviceName": "mariadb",
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "db", "image": "m"}]},
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
                         "accessModes": ["ReadWriteOnce"],
-                        "resources": {"requests": {"storage": "5Gi"}}}}]}}
+                        "resources": {"requests": {"storage": "5Gi"}},
+                    },
+                }
+            ],
+        },
+    }
     http.post(f"/apis/apps/v1/namespaces/{namespace}/statefulsets", sts)
     pvcs = f"/api/v1/namespaces/{namespace}/persistentvolumeclaims"
 
     def bound() -> list[str]:
         items = http.get(pvcs).json()["items"]
-        return sorted(i["metadata"]["name"] for i in items if i.get("status", {}).get("phase") == "Bound")
+        return sorted(
+            i["metadata"]["name"] for i in items if i.get("status", {}).get("phase") == "Bound"
+        )
 
     assert wait_for(lambda: bound() == ["data-mariadb-0", "data-mariadb-1"])
     claim = http.get(f"{pvcs}/data-mariadb-0").json()
@@ -102,14 +141,25 @@ def test_statefulset_gets_bound_claims_per_template_and_ordinal(http: Http, name
 
 
 def test_daemonset_reports_one_ready_pod_per_node(http: Http, namespace: str, sim) -> None:
-    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
-          "spec": {"selector": {"matchLabels": {"app": "agent"}},
-                   "template": {"metadata": {"labels": {"app": "agent"}},
-                                "spec": {"containers": [{"name": "a", "image": "a"}]}}}}
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "agent"}},
+            "template": {
+                "metadata": {"labels": {"app": "agent"}},
+                "spec": {"containers": [{"name": "a", "image": "a"}]},
+            },
+        },
+    }
     http.post(f"/apis/apps/v1/namespaces/{namespace}/daemonsets", ds)
 
     def ready() -> dict | None:
-        status = http.get(f"/apis/apps/v1/namespaces/{namespace}/daemonsets/agent").json().get("status") or {}
+        status = (
+            http.get(f"/apis/apps/v1/namespaces/{namespace}/daemonsets/agent").json().get("status")
+            or {}
+        )
         return status if status.get("numberReady") == 1 else None
 
     status = wait_for(ready)

@@ -10,8 +10,12 @@ def cm(ns: str, name: str = "") -> str:
 
 
 def owned_by(owner: dict, name: str) -> dict:
-    ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": owner["metadata"]["name"],
-           "uid": owner["metadata"]["uid"]}
+    ref = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+    }
     return configmap(name, ownerReferences=[ref])
 
 
@@ -19,7 +23,9 @@ def gone(http: Http, path: str) -> bool:
     return http.get(path).status_code == 404
 
 
-def test_delete_without_finalizers_removes_and_returns_success_status(http: Http, namespace: str) -> None:
+def test_delete_without_finalizers_removes_and_returns_success_status(
+    http: Http, namespace: str
+) -> None:
     http.post(cm(namespace), configmap("d"))
     response = http.delete(cm(namespace, "d"))
     assert response.status_code == 200
@@ -40,7 +46,9 @@ def test_finalizers_hold_a_deleted_object_until_removed(http: Http, namespace: s
 def test_no_new_finalizers_once_deletion_started(http: Http, namespace: str) -> None:
     http.post(cm(namespace), configmap("n", finalizers=["example.com/hold"]))
     http.delete(cm(namespace, "n"))
-    response = http.patch(cm(namespace, "n"), {"metadata": {"finalizers": ["example.com/hold", "x/y"]}})
+    response = http.patch(
+        cm(namespace, "n"), {"metadata": {"finalizers": ["example.com/hold", "x/y"]}}
+    )
     assert response.status_code == 422
 
 
@@ -57,20 +65,34 @@ def test_background_deletion_collects_dependents(http: Http, namespace: str) -> 
     wait_for(lambda: gone(http, cm(namespace, "child")))
 
 
-def test_foreground_deletion_removes_dependents_before_the_owner(http: Http, namespace: str) -> None:
+def test_foreground_deletion_removes_dependents_before_the_owner(
+    http: Http, namespace: str
+) -> None:
     owner = http.post(cm(namespace), configmap("fg")).json()
-    http.post(cm(namespace), owned_by(owner, "fg-child") | {"metadata": {
-        **owned_by(owner, "fg-child")["metadata"], "finalizers": ["example.com/hold"]}})
+    http.post(
+        cm(namespace),
+        owned_by(owner, "fg-child")
+        | {
+            "metadata": {
+                **owned_by(owner, "fg-child")["metadata"],
+                "finalizers": ["example.com/hold"],
+            }
+        },
+    )
     http.delete(cm(namespace, "fg"), {"propagationPolicy": "Foreground"})
     held = http.get(cm(namespace, "fg")).json()
     assert "foregroundDeletion" in held["metadata"]["finalizers"]
-    wait_for(lambda: http.get(cm(namespace, "fg-child")).json()["metadata"].get("deletionTimestamp"))
+    wait_for(
+        lambda: http.get(cm(namespace, "fg-child")).json()["metadata"].get("deletionTimestamp")
+    )
     assert http.get(cm(namespace, "fg")).status_code == 200
     http.patch(cm(namespace, "fg-child"), {"metadata": {"finalizers": None}})
     wait_for(lambda: gone(http, cm(namespace, "fg")))
 
 
-def test_orphan_deletion_keeps_dependents_and_strips_their_owner_reference(http: Http, namespace: str) -> None:
+def test_orphan_deletion_keeps_dependents_and_strips_their_owner_reference(
+    http: Http, namespace: str
+) -> None:
     owner = http.post(cm(namespace), configmap("or")).json()
     http.post(cm(namespace), owned_by(owner, "or-child"))
     http.delete(cm(namespace, "or"), propagationPolicy="Orphan")

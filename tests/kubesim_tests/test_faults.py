@@ -8,12 +8,16 @@ import time
 from .support import Http, configmap
 
 
-def test_fail_rule_answers_with_the_status_a_bounded_number_of_times(http: Http, namespace: str, sim) -> None:
+def test_fail_rule_answers_with_the_status_a_bounded_number_of_times(
+    http: Http, namespace: str, sim
+) -> None:
     sim.faults.fail("POST", f"/namespaces/{namespace}/configmaps", status=503, count=1)
     failed = http.post(f"/api/v1/namespaces/{namespace}/configmaps", configmap("f"))
     assert failed.status_code == 503
     assert failed.json()["reason"] == "ServiceUnavailable"
-    assert http.post(f"/api/v1/namespaces/{namespace}/configmaps", configmap("f")).status_code == 201
+    assert (
+        http.post(f"/api/v1/namespaces/{namespace}/configmaps", configmap("f")).status_code == 201
+    )
 
 
 def test_throttle_sends_429_with_retry_after(http: Http, namespace: str, sim) -> None:
@@ -54,7 +58,9 @@ def test_drop_watches_ends_open_streams_now(http: Http, namespace: str, sim) -> 
     assert time.monotonic() - began < 2
 
 
-def test_unimplemented_subresources_answer_501_naming_the_feature(http: Http, namespace: str) -> None:
+def test_unimplemented_subresources_answer_501_naming_the_feature(
+    http: Http, namespace: str
+) -> None:
     response = http.get(f"/api/v1/namespaces/{namespace}/pods/p/log")
     assert response.status_code == 501
     assert response.json()["message"] == "kubesim does not implement the pods/log subresource"
@@ -66,5 +72,7 @@ def test_unknown_resources_answer_404(http: Http) -> None:
 
 def test_unsupported_patch_type_is_415(http: Http, namespace: str) -> None:
     http.post(f"/api/v1/namespaces/{namespace}/configmaps", configmap("u"))
-    response = http.patch(f"/api/v1/namespaces/{namespace}/configmaps/u", {}, "application/x-unknown")
+    response = http.patch(
+        f"/api/v1/namespaces/{namespace}/configmaps/u", {}, "application/x-unknown"
+    )
     assert response.status_code == 415

@@ -22,13 +22,24 @@ def widget_crd(kube) -> Iterator[None]:
     with kube.api_client() as api:
         extensions = client.ApiextensionsV1Api(api)
         extensions.create_custom_resource_definition(WIDGET_CRD)
-        wait_for(lambda: any(c.type == "Established" and c.status == "True" for c in (
-            extensions.read_custom_resource_definition(WIDGET_CRD["metadata"]["name"]).status.conditions or [])))
+        wait_for(
+            lambda: any(
+                c.type == "Established" and c.status == "True"
+                for c in (
+                    extensions.read_custom_resource_definition(
+                        WIDGET_CRD["metadata"]["name"]
+                    ).status.conditions
+                    or []
+                )
+            )
+        )
         yield
         extensions.delete_custom_resource_definition(WIDGET_CRD["metadata"]["name"])
 
 
-def build_operator(kube, namespace: str, seen: list[tuple[str, Any]]) -> tuple[kopf.OperatorRegistry, kopf.OperatorSettings]:
+def build_operator(
+    kube, namespace: str, seen: list[tuple[str, Any]]
+) -> tuple[kopf.OperatorRegistry, kopf.OperatorSettings]:
     registry = kopf.OperatorRegistry()
     settings = kopf.OperatorSettings()
     settings.persistence.progress_storage = kopf.StatusProgressStorage()
@@ -64,8 +75,16 @@ def operator(kube, namespace: str, widget_crd: None) -> Iterator[list[tuple[str,
     stop, ready = threading.Event(), threading.Event()
 
     def run() -> None:
-        asyncio.run(kopf.operator(registry=registry, settings=settings, standalone=True,
-                                  namespaces=[namespace], stop_flag=stop, ready_flag=ready))
+        asyncio.run(
+            kopf.operator(
+                registry=registry,
+                settings=settings,
+                standalone=True,
+                namespaces=[namespace],
+                stop_flag=stop,
+                ready_flag=ready,
+            )
+        )
 
     thread = threading.Thread(target=run, name="kopf", daemon=True)
     thread.start()
@@ -76,7 +95,8 @@ def operator(kube, namespace: str, widget_crd: None) -> Iterator[list[tuple[str,
 
 
 def test_kopf_operator_handles_create_update_delete_with_status_and_finalizers(
-        kube, namespace: str, operator: list[tuple[str, Any]]) -> None:
+    kube, namespace: str, operator: list[tuple[str, Any]]
+) -> None:
     with kube.api_client() as api:
         objects = client.CustomObjectsApi(api)
 
@@ -90,8 +110,9 @@ def test_kopf_operator_handles_create_update_delete_with_status_and_finalizers(
         assert "kopf" in obj["status"], "kopf keeps its bookkeeping in status"
         assert not obj["metadata"].get("annotations")
 
-        objects.patch_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "w",
-                                               {"spec": {"replicas": 2}})
+        objects.patch_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, "w", {"spec": {"replicas": 2}}
+        )
         wait_for(lambda: read().get("status", {}).get("phase") == "Scaled to 2", timeout=10)
 
         objects.delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "w")

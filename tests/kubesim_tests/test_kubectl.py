@@ -10,7 +10,9 @@ from .support import WIDGET_CRD, deployment, widget
 
 
 def ok(result) -> str:
-    assert result.returncode == 0, f"{result.args}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"{result.args}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    )
     return result.stdout
 
 
@@ -37,12 +39,26 @@ def test_kubectl_apply_get_wait_delete_a_deployment(kube, namespace: str) -> Non
 def test_kubectl_server_side_apply_and_conflicts(kube, namespace: str) -> None:
     ns = ["-n", namespace]
     body = manifest(deployment("ssa"))
-    assert "serverside-applied" in ok(kube.kubectl("apply", "--server-side", *ns, "-f", "-", input=body))
+    assert "serverside-applied" in ok(
+        kube.kubectl("apply", "--server-side", *ns, "-f", "-", input=body)
+    )
     other = manifest(deployment("ssa", image="other:1"))
-    clash = kube.kubectl("apply", "--server-side", "--field-manager=intruder", *ns, "-f", "-", input=other)
+    clash = kube.kubectl(
+        "apply", "--server-side", "--field-manager=intruder", *ns, "-f", "-", input=other
+    )
     assert clash.returncode != 0 and "conflict" in clash.stderr.lower()
-    ok(kube.kubectl("apply", "--server-side", "--field-manager=intruder", "--force-conflicts",
-                    *ns, "-f", "-", input=other))
+    ok(
+        kube.kubectl(
+            "apply",
+            "--server-side",
+            "--field-manager=intruder",
+            "--force-conflicts",
+            *ns,
+            "-f",
+            "-",
+            input=other,
+        )
+    )
     live = json.loads(ok(kube.kubectl("get", "deployment", "ssa", *ns, "-o", "json")))
     assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "other:1"
 
@@ -51,13 +67,27 @@ def test_kubectl_works_with_custom_resources(kube, sim, namespace: str) -> None:
     ns = ["-n", namespace]
     ok(kube.kubectl("apply", "-f", "-", input=manifest(WIDGET_CRD)))
     try:
-        ok(kube.kubectl("wait", "--for=condition=Established", "crd/widgets.kubesim.test", "--timeout=10s"))
+        ok(
+            kube.kubectl(
+                "wait", "--for=condition=Established", "crd/widgets.kubesim.test", "--timeout=10s"
+            )
+        )
         ok(kube.kubectl("apply", *ns, "-f", "-", input=manifest(widget("w1"))))
         rejected = kube.kubectl("apply", *ns, "-f", "-", input=manifest(widget("w2", replicas=-1)))
         assert rejected.returncode != 0
         assert "spec.replicas in body should be greater than or equal to 0" in rejected.stderr
-        ok(kube.kubectl("patch", "widget", "w1", *ns, "--subresource=status", "--type=merge",
-                        "-p", '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}'))
+        ok(
+            kube.kubectl(
+                "patch",
+                "widget",
+                "w1",
+                *ns,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}',
+            )
+        )
         ok(kube.kubectl("wait", *ns, "--for=condition=Ready", "widget/w1", "--timeout=10s"))
         header, row = ok(kube.kubectl("get", "wd", *ns)).splitlines()
         assert header.split() == ["NAME", "SIZE", "READY", "AGE"]

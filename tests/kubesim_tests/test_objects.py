@@ -13,7 +13,9 @@ def deploy_path(ns: str, name: str = "") -> str:
     return f"/apis/apps/v1/namespaces/{ns}/deployments" + (f"/{name}" if name else "")
 
 
-def test_create_assigns_uid_timestamp_and_increasing_resource_versions(http: Http, namespace: str) -> None:
+def test_create_assigns_uid_timestamp_and_increasing_resource_versions(
+    http: Http, namespace: str
+) -> None:
     first = http.post(cm_path(namespace), configmap("a")).json()
     second = http.post(cm_path(namespace), configmap("b")).json()
     assert first["metadata"]["uid"] != second["metadata"]["uid"]
@@ -36,7 +38,9 @@ def test_create_of_an_existing_name_is_409_already_exists(http: Http, namespace:
     assert again.json()["message"] == 'configmaps "dup" already exists'
 
 
-def test_get_of_a_missing_object_is_404_with_the_apiserver_wording(http: Http, namespace: str) -> None:
+def test_get_of_a_missing_object_is_404_with_the_apiserver_wording(
+    http: Http, namespace: str
+) -> None:
     missing = http.get(deploy_path(namespace, "nope"))
     assert missing.status_code == 404
     assert missing.json()["message"] == 'deployments.apps "nope" not found'
@@ -71,21 +75,30 @@ def test_update_with_a_stale_resource_version_is_409_conflict(http: Http, namesp
 def test_merge_patch_carrying_a_stale_resource_version_is_409(http: Http, namespace: str) -> None:
     created = http.post(cm_path(namespace), configmap("p")).json()
     http.patch(cm_path(namespace, "p"), {"data": {"a": "2"}})
-    response = http.patch(cm_path(namespace, "p"), {
-        "metadata": {"resourceVersion": created["metadata"]["resourceVersion"]}, "data": {"a": "3"}})
+    response = http.patch(
+        cm_path(namespace, "p"),
+        {
+            "metadata": {"resourceVersion": created["metadata"]["resourceVersion"]},
+            "data": {"a": "3"},
+        },
+    )
     assert response.status_code == 409
 
 
 def test_generation_bumps_on_spec_changes_only(http: Http, namespace: str) -> None:
     created = http.post(deploy_path(namespace), deployment("web")).json()
     assert created["metadata"]["generation"] == 1
-    labelled = http.patch(deploy_path(namespace, "web"), {"metadata": {"labels": {"x": "y"}}}).json()
+    labelled = http.patch(
+        deploy_path(namespace, "web"), {"metadata": {"labels": {"x": "y"}}}
+    ).json()
     assert labelled["metadata"]["generation"] == 1
     scaled = http.patch(deploy_path(namespace, "web"), {"spec": {"replicas": 3}}).json()
     assert scaled["metadata"]["generation"] == 2
 
 
-def test_status_written_through_the_main_resource_is_ignored(http: Http, namespace: str, sim) -> None:
+def test_status_written_through_the_main_resource_is_ignored(
+    http: Http, namespace: str, sim
+) -> None:
     sim.controllers.pause()
     created = http.post(deploy_path(namespace), deployment("st")).json()
     created["status"] = {"replicas": 99}
@@ -104,11 +117,17 @@ def test_status_subresource_changes_only_status(http: Http, namespace: str, sim)
     assert updated["metadata"]["generation"] == 1
 
 
-def test_json_patch_applies_operations_and_rejects_a_failed_test(http: Http, namespace: str) -> None:
+def test_json_patch_applies_operations_and_rejects_a_failed_test(
+    http: Http, namespace: str
+) -> None:
     http.post(cm_path(namespace), configmap("j", {"a": "1"}))
-    ok = http.patch(cm_path(namespace, "j"), [{"op": "add", "path": "/data/b", "value": "2"}], JSON_PATCH)
+    ok = http.patch(
+        cm_path(namespace, "j"), [{"op": "add", "path": "/data/b", "value": "2"}], JSON_PATCH
+    )
     assert ok.json()["data"] == {"a": "1", "b": "2"}
-    failed = http.patch(cm_path(namespace, "j"), [{"op": "test", "path": "/data/a", "value": "9"}], JSON_PATCH)
+    failed = http.patch(
+        cm_path(namespace, "j"), [{"op": "test", "path": "/data/a", "value": "9"}], JSON_PATCH
+    )
     assert failed.status_code == 422
 
 
@@ -118,11 +137,22 @@ def test_merge_patch_null_removes_a_key(http: Http, namespace: str) -> None:
     assert patched["data"] == {"b": "2"}
 
 
-def test_strategic_merge_patch_merges_containers_and_env_by_name(http: Http, namespace: str) -> None:
+def test_strategic_merge_patch_merges_containers_and_env_by_name(
+    http: Http, namespace: str
+) -> None:
     http.post(deploy_path(namespace), deployment("smp"))
-    patch = {"spec": {"template": {"spec": {"containers": [
-        {"name": "app", "image": "app:2", "env": [{"name": "B", "value": "2"}]},
-        {"name": "sidecar", "image": "side:1"}]}}}}
+    patch = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "app:2", "env": [{"name": "B", "value": "2"}]},
+                        {"name": "sidecar", "image": "side:1"},
+                    ]
+                }
+            }
+        }
+    }
     patched = http.patch(deploy_path(namespace, "smp"), patch, STRATEGIC).json()
     containers = patched["spec"]["template"]["spec"]["containers"]
     assert [c["name"] for c in containers] == ["app", "sidecar"]
@@ -131,13 +161,24 @@ def test_strategic_merge_patch_merges_containers_and_env_by_name(http: Http, nam
     assert containers[0]["ports"] == [{"containerPort": 8080}]
 
 
-def test_strategic_merge_patch_delete_directive_removes_a_list_item(http: Http, namespace: str) -> None:
+def test_strategic_merge_patch_delete_directive_removes_a_list_item(
+    http: Http, namespace: str
+) -> None:
     http.post(deploy_path(namespace), deployment("smpd"))
-    patch = {"spec": {"template": {"spec": {"containers": [
-        {"name": "app", "env": [{"name": "A", "$patch": "delete"}]}]}}}}
+    patch = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [{"name": "app", "env": [{"name": "A", "$patch": "delete"}]}]
+                }
+            }
+        }
+    }
     patched = http.patch(deploy_path(namespace, "smpd"), patch, STRATEGIC).json()
-    assert "env" not in patched["spec"]["template"]["spec"]["containers"][0] or \
-        patched["spec"]["template"]["spec"]["containers"][0]["env"] == []
+    assert (
+        "env" not in patched["spec"]["template"]["spec"]["containers"][0]
+        or patched["spec"]["template"]["spec"]["containers"][0]["env"] == []
+    )
 
 
 def test_secret_string_data_is_stored_as_base64_data(http: Http, namespace: str) -> None:
@@ -153,7 +194,9 @@ def test_service_gets_a_cluster_ip_that_survives_updates(http: Http, namespace: 
     created = http.post(path, svc).json()
     ip = created["spec"]["clusterIP"]
     assert ip.startswith("10.96.")
-    replaced = http.put(f"{path}/svc", {"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 81}]}}).json()
+    replaced = http.put(
+        f"{path}/svc", {"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 81}]}}
+    ).json()
     assert replaced["spec"]["clusterIP"] == ip
 
 
@@ -171,29 +214,41 @@ def test_dry_run_does_not_persist(http: Http, namespace: str) -> None:
     assert http.get(cm_path(namespace, "dry")).status_code == 404
 
 
-def test_strict_field_validation_rejects_unknown_fields_of_builtin_kinds(http: Http, namespace: str) -> None:
+def test_strict_field_validation_rejects_unknown_fields_of_builtin_kinds(
+    http: Http, namespace: str
+) -> None:
     body = deployment("typo")
     body["spec"]["template"]["spec"]["containers"][0]["imagePullPolcy"] = "Always"
     response = http.post(deploy_path(namespace), body, fieldValidation="Strict")
     assert response.status_code == 400
     assert response.json()["message"] == (
         'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: '
-        'unknown field "spec.template.spec.containers[0].imagePullPolcy"')
+        'unknown field "spec.template.spec.containers[0].imagePullPolcy"'
+    )
     warned = http.post(deploy_path(namespace), body)
     assert warned.status_code == 201
     assert "imagePullPolcy" in warned.headers["Warning"]
 
 
 def test_immutable_fields_are_422(http: Http, namespace: str) -> None:
-    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
-           "spec": {"template": {"spec": {"restartPolicy": "Never",
-                                          "containers": [{"name": "c", "image": "i:1"}]}}}}
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "j"},
+        "spec": {
+            "template": {
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i:1"}]}
+            }
+        },
+    }
     http.post(f"/apis/batch/v1/namespaces/{namespace}/jobs", job)
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i:2"}]}}}}
     response = http.patch(f"/apis/batch/v1/namespaces/{namespace}/jobs/j", patch, STRATEGIC)
     assert response.status_code == 422
     assert response.json()["details"]["causes"][0]["field"] == "spec.template"
-    assert response.json()["message"].startswith('Job.batch "j" is invalid: spec.template: Invalid value: ')
+    assert response.json()["message"].startswith(
+        'Job.batch "j" is invalid: spec.template: Invalid value: '
+    )
     assert response.json()["message"].endswith(": field is immutable")
 
 

@@ -45,27 +45,48 @@ def test_stale_replace_raises_409(core: client.CoreV1Api, namespace: str) -> Non
 
 def test_patch_types(apps: client.AppsV1Api, namespace: str) -> None:
     apps.create_namespaced_deployment(namespace, deployment("p"))
-    apps.patch_namespaced_deployment("p", namespace, {"spec": {"replicas": 2}},
-                                     _content_type="application/merge-patch+json")
-    apps.patch_namespaced_deployment("p", namespace, [
-        {"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "app:2"}])
-    smp = {"spec": {"template": {"spec": {"containers": [{"name": "app", "env": [{"name": "B", "value": "2"}]}]}}}}
-    result = apps.patch_namespaced_deployment("p", namespace, smp,
-                                              _content_type="application/strategic-merge-patch+json")
+    apps.patch_namespaced_deployment(
+        "p", namespace, {"spec": {"replicas": 2}}, _content_type="application/merge-patch+json"
+    )
+    apps.patch_namespaced_deployment(
+        "p",
+        namespace,
+        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "app:2"}],
+    )
+    smp = {
+        "spec": {
+            "template": {
+                "spec": {"containers": [{"name": "app", "env": [{"name": "B", "value": "2"}]}]}
+            }
+        }
+    }
+    result = apps.patch_namespaced_deployment(
+        "p", namespace, smp, _content_type="application/strategic-merge-patch+json"
+    )
     container = result.spec.template.spec.containers[0]
     assert result.spec.replicas == 2 and container.image == "app:2"
     assert [e.name for e in container.env] == ["A", "B"]
-    applied = apps.patch_namespaced_deployment("p", namespace, deployment("p", replicas=3),
-                                               field_manager="test", force=True,
-                                               _content_type="application/apply-patch+yaml")
+    applied = apps.patch_namespaced_deployment(
+        "p",
+        namespace,
+        deployment("p", replicas=3),
+        field_manager="test",
+        force=True,
+        _content_type="application/apply-patch+yaml",
+    )
     assert applied.spec.replicas == 3
 
 
-def test_watch_streams_events_from_a_resource_version(core: client.CoreV1Api, namespace: str) -> None:
+def test_watch_streams_events_from_a_resource_version(
+    core: client.CoreV1Api, namespace: str
+) -> None:
     start = core.list_namespaced_config_map(namespace).metadata.resource_version
-    threading.Timer(0.1, lambda: core.create_namespaced_config_map(namespace, configmap("w"))).start()
-    stream = watch.Watch().stream(core.list_namespaced_config_map, namespace,
-                                  resource_version=start, timeout_seconds=3)
+    threading.Timer(
+        0.1, lambda: core.create_namespaced_config_map(namespace, configmap("w"))
+    ).start()
+    stream = watch.Watch().stream(
+        core.list_namespaced_config_map, namespace, resource_version=start, timeout_seconds=3
+    )
     for event in stream:
         assert event["type"] == "ADDED"
         assert event["object"].metadata.name == "w"

@@ -12,7 +12,9 @@ def cms(ns: str) -> str:
     return f"/api/v1/namespaces/{ns}/configmaps"
 
 
-def test_watch_from_a_resource_version_replays_later_events_in_order(http: Http, namespace: str) -> None:
+def test_watch_from_a_resource_version_replays_later_events_in_order(
+    http: Http, namespace: str
+) -> None:
     start = http.get(cms(namespace)).json()["metadata"]["resourceVersion"]
     http.post(cms(namespace), configmap("a"))
     http.patch(cms(namespace) + "/a", {"data": {"a": "2"}})
@@ -23,7 +25,9 @@ def test_watch_from_a_resource_version_replays_later_events_in_order(http: Http,
     assert versions == sorted(versions)
 
 
-def test_watch_without_resource_version_starts_with_synthetic_added_events(http: Http, namespace: str) -> None:
+def test_watch_without_resource_version_starts_with_synthetic_added_events(
+    http: Http, namespace: str
+) -> None:
     http.post(cms(namespace), configmap("x"))
     events = http.watch(cms(namespace), timeoutSeconds=1)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "x")]
@@ -42,11 +46,15 @@ def test_objects_leaving_a_label_selection_are_seen_as_deleted(http: Http, names
     http.post(cms(namespace), configmap("s", labels={"pick": "yes"}))
     http.patch(cms(namespace) + "/s", {"metadata": {"labels": {"pick": "no"}}})
     http.patch(cms(namespace) + "/s", {"metadata": {"labels": {"pick": "yes"}}})
-    events = http.watch(cms(namespace), resourceVersion=start, timeoutSeconds=1, labelSelector="pick=yes")
+    events = http.watch(
+        cms(namespace), resourceVersion=start, timeoutSeconds=1, labelSelector="pick=yes"
+    )
     assert [e["type"] for e in events] == ["ADDED", "DELETED", "ADDED"]
 
 
-def test_watch_from_a_compacted_resource_version_answers_410_expired(http: Http, namespace: str, sim) -> None:
+def test_watch_from_a_compacted_resource_version_answers_410_expired(
+    http: Http, namespace: str, sim
+) -> None:
     old = http.get(cms(namespace)).json()["metadata"]["resourceVersion"]
     http.post(cms(namespace), configmap("c"))
     sim.compact()
@@ -58,18 +66,27 @@ def test_watch_from_a_compacted_resource_version_answers_410_expired(http: Http,
 
 def test_bookmarks_carry_the_current_resource_version(http: Http, namespace: str) -> None:
     start = http.get(cms(namespace)).json()["metadata"]["resourceVersion"]
-    events = http.watch(cms(namespace), resourceVersion=start, timeoutSeconds=1.5,
-                        allowWatchBookmarks="true")
+    events = http.watch(
+        cms(namespace), resourceVersion=start, timeoutSeconds=1.5, allowWatchBookmarks="true"
+    )
     bookmarks = [e for e in events if e["type"] == "BOOKMARK"]
     assert bookmarks, "expected at least one bookmark within the stream"
     assert bookmarks[-1]["object"]["kind"] == "ConfigMap"
     assert int(bookmarks[-1]["object"]["metadata"]["resourceVersion"]) >= int(start)
 
 
-def test_send_initial_events_ends_with_the_initial_events_end_bookmark(http: Http, namespace: str) -> None:
+def test_send_initial_events_ends_with_the_initial_events_end_bookmark(
+    http: Http, namespace: str
+) -> None:
     http.post(cms(namespace), configmap("i"))
-    events = http.watch(cms(namespace), sendInitialEvents="true", allowWatchBookmarks="true",
-                        resourceVersionMatch="NotOlderThan", timeoutSeconds=1, max_events=2)
+    events = http.watch(
+        cms(namespace),
+        sendInitialEvents="true",
+        allowWatchBookmarks="true",
+        resourceVersionMatch="NotOlderThan",
+        timeoutSeconds=1,
+        max_events=2,
+    )
     assert events[0]["type"] == "ADDED"
     assert events[1]["type"] == "BOOKMARK"
     assert events[1]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
