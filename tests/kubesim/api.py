@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-import yaml
-
 from . import builtin_fields, crds, immutability, managed
 from .errors import (
     STALE,
@@ -24,11 +22,9 @@ from .errors import (
     conflict,
     invalid,
     not_found,
-    unsupported_media_type,
 )
 from .lists import Resolver, builtin_rule, schema_resolver
 from .objects import apply_defaults, check_name, generate_name, normalize_secret, validate_builtin
-from .patching import json_patch, merge_patch, strategic_merge_patch
 from .resources import Registry, ResourceType
 from .store import Store
 from .timeutil import now_rfc3339
@@ -180,137 +176,6 @@ class Api:
             return self._commit(
                 rtype, old, new, manager=manager, subresource=subresource, dry_run=dry_run
             )
-
-    def patch(
-        self,
-        rtype: ResourceType,
-        ns: str,
-        name: str,
-        content_type: str,
-        raw: bytes,
-        *,
-        manager: str | None,
-        force: bool = False,
-        subresource: str = "",
-        dry_run: bool = False,
-    ) -> tuple[dict[str, Any], bool]:
-        """Returns (object, created): only apply patches create."""
-        content_type = content_type.split(";")[0].strip()
-        if content_type == APPLY:
-            return self._apply(
-                rtype,
-                ns,
-                name,
-                raw,
-                manager=manager,
-                force=force,
-                subresource=subresource,
-                dry_run=dry_run,
-            )
-        body = _parse_json(raw)
-        with self.store.lock:
-            old = self._existing(rtype, ns, name)
-            current = self.present(rtype, copy.deepcopy(old))
-            if content_type == MERGE:
-                patched = merge_patch(current, body)
-            elif content_type == JSON_PATCH:
-                patched = json_patch(current, body)
-            elif content_type == STRATEGIC:
-                if rtype.is_custom:
-                    raise unsupported_media_type(content_type, f"{MERGE}, {JSON_PATCH}, {APPLY}")
-                patched = strategic_merge_patch(current, body)
-            else:
-                raise unsupported_media_type(
-                    content_type, f"{MERGE}, {JSON_PATCH}, {STRATEGIC}, {APPLY}"
-                )
-            if not isinstance(patched, dict):
-                raise bad_request("the patch result is not a JSON object")
-            sent_rv = (patched.get("metadata") or {}).get("resourceVersion")
-            if sent_rv and sent_rv != old["metadata"]["resourceVersion"]:
-                raise conflict(rtype.plural, rtype.group, name, STALE)
-            new = self._merge_write(rtype, old, patched, subresource)
-            obj = self._commit(
-                rtype,
-                old,
-                new,
-                manager=manager or "unknown",
-                subresource=subresource,
-                dry_run=dry_run,
-            )
-            return obj, False
-
-    def _apply(
-        self,
-        rtype: ResourceType,
-        ns: str,
-        name: str,
-        raw: bytes,
-        *,
-        manager: str | None,
-        force: bool,
-        subresource: str,
-        dry_run: bool,
-    ) -> tuple[dict[str, Any], bool]:
-        if not manager:
-            raise invalid(
-                "PatchOptions",
-                "meta.k8s.io",
-                "",
-                [
-                    {
-                        "reason": "FieldValueRequired",
-                        "field": "fieldManager",
-                        "message": "Required value: is required for apply patch",
-                    }
-                ],
-            )
-        try:
-            config = yaml.safe_load(raw.decode() or "{}")
-        except yaml.YAMLError as exc:
-            raise bad_request(f"error decoding YAML: {exc}") from None
-        if not isinstance(config, dict):
-            raise bad_request("apply patch must be a YAML or JSON object")
-        self._check_identity(rtype, config, required=True)
-        meta = config.setdefault("metadata", {})
-        if meta.get("name", name) != name:
-            raise bad_request(
-                f"the name of the object ({meta.get('name')}) does not match "
-                f"the name on the URL ({name})"
-            )
-        if rtype.namespaced and meta.get("namespace", ns) != ns:
-            raise bad_request(
-                "the namespace of the provided object does not match the "
-                "namespace sent on the request"
-            )
-        section = self._section(rtype, subresource)
-        with self.store.lock:
-            old = self.store.get(rtype.store_key, ns, name)
-            if old is None and subresource:
-                raise not_found(rtype.plural, rtype.group, name)
-            if old is not None and meta.get("resourceVersion") not in (
-                None,
-                old["metadata"]["resourceVersion"],
-            ):
-                raise conflict(rtype.plural, rtype.group, name, STALE)
-            live = self.present(rtype, copy.deepcopy(old)) if old else None
-            merged = managed.apply(
-                live,
-                config,
-                manager=manager,
-                force=force,
-                resolve=self.resolver(rtype),
-                api_version=rtype.api_version,
-                section=section,
-                subresource=subresource,
-            )
-            merged.setdefault("metadata", {})["name"] = name
-            if old is None:
-                return self.create(rtype, ns, merged, manager=manager, dry_run=dry_run), True
-            merged["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-            new = self._merge_write(rtype, old, merged, subresource)
-            return self._commit(
-                rtype, old, new, manager=None, subresource=subresource, dry_run=dry_run
-            ), False
 
     def _merge_write(
         self, rtype: ResourceType, old: dict[str, Any], body: dict[str, Any], subresource: str
@@ -505,12 +370,3 @@ def _keep_allocated(rtype: ResourceType, old: dict[str, Any] | None, new: dict[s
     for field in ("clusterIP", "clusterIPs"):
         if field in old_spec and not spec.get(field):
             spec[field] = old_spec[field]
-
-
-def _parse_json(raw: bytes) -> Any:
-    import json
-
-    try:
-        return json.loads(raw.decode() or "null")
-    except ValueError as exc:
-        raise bad_request(f"error decoding patch: {exc}") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 from typing import Any
@@ -11,13 +10,12 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import discovery, openapi, protobuf, scale, tables
+from . import discovery, listing, openapi, patch_requests, protobuf, scale, tables
 from .api import REQUEST, Api, RequestOptions
 from .deletion import delete, propagation, success_status
 from .errors import (
     ApiError,
     bad_request,
-    gone,
     method_not_allowed,
     not_implemented,
     unsupported_media_type,
@@ -250,7 +248,8 @@ class Server:
                 if request.content_type == "application/apply-patch+yaml"
                 else self._manager(request)
             )
-            obj, created = self.api.patch(
+            obj, created = patch_requests.patch(
+                self.api,
                 rtype,
                 ns_key,
                 name,
@@ -296,7 +295,7 @@ class Server:
         if query.get("watch") in ("true", "1") or target.watch_path:
             rv = query.get("resourceVersion")
             send_initial = query.get("sendInitialEvents") == "true"
-            since = None if (not rv or rv == "0" or send_initial) else _int_rv(rv)
+            since = None if (not rv or rv == "0" or send_initial) else listing.int_rv(rv)
             timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT)
             render = None
             if tables.wants_table(request.headers.get("Accept", "")):
@@ -326,24 +325,7 @@ class Server:
                 drop_after=request.get(DROP_AFTER),
             )
         items, rv = self.api.list(rtype, target.namespace)
-        _check_list_version(query, rv, self.api.store)
-        items = [o for o in items if match(o)]
-        items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
-        meta: dict[str, Any] = {"resourceVersion": str(rv)}
-        token = query.get("continue")
-        if token:
-            start = _decode_continue(token, self.api.store)
-            items = [
-                o
-                for o in items
-                if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > start
-            ]
-        limit = int(query.get("limit") or 0)
-        if limit and len(items) > limit:
-            last = items[limit - 1]["metadata"]
-            meta["continue"] = _encode_continue(rv, (last.get("namespace", ""), last["name"]))
-            meta["remainingItemCount"] = len(items) - limit
-            items = items[:limit]
+        items, meta = listing.page([o for o in items if match(o)], query, rv, self.api.store)
         if tables.wants_table(request.headers.get("Accept", "")):
             return _json(
                 tables.table(
@@ -424,55 +406,3 @@ class Server:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _check_list_version(query: Any, current: int, store: Any) -> None:
-    """A list is served from the current state; say so when the client asked for another."""
-    requested = query.get("resourceVersion")
-    if not requested or requested == "0" or query.get("continue"):
-        return
-    wanted = _int_rv(requested)
-    if query.get("resourceVersionMatch") == "Exact" and wanted != current:
-        if wanted < store._oldest:
-            raise gone(f"too old resource version: {wanted} ({store._oldest + 1})")
-        raise not_implemented(
-            "lists at an older resourceVersion (resourceVersionMatch=Exact); "
-            "only the current state is kept"
-        )
-    if wanted > current:
-        raise ApiError(
-            504,
-            "Timeout",
-            f"Too large resource version: {wanted}, current: {current}",
-            {
-                "causes": [
-                    {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
-                ],
-                "retryAfterSeconds": 1,
-            },
-        )
-
-
-def _int_rv(rv: str) -> int:
-    try:
-        return int(rv)
-    except ValueError:
-        raise bad_request(f"invalid resource version: {rv!r}") from None
-
-
-def _encode_continue(rv: int, last: tuple[str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"rv": rv, "start": list(last)}).encode()).decode()
-
-
-def _decode_continue(token: str, store: Any) -> tuple[str, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
-        start = tuple(data["start"])
-    except (ValueError, KeyError, TypeError):
-        raise bad_request("continue key is not valid") from None
-    if data["rv"] < store._oldest:
-        raise gone(
-            "The provided continue parameter is too old to display a consistent list "
-            "result. You can start a new list without the continue parameter."
-        )
-    return start  # type: ignore[return-value]
