@@ -44,7 +44,6 @@ def build_operator(
     settings = kopf.OperatorSettings()
     settings.persistence.progress_storage = kopf.StatusProgressStorage()
     settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage()
-    settings.posting.enabled = False
     settings.watching.server_timeout = 10
 
     @kopf.on.login(registry=registry)
@@ -52,8 +51,9 @@ def build_operator(
         return kube.kopf_connection()
 
     @kopf.on.create(GROUP, VERSION, PLURAL, registry=registry)
-    def created(spec: Any, patch: kopf.Patch, **_: Any) -> None:
+    def created(spec: Any, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         seen.append(("create", spec["size"]))
+        kopf.info(body, reason="Created", message="widget created")
         patch.status["phase"] = "Created"
 
     @kopf.on.update(GROUP, VERSION, PLURAL, registry=registry, field="spec")
@@ -109,6 +109,15 @@ def test_kopf_operator_handles_create_update_delete_with_status_and_finalizers(
         assert obj["metadata"]["finalizers"] == ["kopf.zalando.org/KopfFinalizerMarker"]
         assert "kopf" in obj["status"], "kopf keeps its bookkeeping in status"
         assert not obj["metadata"].get("annotations")
+
+        core = client.CoreV1Api(api)
+        posted = wait_for(
+            lambda: (
+                core.list_namespaced_event(namespace, field_selector="involvedObject.name=w").items
+            ),
+            timeout=10,
+        )
+        assert [(e.reason, e.message) for e in posted] == [("Created", "widget created")]
 
         objects.patch_namespaced_custom_object(
             GROUP, VERSION, namespace, PLURAL, "w", {"spec": {"replicas": 2}}
