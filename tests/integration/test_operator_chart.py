@@ -1,0 +1,212 @@
+"""The operator's own chart (charts/osprey) installed with the real helm into a fresh namespace.
+
+The session's CRD is already there (applied by `kubectl apply --server-side`, not by Helm), so
+the chart is installed with `crds.install=false`, as on a cluster whose CRD is managed
+elsewhere; taking the CRD over with `--take-ownership` has a test of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.integration.operator_harness import CRD_FILE, ROOT
+
+pytestmark = pytest.mark.integration
+
+CHART = ROOT / "charts" / "osprey"
+CRD_NAME = "openstackcontrolplanes.osprey.dev"
+PEERING_CRDS = ("clusterkopfpeerings.kopf.dev", "kopfpeerings.kopf.dev")
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, f"{result.args}: {result.stderr}"
+    return result.stdout
+
+
+def ref(obj: dict[str, Any]) -> str:
+    return f"{obj['kind']}/{obj['metadata']['name']}"
+
+
+class OperatorChart:
+    """One release of charts/osprey; reads objects back through kubectl."""
+
+    def __init__(self, kube, namespace: str):
+        self.kube = kube
+        self.namespace = namespace
+        # Release names are at most 53 characters; the namespace's random suffix keeps it
+        # unique, and cluster-scoped objects (ClusterRoles) are named after the release.
+        self.release = f"osprey-{namespace.rsplit('-', 1)[-1]}"
+        self.installed = False
+
+    def install(self, *args: str) -> list[dict[str, Any]]:
+        ok(self.kube.helm("install", self.release, str(CHART), "-n", self.namespace,
+                          "--set", "crds.install=false", *args, "--timeout", "60s"))
+        self.installed = True
+        return self.manifest()
+
+    def uninstall(self) -> str:
+        out = ok(self.kube.helm("uninstall", self.release, "-n", self.namespace, "--wait",
+                                "--timeout", "60s"))
+        self.installed = False
+        return out
+
+    def manifest(self) -> list[dict[str, Any]]:
+        text = ok(self.kube.helm("get", "manifest", self.release, "-n", self.namespace))
+        return [doc for doc in yaml.safe_load_all(text) if doc]
+
+    def hooks(self) -> list[dict[str, Any]]:
+        text = ok(self.kube.helm("get", "hooks", self.release, "-n", self.namespace))
+        return [doc for doc in yaml.safe_load_all(text) if doc]
+
+    def live(self, obj: dict[str, Any]) -> dict[str, Any] | None:
+        """The object as the API server has it, or None."""
+        group = obj["apiVersion"].rpartition("/")[0]
+        kind = f"{obj['kind'].lower()}.{group}" if group else obj["kind"].lower()
+        namespace = obj["metadata"].get("namespace") or self.namespace
+        out = ok(self.kube.kubectl("get", kind, obj["metadata"]["name"], "-n", namespace,
+                                   "-o", "json", "--ignore-not-found"))
+        return json.loads(out) if out.strip() else None
+
+
+@pytest.fixture
+def chart(kube, namespace, crd_installed) -> Iterator[OperatorChart]:
+    release = OperatorChart(kube, namespace)
+    yield release
+    if release.installed:
+        release.uninstall()
+
+
+def only(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [o for o in objects if o["kind"] == kind
+             and (name is None or o["metadata"]["name"] == name)]
+    assert len(found) == 1, f"expected one {kind} {name or ''}: {[ref(o) for o in objects]}"
+    return found[0]
+
+
+def grants(role: dict[str, Any], group: str, resource: str) -> set[str]:
+    return {
+        verb
+        for rule in role.get("rules") or ()
+        if group in rule.get("apiGroups", ()) and resource in rule.get("resources", ())
+        for verb in rule.get("verbs", ())
+    }
+
+
+def test_the_chart_installs_the_operator_with_cluster_wide_rbac(chart, namespace):
+    manifest = chart.install()
+    kinds = sorted(o["kind"] for o in manifest)
+    assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service",
+                     "ServiceAccount"]
+    live = {ref(o): chart.live(o) for o in manifest}
+    assert all(live.values()), [r for r, o in live.items() if o is None]
+
+    deployment = live[ref(only(manifest, "Deployment"))]
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == chart.release
+    args = pod["containers"][0]["args"]
+    assert args[0] == "run" and not any(a.startswith("--namespace") for a in args), args
+
+    account = live[ref(only(manifest, "ServiceAccount"))]
+    binding = live[ref(only(manifest, "ClusterRoleBinding"))]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["metadata"]["name"],
+                                    "namespace": namespace}]
+    role = live[ref(only(manifest, "ClusterRole"))]
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert {"get", "list", "watch", "patch"} <= grants(role, "osprey.dev",
+                                                       "openstackcontrolplanes")
+    assert "delete" in grants(role, "apps", "deployments")
+
+    service = live[ref(only(manifest, "Service"))]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= labels.items()
+    assert [(p["name"], p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [
+        ("metrics", 9090, "metrics")
+    ]
+
+
+def test_watched_namespaces_get_the_namespaced_rules_through_a_role_binding(
+    kube, chart, namespace
+):
+    watched = kube.new_namespace("chart-watched")
+    try:
+        manifest = chart.install("--set", f"watchNamespaces={{{watched}}}")
+        binding = only(manifest, "RoleBinding")
+        assert binding["metadata"]["namespace"] == watched
+        live_binding = chart.live(binding)
+        assert live_binding is not None
+        assert live_binding["subjects"] == [{"kind": "ServiceAccount", "name": chart.release,
+                                             "namespace": namespace}]
+        namespaced = chart.live(only(manifest, "ClusterRole", f"{chart.release}-namespaced"))
+        assert live_binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io",
+                                           "kind": "ClusterRole",
+                                           "name": namespaced["metadata"]["name"]}
+        assert "patch" in grants(namespaced, "osprey.dev", "openstackcontrolplanes/status")
+        cluster = chart.live(only(manifest, "ClusterRole", chart.release))
+        assert not grants(cluster, "osprey.dev", "openstackcontrolplanes")
+        args = chart.live(only(manifest, "Deployment"))["spec"]["template"]["spec"][
+            "containers"][0]["args"]
+        assert f"--namespace={watched}" in args
+    finally:
+        kube.delete_namespace(watched)
+
+
+def test_peering_installs_its_crds_and_a_kopf_peering_per_watched_namespace(
+    kube, chart, namespace
+):
+    present = [c for c in PEERING_CRDS
+               if kube.kubectl("get", "crd", c, "-o", "name").returncode == 0]
+    if present:
+        pytest.skip(f"Kopf's peering CRDs exist already ({', '.join(present)}); not ours to own")
+    manifest = chart.install("--set", "peering.enabled=true",
+                             "--set", f"watchNamespaces={{{namespace}}}")
+    assert {o["metadata"]["name"] for o in manifest
+            if o["kind"] == "CustomResourceDefinition"} == set(PEERING_CRDS)
+    deployment = chart.live(only(manifest, "Deployment"))
+    assert deployment["spec"]["replicas"] == 2
+    assert "--peering" in deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    peering = only(chart.hooks(), "KopfPeering", "default")
+    assert chart.live(peering) is not None, "the post-install hook created the KopfPeering"
+
+    chart.uninstall()
+    for name in PEERING_CRDS:
+        assert kube.kubectl("get", "crd", name, "--ignore-not-found", "-o", "name").stdout == ""
+
+
+def test_uninstall_removes_every_object_of_the_release(kube, chart, namespace):
+    manifest = chart.install()
+    assert all(chart.live(o) for o in manifest)
+
+    chart.uninstall()
+    assert [ref(o) for o in manifest if chart.live(o) is not None] == []
+    assert json.loads(ok(kube.helm("list", "-n", namespace, "-o", "json"))) == []
+
+
+def test_a_chart_that_takes_over_the_crd_keeps_it_and_the_control_planes_on_uninstall(
+    kube, chart, namespace, client
+):
+    ok(kube.kubectl("apply", "-n", namespace, "-f",
+                    str(ROOT / "deploy" / "samples" / "minimal.yaml")))
+    try:
+        ok(kube.helm("install", chart.release, str(CHART), "-n", namespace, "--take-ownership",
+                     "--timeout", "60s"))
+        chart.installed = True
+        crd = json.loads(ok(kube.kubectl("get", "crd", CRD_NAME, "-o", "json")))
+        assert crd["metadata"]["annotations"]["meta.helm.sh/release-name"] == chart.release
+
+        out = chart.uninstall()
+        assert "kept due to the resource policy" in out
+        ok(kube.kubectl("wait", "--for=condition=Established", f"crd/{CRD_NAME}",
+                        "--timeout=10s"))
+        assert client.get("OpenStackControlPlane", namespace, "openstack") is not None
+    finally:
+        # Leave the session's CRD as the suite applied it (crds/ has neither labels nor
+        # annotations): owned by no release.
+        ok(kube.kubectl("patch", "crd", CRD_NAME, "--type=merge",
+                        "-p", '{"metadata": {"labels": null, "annotations": null}}'))
+        ok(kube.kubectl("apply", "--server-side", "-f", str(CRD_FILE)))
