@@ -15,6 +15,7 @@ from typing import Any, Self
 
 import yaml
 
+from osprey.handlers import post_event
 from osprey.helm import ChartRef, HelmBinary
 from osprey.kube import Kube, resource
 from osprey.runtime import Runtime, Settings
@@ -91,7 +92,7 @@ class RunningOperator:
         self.helm: RecordingHelm | None = None
 
         def runtime(s: Settings) -> Runtime:
-            rt = Runtime(s, events=lambda *_: None)
+            rt = Runtime(s, events=post_event)
             self.helm = RecordingHelm(HelmBinary(executable=HELM, kubeconfig=Path(kubeconfig),
                                                  timeout=s.helm_timeout, metrics=rt.metrics))
             rt.helm = self.helm

@@ -8,6 +8,7 @@ import pytest
 
 from osprey import catalog
 from osprey.api import validate_spec
+from osprey.kube import KubeError
 from osprey.secrets import secret_name
 from tests.integration.operator_harness import RunningOperator, control_plane
 
@@ -46,6 +47,9 @@ def test_the_compute_kit_converges_in_dependency_order(kube, client, namespace, 
     for release, deps in dependencies(body).items():
         for dep in deps:
             assert installs[dep].started < installs[release].started, f"{dep} before {release}"
+    events = client.list("Event", namespace)
+    reasons = {e["reason"] for e in events if e["involvedObject"].get("name") == name}
+    assert {"Installed", "AllServicesReady"} <= reasons, reasons
     # Independent releases run at the same time: the install windows overlap.
     windows = sorted((o.started, o.finished) for o in installs.values())
     assert any(b_start < a_end for (_, a_end), (b_start, _) in pairwise(windows))
@@ -131,3 +135,34 @@ def test_deletion_uninstalls_in_reverse_order_and_honours_the_deletion_policy(
         assert set(claims) <= set(remaining) and secret is not None
     else:
         assert not set(claims) & set(remaining) and secret is None
+
+
+def test_disabling_a_service_uninstalls_its_release(kube, client, namespace, chart_repo):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    body["spec"]["services"] = {"horizon": {"enabled": True}}
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.apply_control_plane(body)
+        client.wait_ready(namespace, name)
+        assert client.list("Secret", namespace, "owner=helm,name=horizon")
+
+        client.patch_spec(namespace, name, {"services": {"horizon": {"enabled": False}}})
+        ready = client.wait_ready(namespace, name)
+        client.wait_for(lambda: not client.list("Secret", namespace, "owner=helm,name=horizon"),
+                        30, "horizon's release to be gone")
+    assert "horizon" not in ready["status"]["services"]
+    assert all(c["type"] != "HorizonReady" for c in ready["status"]["conditions"])
+    assert [o.release for o in op.helm.of(namespace, "uninstall")] == ["horizon"]
+
+
+def test_the_api_server_rejects_a_dependency_violation_naming_the_field(
+    kube, client, namespace, chart_repo
+):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    body["spec"]["services"] = {"placement": {"enabled": False}}
+    with pytest.raises(KubeError) as rejected:
+        client.apply_control_plane(body)
+    assert rejected.value.status == 422
+    assert "spec.services.nova.enabled" in rejected.value.message
+    assert "placement" in rejected.value.message
+    assert client.get("OpenStackControlPlane", namespace, body["metadata"]["name"]) is None
