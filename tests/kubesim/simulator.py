@@ -22,6 +22,15 @@ from .resources import Registry
 from .store import Store
 from .timeutil import now_rfc3339
 
+# An all-in-one node, labelled like OpenStack-Helm's single-node setups, so that both
+# control-plane workloads and compute/network DaemonSets are scheduled on it.
+NODE_LABELS = {
+    "openstack-control-plane": "enabled",
+    "openstack-compute-node": "enabled",
+    "openvswitch": "enabled",
+    "linuxbridge": "enabled",
+}
+
 
 class Simulator:
     """Start with `start()` (or as a context manager); `url` is then `http://127.0.0.1:PORT`.
@@ -130,31 +139,26 @@ class Simulator:
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.api.create(ns, "", {"metadata": {"name": name}}, manager="kube-apiserver")
         for i in range(self._nodes):
-            self.api.create(
-                nodes,
-                "",
-                {
-                    "metadata": {
-                        "name": f"kubesim-node-{i}",
-                        "labels": {
-                            "kubernetes.io/hostname": f"kubesim-node-{i}",
-                            "kubernetes.io/os": "linux",
-                            "openstack-control-plane": "enabled",
-                        },
-                    },
-                    "status": {
-                        "conditions": [
-                            {
-                                "type": "Ready",
-                                "status": "True",
-                                "lastTransitionTime": now_rfc3339(),
-                                "reason": "KubeletReady",
-                            }
-                        ]
-                    },
-                },
-                manager="kubelet",
+            name = f"kubesim-node-{i}"
+            labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **NODE_LABELS}
+            node = self.api.create(
+                nodes, "", {"metadata": {"name": name, "labels": labels}}, manager="kubelet"
             )
+            node["status"] = {
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "KubeletReady",
+                        "message": "kubelet is posting ready status",
+                        "lastHeartbeatTime": now_rfc3339(),
+                        "lastTransitionTime": now_rfc3339(),
+                    }
+                ],
+                "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+                "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+            }
+            self.api.update(nodes, "", name, node, manager="kubelet", subresource="status")
 
     # ---- control surface -----------------------------------------------------------------
     def write_kubeconfig(self, path: str | Path) -> Path:
