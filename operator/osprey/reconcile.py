@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from osprey import catalog, heal
-from osprey.actions import Action, Kind, decide, is_ready
+from osprey.actions import Action, Kind, decide
 from osprey.api import SpecError, validate_spec
 from osprey.api.conditions import get_condition
 from osprey.api.status import ControlPlaneStatus
@@ -32,9 +30,9 @@ from osprey.autoscaling import (
 )
 from osprey.drift import COMPARED_KINDS, Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
-from osprey.helm import HelmError
 from osprey.kube import KubeError, resource
-from osprey.plan import Plan, ReleasePlan, plan
+from osprey.operations import ReleaseOperations
+from osprey.plan import Plan, plan
 from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease, ReleaseDecoder
 from osprey.rollup import Observation, invalid_spec_status, rollup
 from osprey.secrets import ensure_credentials
@@ -49,15 +47,6 @@ CONTROL_PLANE = resource("OpenStackControlPlane")
 MANAGED_RELEASES = frozenset(entry.name for entry in catalog.CATALOG)
 LISTED_KINDS = tuple(k for k in COMPARED_KINDS if k != "Secret")
 NOT_HELM_STORAGE = "owner!=helm"
-EVENT_REASONS = {
-    Kind.install: "Installed",
-    Kind.upgrade: "Upgraded",
-    Kind.rollback: "RolledBack",
-    Kind.reinstall: "Reinstalled",
-    Kind.uninstall: "Uninstalled",
-}
-
-
 def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -79,11 +68,7 @@ class ControlPlane:
         self.namespace = namespace
         self.name = name
         self._wake = asyncio.Event()
-        self._running: dict[str, tuple[Kind, asyncio.Task]] = {}
-        self._finished_at: dict[str, float] = {}  # when each release's last operation ended
-        self._errors: dict[str, str] = {}
-        self._attempts: dict[str, int] = {}
-        self._retry_at: dict[str, float] = {}
+        self.operations = ReleaseOperations(runtime, namespace, on_finished=self.wake)
         self._credentials: dict[str, str] | None = None
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
         self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
@@ -124,12 +109,13 @@ class ControlPlane:
                 self.in_pass = False
                 self.runtime.report_loops()
             await self._sleep(stopped)
-        await self.cancel_operations()
+        await self.operations.cancel()
 
     async def _sleep(self, stopped: Any) -> None:
         timeout = self.runtime.settings.resync_seconds
-        if self._retry_at:
-            timeout = min(timeout, max(0.05, min(self._retry_at.values()) - time.monotonic()))
+        retry = self.operations.next_retry_in()
+        if retry is not None:
+            timeout = min(timeout, retry)
         if self._wake_hint is not None:
             timeout = min(timeout, self._wake_hint)
             self._wake_hint = None
@@ -174,21 +160,21 @@ class ControlPlane:
         drift = {
             n: release_drift(d, live, ignore=ignore, settled=self._settled)
             for n, d in deployed.items()
-            if n in desired and n not in self._running
+            if n in desired and n not in self.operations.running
         }
         actions = decide(desired, deployed, health, managed=MANAGED_RELEASES, drift=drift)
         if not spec.paused:
             await self._act(body, desired, actions, deployed, health, drift, observed_at)
             await self._autoscale(desired)
-        self._settle(desired, deployed, health)
+        self.operations.settle(desired, deployed, health)
         observation = Observation(
             generation=generation,
             plan=desired,
             actions={a.release: a for a in actions},
             deployed=deployed,
             health=health,
-            running={n: kind for n, (kind, _) in self._running.items()},
-            errors=dict(self._errors),
+            running={n: kind for n, (kind, _) in self.operations.running.items()},
+            errors=dict(self.operations.errors),
             paused=spec.paused,
         )
         status = rollup(observation, previous, now_rfc3339())
@@ -234,19 +220,14 @@ class ControlPlane:
         drift: Mapping[str, tuple[Drift, ...]],
         observed_at: float,
     ) -> None:
-        now = time.monotonic()
         for action in actions:
             name = action.release
-            if action.kind is Kind.wait or name in self._running:
-                continue
-            if self._finished_at.get(name, 0.0) >= observed_at:
-                continue  # what we observed predates its last operation: look again first
-            if self._retry_at.get(name, 0) > now:
+            if action.kind is Kind.wait or not self.operations.may_act(name, observed_at):
                 continue
             if action.kind is Kind.restore:
                 await self._restore(body, deployed[name], health[name], drift.get(name, ()))
             else:
-                self._start(body, action, desired)
+                self.operations.start(body, action, desired)
 
     async def _restore(
         self,
@@ -258,113 +239,13 @@ class ControlPlane:
         try:
             repairs, settled = await heal.restore(self.runtime.kube, release, health, drift)
         except KubeError as exc:
-            self._failed(release.name, f"restoring {release.name}: {exc.message}")
+            self.operations.failed(release.name, f"restoring {release.name}: {exc.message}")
             return
         self._settled.update(settled)
-        self._attempts[release.name] = self._attempts.get(release.name, 0) + 1
-        self._retry_at[release.name] = time.monotonic() + self._backoff(release.name)
+        self.operations.attempted(release.name)
         for repair in repairs:
             self.runtime.metrics.heal(repair.reason)
             self.runtime.events(body, "Normal", "Healed", f"{release.name}: restored {repair.ref}")
-
-    def _start(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
-        task = asyncio.create_task(self._operate(body, action, desired))
-        self._running[action.release] = (action.kind, task)
-        log.info("helm %s %s/%s: %s", action.kind.value, self.namespace, action.release,
-                 action.reason)
-
-    async def _operate(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
-        name = action.release
-        helm = self.runtime.helm
-        try:
-            async with self.runtime.helm_slots:
-                if action.kind is Kind.rollback:
-                    await helm.rollback(self.namespace, name, action.revision)
-                elif action.kind is Kind.uninstall:
-                    await helm.uninstall(self.namespace, name)
-                else:
-                    if action.kind is Kind.reinstall:
-                        await self._forget_pending_install(name)
-                    await self._install_or_upgrade(desired[name])
-        except HelmError as exc:
-            self._failed(name, exc.message)
-            self.runtime.events(body, "Warning", "Failed", f"{name}: helm {exc.operation}: "
-                                f"{exc.message}")
-        except KubeError as exc:
-            self._failed(name, exc.message)
-        else:
-            self._errors.pop(name, None)
-            if action.kind in (Kind.rollback, Kind.reinstall):
-                self.runtime.metrics.heal(f"stuck_{action.kind.value}")
-            self.runtime.events(body, "Normal", EVENT_REASONS[action.kind],
-                                f"{name}: {action.reason}")
-        finally:
-            self._running.pop(name, None)
-            self._finished_at[name] = time.monotonic()
-            self.wake()
-
-    async def _install_or_upgrade(self, release: ReleasePlan) -> None:
-        """helm upgrade --install; a Job whose immutable template changed is replaced and the
-        upgrade tried once more (Helm cannot patch it, and never deletes it by itself)."""
-        helm = self.runtime.helm
-        try:
-            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                          release.values)
-        except HelmError as exc:
-            jobs = immutable_jobs(exc.message)
-            if not jobs:
-                raise
-            for job in jobs:
-                await self.runtime.kube.delete(resource("Job"), self.namespace, job,
-                                               propagation="Foreground")
-                self.runtime.metrics.heal("immutable_job")
-            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                          release.values)
-
-    async def _forget_pending_install(self, name: str) -> None:
-        """Drop Helm's record of an install that never finished (the operator was killed
-        mid-install) so it can be installed again. Only Helm's storage Secret goes; every
-        object the install created stays, and the new install adopts it."""
-        kube = self.runtime.kube
-        secrets = await kube.list(resource("Secret"), self.namespace,
-                                  labels=f"{HELM_STORAGE_SELECTOR},name={name}")
-        for secret in secrets:
-            if secret["metadata"].get("labels", {}).get("status", "").startswith("pending-"):
-                await kube.delete(resource("Secret"), self.namespace, secret["metadata"]["name"])
-
-    def _failed(self, name: str, message: str) -> None:
-        self._errors[name] = message
-        self._attempts[name] = self._attempts.get(name, 0) + 1
-        self._retry_at[name] = time.monotonic() + self._backoff(name)
-        log.warning("release %s/%s failed (attempt %d): %s", self.namespace, name,
-                    self._attempts[name], message)
-
-    def _backoff(self, name: str) -> float:
-        settings = self.runtime.settings
-        delay = settings.retry_base_seconds * 2 ** max(0, self._attempts.get(name, 1) - 1)
-        return min(settings.retry_max_seconds, delay) * random.uniform(0.8, 1.2)
-
-    def _settle(
-        self,
-        desired: Plan,
-        deployed: Mapping[str, DeployedRelease],
-        health: Mapping[str, ReleaseHealth],
-    ) -> None:
-        """Forget failures and back-off of releases that are ready and up to date again."""
-        for name in list(self._attempts):
-            current = deployed.get(name)
-            if (
-                name in desired
-                and name not in self._running
-                and is_ready(current, health.get(name))
-                and current.values_hash == desired[name].hash
-            ):
-                self._attempts.pop(name, None)
-                self._retry_at.pop(name, None)
-                self._errors.pop(name, None)
-        for name in list(self._retry_at):
-            if self._retry_at[name] <= time.monotonic() and name not in self._attempts:
-                del self._retry_at[name]
 
     async def _autoscale(self, desired: Plan) -> None:
         """Apply the HPA of every autoscaled API when it changed; delete the ones no longer
@@ -382,12 +263,6 @@ class ControlPlane:
         for name in set(self._hpas) - set(wanted):
             await kube.delete(hpa, self.namespace, name)
             del self._hpas[name]
-
-    async def cancel_operations(self) -> None:
-        tasks = [task for _, task in self._running.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- status -------------------------------------------------------------------------
 
@@ -426,18 +301,10 @@ class ControlPlane:
 
     async def finalize(self, body: Mapping[str, Any]) -> None:
         """Uninstall every release in reverse dependency order, honouring deletionPolicy."""
-        await self.cancel_operations()
+        await self.operations.cancel()
         deployed, _ = await self._observe()
         await teardown(self.runtime, self.namespace, self.name, body.get("spec") or {}, deployed,
                        self.runtime.events, body)
-
-
-_IMMUTABLE_JOB = re.compile(r'cannot patch "([^"]+)" with kind Job: .*?field is immutable')
-
-
-def immutable_jobs(helm_error: str) -> list[str]:
-    """Jobs Helm failed to patch because their template is immutable."""
-    return _IMMUTABLE_JOB.findall(helm_error)
 
 
 def _ready(status: ControlPlaneStatus) -> tuple[str, str, str]:

@@ -112,7 +112,7 @@ def test_a_modified_object_is_restored_without_helm():
 
 
 def test_jobs_helm_could_not_patch_are_named_from_its_error():
-    from osprey.reconcile import immutable_jobs
+    from osprey.operations import immutable_jobs
 
     error = ('UPGRADE FAILED: cannot patch "nova-cell-setup" with kind Job: Job.batch '
              '"nova-cell-setup" is invalid: spec.template: Invalid value: core.PodTemplateSpec{}: '

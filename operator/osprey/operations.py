@@ -1,0 +1,179 @@
+"""Helm operations of one control plane's releases: which are running, which failed, and
+when each may be tried again (exponential back-off with jitter, capped, per release, so one
+failing release never holds back the others).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from osprey.actions import Action, Kind, is_ready
+from osprey.health import ReleaseHealth
+from osprey.helm import HelmError
+from osprey.kube import KubeError, resource
+from osprey.plan import Plan, ReleasePlan
+from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease
+
+if TYPE_CHECKING:
+    from osprey.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+EVENT_REASONS = {
+    Kind.install: "Installed",
+    Kind.upgrade: "Upgraded",
+    Kind.rollback: "RolledBack",
+    Kind.reinstall: "Reinstalled",
+    Kind.uninstall: "Uninstalled",
+}
+
+
+_IMMUTABLE_JOB = re.compile(r'cannot patch "([^"]+)" with kind Job: .*?field is immutable')
+
+
+def immutable_jobs(helm_error: str) -> list[str]:
+    """Jobs Helm failed to patch because their template is immutable."""
+    return _IMMUTABLE_JOB.findall(helm_error)
+
+
+
+
+class ReleaseOperations:
+    """Background helm operations of one control plane, and their failures."""
+
+    def __init__(self, runtime: Runtime, namespace: str, on_finished: Callable[[], None]):
+        self.runtime = runtime
+        self.namespace = namespace
+        self._on_finished = on_finished
+        self.running: dict[str, tuple[Kind, asyncio.Task]] = {}
+        self.errors: dict[str, str] = {}  # last failure per release, until it is ready again
+        self._finished_at: dict[str, float] = {}
+        self._attempts: dict[str, int] = {}
+        self._retry_at: dict[str, float] = {}
+
+    def may_act(self, name: str, observed_at: float) -> bool:
+        """Not running, not backing off, and not finished since the pass observed it (what
+        was observed would predate the operation's outcome: look again first)."""
+        return (
+            name not in self.running
+            and self._finished_at.get(name, 0.0) < observed_at
+            and self._retry_at.get(name, 0.0) <= time.monotonic()
+        )
+
+    def next_retry_in(self) -> float | None:
+        """Seconds until the next back-off ends (a pass is owed then), if any is pending."""
+        now = time.monotonic()
+        pending = [at - now for at in self._retry_at.values() if at > now]
+        return max(0.05, min(pending)) if pending else None
+
+    def attempted(self, name: str) -> None:
+        """A repair was made: give it time to take effect before repairing again."""
+        self._attempts[name] = self._attempts.get(name, 0) + 1
+        self._retry_at[name] = time.monotonic() + self._backoff(name)
+
+    def failed(self, name: str, message: str) -> None:
+        self.errors[name] = message
+        self.attempted(name)
+        log.warning("release %s/%s failed (attempt %d): %s", self.namespace, name,
+                    self._attempts[name], message)
+
+    def _backoff(self, name: str) -> float:
+        settings = self.runtime.settings
+        delay = settings.retry_base_seconds * 2 ** max(0, self._attempts.get(name, 1) - 1)
+        return min(settings.retry_max_seconds, delay) * random.uniform(0.8, 1.2)
+
+    def settle(
+        self,
+        desired: Plan,
+        deployed: Mapping[str, DeployedRelease],
+        health: Mapping[str, ReleaseHealth],
+    ) -> None:
+        """Forget failures and back-off of releases that are ready and up to date again."""
+        for name in list(self._attempts):
+            current = deployed.get(name)
+            if (
+                name in desired
+                and name not in self.running
+                and is_ready(current, health.get(name))
+                and current.values_hash == desired[name].hash
+            ):
+                self._attempts.pop(name, None)
+                self._retry_at.pop(name, None)
+                self.errors.pop(name, None)
+
+    def start(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
+        task = asyncio.create_task(self._operate(body, action, desired))
+        self.running[action.release] = (action.kind, task)
+        log.info("helm %s %s/%s: %s", action.kind.value, self.namespace, action.release,
+                 action.reason)
+
+    async def cancel(self) -> None:
+        tasks = [task for _, task in self.running.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _operate(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
+        name = action.release
+        helm = self.runtime.helm
+        try:
+            async with self.runtime.helm_slots:
+                if action.kind is Kind.rollback:
+                    await helm.rollback(self.namespace, name, action.revision)
+                elif action.kind is Kind.uninstall:
+                    await helm.uninstall(self.namespace, name)
+                else:
+                    if action.kind is Kind.reinstall:
+                        await self._forget_pending_install(name)
+                    await self._install_or_upgrade(desired[name])
+        except HelmError as exc:
+            self.failed(name, exc.message)
+            self.runtime.events(body, "Warning", "Failed", f"{name}: helm {exc.operation}: "
+                                f"{exc.message}")
+        except KubeError as exc:
+            self.failed(name, exc.message)
+        else:
+            self.errors.pop(name, None)
+            if action.kind in (Kind.rollback, Kind.reinstall):
+                self.runtime.metrics.heal(f"stuck_{action.kind.value}")
+            self.runtime.events(body, "Normal", EVENT_REASONS[action.kind],
+                                f"{name}: {action.reason}")
+        finally:
+            self.running.pop(name, None)
+            self._finished_at[name] = time.monotonic()
+            self._on_finished()
+
+    async def _install_or_upgrade(self, release: ReleasePlan) -> None:
+        """helm upgrade --install; a Job whose immutable template changed is replaced and the
+        upgrade tried once more (Helm cannot patch it, and never deletes it by itself)."""
+        helm = self.runtime.helm
+        try:
+            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
+                                          release.values)
+        except HelmError as exc:
+            jobs = immutable_jobs(exc.message)
+            if not jobs:
+                raise
+            for job in jobs:
+                await self.runtime.kube.delete(resource("Job"), self.namespace, job,
+                                               propagation="Foreground")
+                self.runtime.metrics.heal("immutable_job")
+            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
+                                          release.values)
+
+    async def _forget_pending_install(self, name: str) -> None:
+        """Drop Helm's record of an install that never finished (the operator was killed
+        mid-install) so it can be installed again. Only Helm's storage Secret goes; every
+        object the install created stays, and the new install adopts it."""
+        kube = self.runtime.kube
+        secrets = await kube.list(resource("Secret"), self.namespace,
+                                  labels=f"{HELM_STORAGE_SELECTOR},name={name}")
+        for secret in secrets:
+            if secret["metadata"].get("labels", {}).get("status", "").startswith("pending-"):
+                await kube.delete(resource("Secret"), self.namespace, secret["metadata"]["name"])
