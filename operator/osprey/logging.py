@@ -32,7 +32,7 @@ _KOPF_ATTRS = frozenset({"k8s_ref", "k8s_skip", "settings"})
 # Loggers that print HTTP bodies (Secret data included) at DEBUG.
 _BODY_LOGGERS = ("kubernetes", "urllib3", "client")
 # Loggers that are chatty at INFO; shown only when the operator logs at DEBUG.
-_CHATTY_LOGGERS = ("asyncio", "pyhelm3")
+_CHATTY_LOGGERS = ("asyncio", "pyhelm3", "aiohttp.access")
 
 
 class _OspreyHandler(logging.StreamHandler[TextIO]):

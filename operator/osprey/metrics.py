@@ -23,11 +23,15 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     start_http_server,
 )
 
 from osprey import __version__
+
+# `*_created` series double every counter's cardinality and no alert or dashboard uses them.
+disable_created_metrics()
 
 PREFIX = "osprey"
 
