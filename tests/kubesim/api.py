@@ -18,6 +18,7 @@ from . import builtin_fields, crds, immutability, managed
 from .errors import (
     STALE,
     ApiError,
+    already_exists,
     bad_request,
     conflict,
     invalid,
@@ -130,7 +131,7 @@ class Api:
             if rtype.is_custom:
                 crds.reject_while_terminating(rtype)
             if self.store.get(rtype.store_key, ns if rtype.namespaced else "", meta["name"]):
-                raise already_exists_error(rtype, meta["name"])
+                raise already_exists(rtype.plural, rtype.group, meta["name"])
             meta["uid"] = str(uuid.uuid4())
             meta["creationTimestamp"] = now_rfc3339()
             for field in ("deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
@@ -339,12 +340,6 @@ class Api:
                     ],
                 },
             )
-
-
-def already_exists_error(rtype: ResourceType, name: str) -> ApiError:
-    from .errors import already_exists
-
-    return already_exists(rtype.plural, rtype.group, name)
 
 
 def _next_generation(rtype: ResourceType, old: dict[str, Any] | None, new: dict[str, Any]) -> int:
