@@ -189,3 +189,36 @@ def test_autoscaling_creates_an_hpa_and_the_operator_leaves_replicas_to_it(
         client.wait_for(
             lambda: client.get("HorizontalPodAutoscaler", namespace, "keystone-api") is None, 30,
             "the HPA to be deleted")
+
+
+def test_unavailable_replicas_degrade_the_service_without_helm_in_a_loop(
+    kube, sim, client, namespace, chart_repo
+):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        before = len(op.helm.of(namespace))
+        sim.controllers.pause()
+        # What a crash-looping pod looks like from the Deployment: no replica available.
+        client.run(client.kube.request(
+            "PATCH", f"/apis/apps/v1/namespaces/{namespace}/deployments/keystone-api/status",
+            body={"status": {"availableReplicas": 0, "readyReplicas": 0}},
+            content_type="application/merge-patch+json"))
+
+        def degraded():
+            cond = client.condition(namespace, name, "Degraded")
+            return cond if cond and cond["status"] == "True" else None
+
+        cond = client.wait_for(degraded, 30, "Degraded=True")
+        assert "Deployment/keystone-api" in cond["message"]
+        ready = client.condition(namespace, name, "Ready")
+        assert (ready["status"], ready["reason"]) == ("False", "KeystoneDegraded")
+        time.sleep(2.0)
+        assert helm_operations_since(op, namespace, before) == []
+
+        sim.controllers.resume()
+        client.run(client.kube.request(
+            "PATCH", f"/apis/apps/v1/namespaces/{namespace}/deployments/keystone-api/status",
+            body={"status": {"availableReplicas": 1, "readyReplicas": 1}},
+            content_type="application/merge-patch+json"))
+        client.wait_ready(namespace, name)
+        assert client.condition(namespace, name, "Degraded")["status"] == "False"
