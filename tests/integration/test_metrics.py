@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from osprey import __version__, catalog
 from osprey.api import validate_spec
 from osprey.metrics import Metrics
-from tests.integration.operator_harness import RunningOperator, control_plane
+from tests.integration.operator_harness import Client, RunningOperator, control_plane
 
 pytestmark = pytest.mark.integration
 
@@ -58,80 +58,100 @@ class Endpoint:
         self._thread.join(5)
 
 
-@pytest.fixture
-def operator(kube, namespace) -> Iterator[RunningOperator]:
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
-        yield op
-
-
-@pytest.fixture
-def endpoint(operator) -> Iterator[Endpoint]:
-    served = Endpoint(operator.runtime.metrics)
-    yield served
-    served.close()
-
-
 def releases_of(body) -> list[str]:
     return [e.name for e in catalog.enabled_entries(validate_spec(body["spec"]))]
 
 
-def test_metrics_follow_a_control_plane_from_not_ready_to_ready(
-    client, namespace, chart_repo, endpoint
-):
+@dataclass(frozen=True)
+class Converged:
+    """A minimal control plane converged by an operator whose metrics were scraped all along."""
+
+    operator: RunningOperator
+    endpoint: Endpoint
+    namespace: str
+    name: str
+    releases: list[str]
+    ready_values: list[float]  # osprey_controlplane_ready as scraped, each change once
+
+
+@pytest.fixture(scope="module")
+def converged(kube, crd_installed, chart_repo) -> Iterator[Converged]:
+    """One convergence shared by the tests that only read its metrics (it takes seconds)."""
+    namespace = kube.new_namespace("metrics")
+    client = Client(str(kube.kubeconfig))
     body = control_plane("minimal.yaml", namespace, chart_repo.url)
     name = body["metadata"]["name"]
-    plane = {"namespace": namespace, "name": name}
-    client.apply_control_plane(body)
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        endpoint = Endpoint(op.runtime.metrics)
+        try:
+            client.apply_control_plane(body)
+            seen: list[float] = []
 
-    seen: list[float] = []
+            def ready_in_metrics() -> bool:
+                value = endpoint.scrape().value("osprey_controlplane_ready",
+                                                namespace=namespace, name=name)
+                if value is not None and (not seen or seen[-1] != value):
+                    seen.append(value)
+                return value == 1
 
-    def ready_in_metrics() -> bool:
-        value = endpoint.scrape().value("osprey_controlplane_ready", **plane)
-        if value is not None and (not seen or seen[-1] != value):
-            seen.append(value)
-        return value == 1
+            client.wait_for(ready_in_metrics, 180, "osprey_controlplane_ready 1", interval=0.05)
+            client.wait_ready(namespace, name, timeout=10)
+            yield Converged(op, endpoint, namespace, name, releases_of(body), seen)
+        finally:
+            endpoint.close()
+    kube.delete_namespace(namespace)
 
-    client.wait_for(ready_in_metrics, 180, "osprey_controlplane_ready 1", interval=0.05)
-    client.wait_ready(namespace, name, timeout=10)
-    assert seen == [0, 1], "the gauge reports 0 while converging, then 1"
 
-    scrape = endpoint.scrape()
-    releases = releases_of(body)
-    for release in releases:
-        assert scrape.value("osprey_release_ready", service=release, **plane) == 1, release
-    assert {labels["service"] for labels, _ in scrape.series("osprey_release_ready")} == set(
-        releases
+def test_the_control_plane_gauge_reports_0_while_converging_then_1(converged):
+    assert converged.ready_values == [0, 1]
+
+
+def test_every_release_of_a_ready_control_plane_reports_ready(converged):
+    scrape = converged.endpoint.scrape()
+    plane = {"namespace": converged.namespace, "name": converged.name}
+    assert {labels["service"]: value for labels, value in scrape.series("osprey_release_ready")
+            if labels["namespace"] == converged.namespace} == dict.fromkeys(
+        converged.releases, 1.0
     )
+    assert scrape.value("osprey_controlplane_ready", **plane) == 1
 
 
-def test_metrics_count_passes_and_helm_operations_per_chart(
-    client, namespace, chart_repo, operator, endpoint
-):
-    body = control_plane("minimal.yaml", namespace, chart_repo.url)
-    client.apply_control_plane(body)
-    client.wait_ready(namespace, body["metadata"]["name"])
-    scrape = endpoint.scrape()
-
-    assert scrape.value("osprey_info", version=__version__) == 1
+def test_passes_are_counted_by_result_and_timed(converged):
+    scrape = converged.endpoint.scrape()
     ok_passes = scrape.value("osprey_reconcile_total", result="ok")
     assert ok_passes is not None and ok_passes > 0
     assert scrape.value("osprey_reconcile_total", result="error") == 0
     passes = sum(value for _, value in scrape.series("osprey_reconcile_total"))
     assert scrape.value("osprey_reconcile_duration_seconds_count") == passes
-    assert scrape.value("osprey_reconcile_duration_seconds_sum") > 0
     assert scrape.value("osprey_reconcile_duration_seconds_bucket", le="+Inf") == passes
+    assert scrape.value("osprey_reconcile_duration_seconds_sum") > 0
 
-    for release in releases_of(body):
-        installs = [o for o in operator.helm.of(namespace, "upgrade") if o.release == release]
-        assert scrape.value("osprey_helm_operations_total", operation="upgrade", chart=release,
-                            result="ok") == len(installs) == 1, release
-        assert scrape.value("osprey_helm_operations_total", operation="upgrade", chart=release,
-                            result="error") is None, release
-        assert scrape.value("osprey_helm_operation_duration_seconds_count", operation="upgrade",
-                            chart=release) == 1, release
 
+def test_helm_operations_are_counted_and_timed_per_chart(converged):
+    scrape = converged.endpoint.scrape()
+    upgrades = converged.operator.helm.of(converged.namespace, "upgrade")
+    for release in converged.releases:
+        installs = [o for o in upgrades if o.release == release]
+        assert len(installs) == 1, release
+        labels = {"operation": "upgrade", "chart": release}
+        assert scrape.value("osprey_helm_operations_total", result="ok", **labels) == 1, release
+        assert scrape.value("osprey_helm_operations_total", result="error", **labels) is None
+        assert scrape.value("osprey_helm_operation_duration_seconds_count", **labels) == 1
+
+
+def test_the_operator_reports_its_version_and_its_loops(converged):
+    scrape = converged.endpoint.scrape()
+    assert scrape.value("osprey_info", version=__version__) == 1
     loops = {labels["state"]: value for labels, value in scrape.series("osprey_loops")}
     assert loops["running"] + loops["idle"] == 1, loops
+
+
+@pytest.fixture
+def endpoint(kube, namespace) -> Iterator[Endpoint]:
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        served = Endpoint(op.runtime.metrics)
+        yield served
+        served.close()
 
 
 def test_deleting_a_control_plane_drops_its_series(client, namespace, chart_repo, endpoint):
