@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 from typing import Any
@@ -71,6 +72,7 @@ class OperatorThread:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.run_until_complete(loop.shutdown_default_executor())
+        gc.collect()  # finalise helm subprocess transports while their loop can still close them
         loop.close()
 
     async def _serve(self) -> None:
