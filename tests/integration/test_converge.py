@@ -166,3 +166,13 @@ def test_the_api_server_rejects_a_dependency_violation_naming_the_field(
     assert "spec.services.nova.enabled" in rejected.value.message
     assert "placement" in rejected.value.message
     assert client.get("OpenStackControlPlane", namespace, body["metadata"]["name"]) is None
+
+
+def test_charts_from_a_local_directory_install_the_same(kube, client, namespace):
+    from tests.fixtures.chartrepo import FIXTURE_CHARTS
+
+    body = control_plane("minimal.yaml", namespace, str(FIXTURE_CHARTS))
+    with RunningOperator(str(kube.kubeconfig), namespace):
+        client.apply_control_plane(body)
+        ready = client.wait_ready(namespace, body["metadata"]["name"])
+    assert all(s["phase"] == "Ready" for s in ready["status"]["services"].values())
