@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
 
 import pytest
 
-from osprey.secrets import secret_name
+from osprey import catalog
+from osprey.api import validate_spec
+from osprey.plan import plan
+from osprey.secrets import ensure_credentials, secret_name
 from tests.integration.operator_harness import HELM, RunningOperator, control_plane
 
 pytestmark = pytest.mark.integration
@@ -222,3 +226,38 @@ def test_unavailable_replicas_degrade_the_service_without_helm_in_a_loop(
             content_type="application/merge-patch+json"))
         client.wait_ready(namespace, name)
         assert client.condition(namespace, name, "Degraded")["status"] == "False"
+
+
+def test_an_install_killed_midway_is_installed_again_adopting_what_it_created(
+    kube, sim, client, namespace, chart_repo, tmp_path
+):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    spec = validate_spec(body["spec"])
+    credentials = client.run(ensure_credentials(
+        client.kube, namespace, body["metadata"]["name"], catalog.credential_keys(spec)))
+    rabbitmq = plan(spec, namespace, credentials)["rabbitmq"]
+    values = tmp_path / "values.json"
+    values.write_text(json.dumps(rabbitmq.values))
+    # The operator dies while its helm installs rabbitmq: the release stays pending-install.
+    sim.faults.delay("POST", rf"/namespaces/{namespace}/statefulsets", 30)
+    install = subprocess.Popen(
+        [HELM, "install", "rabbitmq", "rabbitmq", "--repo", chart_repo.url,
+         "--version", rabbitmq.chart.version, "--namespace", namespace, "--values", str(values)],
+        env=kube.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client.wait_for(lambda: client.list("Secret", namespace,
+                                            "owner=helm,name=rabbitmq,status=pending-install"),
+                        30, "rabbitmq to be pending-install")
+    finally:
+        install.send_signal(signal.SIGKILL)
+        install.wait()
+    sim.faults.clear()
+
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.apply_control_plane(body)
+        ready = client.wait_ready(namespace, body["metadata"]["name"])
+        operations = [(o.release, o.operation) for o in op.helm.of(namespace)]
+    assert ("rabbitmq", "upgrade") in operations
+    assert all(operation != "uninstall" for _, operation in operations)
+    assert ready["status"]["services"]["rabbitmq"]["phase"] == "Ready"
+    assert op.runtime.metrics.heals_total.labels(reason="stuck_reinstall")._value.get() == 1
