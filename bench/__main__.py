@@ -1,0 +1,111 @@
+"""`python -m bench [--quick] [--only converge|scale]`: run the benchmarks, print one table.
+
+The full run takes about ten minutes on two cores; `--quick` (shorter delays, fewer trials,
+smaller scale) about two, for a smoke test of the benchmarks themselves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.cluster import HELM, Delays, packaged_charts, simulated_cluster
+from bench.converge import converge, converge_figures, sequential_baseline
+from bench.figures import Figure, table
+from bench.inprocess import InProcessOperator
+from bench.scale import measure, scale_figures
+from bench.steady import change, heal, noop, steady_figures
+
+
+@dataclass(frozen=True)
+class Profile:
+    delays: Delays  # converge, change, healing and the baseline
+    heal_trials: int
+    scale_delays: Delays
+    scale_points: tuple[int, ...]
+    resync_seconds: float  # of the scale runs' operator: its no-op passes
+
+
+FULL = Profile(Delays(2.0, 3.0), 20, Delays(0.2, 0.2), (1, 10, 50), 5.0)
+QUICK = Profile(Delays(0.5, 0.75), 5, Delays(0.2, 0.2), (1, 3), 2.0)
+
+
+def machine() -> str:
+    memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    helm = subprocess.run([str(HELM), "version", "--short"], capture_output=True, text=True,
+                          check=False).stdout.strip()
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.machine())
+    return (f"{os.cpu_count()} CPUs ({cpu}), {int(memory) // 1024} MiB RAM, "
+            f"Python {platform.python_version()}, helm {helm}, {platform.system()} "
+            f"{platform.release()}")
+
+
+def single_control_plane(profile: Profile, charts: Path) -> list[Figure]:
+    with simulated_cluster(profile.delays, charts) as cluster:
+        namespace, name = cluster.new_namespace("converge"), "openstack"
+        with InProcessOperator(cluster.kubeconfig, (namespace,)) as op:
+            converged = converge(cluster, op, namespace, charts)
+            print(f"  converged in {converged.seconds:.1f} s", flush=True)
+            idle = noop(cluster, op, namespace, name)
+            keystone = next(p for p in converged.profiles if p.name == "keystone")
+            changed = change(cluster, op, namespace, name,
+                             keystone.install_seconds(cluster.delays))
+            print(f"  changed in {changed.seconds:.1f} s", flush=True)
+            healed = heal(cluster, op, namespace, name, profile.heal_trials)
+        print("  sequential helm baseline ...", flush=True)
+        baseline = sequential_baseline(cluster, cluster.new_namespace("baseline"))
+    return converge_figures(converged, baseline) + steady_figures(idle, changed, healed)
+
+
+def scale(profile: Profile, charts: Path) -> list[Figure]:
+    points = []
+    for count in profile.scale_points:
+        with simulated_cluster(profile.scale_delays, charts) as cluster:
+            points.append(measure(cluster, count, profile.resync_seconds))
+        print(f"  {count} control planes converged in {points[-1].converge_seconds:.1f} s",
+              flush=True)
+    return scale_figures(points, profile.scale_delays.describe())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run")
+    parser.add_argument("--only", choices=["converge", "scale"],
+                        help="run one group: converge (+ no-op, change, healing, overhead, "
+                        "baseline) or scale")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    profile = QUICK if args.quick else FULL
+    started = time.monotonic()
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="osprey-bench-charts-") as tmp:
+        charts = packaged_charts(Path(tmp) / "charts")
+        if args.only in (None, "converge"):
+            print(f"converge, no-op, change, healing ({profile.delays.describe()}) ...",
+                  flush=True)
+            figures += single_control_plane(profile, charts)
+        if args.only in (None, "scale"):
+            print(f"scale {profile.scale_points} ({profile.scale_delays.describe()}) ...",
+                  flush=True)
+            figures += scale(profile, charts)
+    print()
+    print(f"machine: {machine()}")
+    print(f"command: python -m bench {' '.join(argv if argv is not None else sys.argv[1:])}"
+          f"   (total {time.monotonic() - started:.0f} s)")
+    print()
+    print(table(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

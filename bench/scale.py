@@ -1,0 +1,165 @@
+"""Scale: N control planes (one per namespace) on one operator process, `osprey run` watching
+every namespace, as deployed. Its memory and CPU come from /proc; its passes and helm calls
+from its own /metrics; API requests from the simulator's counter.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.cluster import HELM, Cluster
+from bench.figures import Figure
+from bench.procstat import cpu_seconds, memory_kib
+from bench.waiting import POLL, is_ready
+from tests.integration.operator_harness import ROOT, control_plane
+
+SAMPLE = "compute-kit.yaml"
+RESYNC_SECONDS = 5.0  # no-op passes come from the periodic resync
+WINDOW_RESYNCS = 3  # the no-op window, in resync periods
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    control_planes: int
+    releases: int
+    objects: int  # Kubernetes objects in the control planes' namespaces
+    converge_seconds: float
+    rss_mib: float
+    peak_rss_mib: float
+    noop_passes: int
+    noop_cpu_ms_per_pass: float
+    noop_helm_calls: int
+    noop_requests_per_pass: float
+    helm_calls: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape(port: int) -> dict[str, float]:
+    """Counter totals by metric name (summed over labels)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.endswith("_total"):
+                totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+    return totals
+
+
+def start_operator(cluster: Cluster, metrics_port: int, resync: float) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "osprey.cli", "run", "--kubeconfig", str(cluster.kubeconfig),
+         "--helm", str(HELM), "--helm-timeout", "10m", "--resync-seconds", str(resync),
+         "--metrics-port", str(metrics_port), "--liveness-port", "0", "--log-level", "error"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def all_ready(cluster: Cluster, count: int) -> bool:
+    items = cluster.client.run(cluster.client.kube.request(
+        "GET", "/apis/osprey.dev/v1alpha1/openstackcontrolplanes")).get("items", [])
+    return len(items) == count and all(is_ready(item) for item in items)
+
+
+def count_objects(cluster: Cluster, namespaces: list[str]) -> int:
+    kinds = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "ConfigMap", "Secret",
+             "PersistentVolumeClaim")
+    return sum(len(cluster.client.list(kind, ns)) for ns in namespaces for kind in kinds)
+
+
+def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
+            timeout: float = 900.0) -> ScalePoint:
+    namespaces = [cluster.new_namespace(f"scale-{i:03d}") for i in range(count)]
+    port = free_port()
+    operator = start_operator(cluster, port, resync)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                scrape(port)
+                break
+            except OSError:
+                if operator.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"osprey run did not start: {operator.stderr.read()}")
+                time.sleep(0.2)
+        started = time.monotonic()
+        for ns in namespaces:
+            cluster.client.apply_control_plane(control_plane(SAMPLE, ns, cluster.repository))
+        while not all_ready(cluster, count):
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"{count} control planes not Ready in {timeout:.0f}s")
+            if operator.poll() is not None:
+                raise RuntimeError(f"osprey run exited: {operator.stderr.read()[-2000:]}")
+            time.sleep(max(POLL, 0.002 * count))
+        converge = time.monotonic() - started
+        after_converge = scrape(port)
+        time.sleep(resync + 1)  # let passes that were under way when Ready came finish
+        before, requests_before = scrape(port), cluster.requests()
+        cpu_before = cpu_seconds(operator.pid)
+        time.sleep(WINDOW_RESYNCS * resync)
+        cpu = cpu_seconds(operator.pid) - cpu_before
+        after, requests = scrape(port), cluster.requests() - requests_before
+        memory = memory_kib(operator.pid)
+        passes = int(after["osprey_reconcile_total"] - before["osprey_reconcile_total"])
+        helm = "osprey_helm_operations_total"
+        return ScalePoint(
+            control_planes=count,
+            releases=count * _releases_per_plane(),
+            objects=count_objects(cluster, namespaces),
+            converge_seconds=converge,
+            rss_mib=memory["VmRSS"] / 1024,
+            peak_rss_mib=memory["VmHWM"] / 1024,
+            noop_passes=passes,
+            noop_cpu_ms_per_pass=1000 * cpu / max(passes, 1),
+            noop_helm_calls=int(after[helm] - before[helm]),
+            noop_requests_per_pass=requests.get("osprey", 0) / max(passes, 1),
+            helm_calls=int(after_converge[helm]),
+        )
+    finally:
+        operator.terminate()
+        try:
+            operator.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            operator.kill()
+            operator.wait()
+
+
+def _releases_per_plane() -> int:
+    from bench.model import rendered_plan
+
+    return len(rendered_plan(control_plane(SAMPLE, "x", "http://unused"), "x").releases)
+
+
+def scale_figures(points: list[ScalePoint], delays_text: str) -> list[Figure]:
+    figures = []
+    first = points[0]
+    for p in points:
+        growth = ""
+        if p is not first:
+            slope = (p.rss_mib - first.rss_mib) / (p.control_planes - first.control_planes)
+            growth = f"+{slope:.2f} MiB per added control plane"
+        section = f"scale {p.control_planes:>2}"
+        figures += [
+            Figure(section, "converge (all Ready)",
+                   f"{p.converge_seconds:.1f} s ({p.releases} releases, {p.helm_calls} helm "
+                   f"calls, {delays_text})"),
+            Figure(section, "operator RSS now / peak",
+                   f"{p.rss_mib:.0f} / {p.peak_rss_mib:.0f} MiB", growth),
+            Figure(section, "no-op pass: CPU, API requests",
+                   f"{p.noop_cpu_ms_per_pass:.1f} ms, {p.noop_requests_per_pass:.1f} req "
+                   f"({p.noop_passes} passes, {p.noop_helm_calls} helm calls)",
+                   f"{1000 * p.noop_cpu_ms_per_pass / (p.objects / p.control_planes):.0f} "
+                   "us per object"),
+        ]
+    return figures
