@@ -52,8 +52,19 @@ def _unmet(
     release: ReleasePlan,
     deployed: Mapping[str, DeployedRelease],
     health: Mapping[str, ReleaseHealth],
+    planned: Mapping[str, str],
 ) -> list[str]:
-    unmet = [d for d in release.requires_ready if not is_ready(deployed.get(d), health.get(d))]
+    """Dependencies not there yet. A dependency that must be ready must also have applied its
+    own pending change, so that a change reaching many charts (an OpenStack release upgrade,
+    RabbitMQ's replica count) rolls through them in dependency order."""
+
+    def settled(dep: str) -> bool:
+        current = deployed.get(dep)
+        return is_ready(current, health.get(dep)) and (
+            dep not in planned or current.values_hash == planned[dep]
+        )
+
+    unmet = [d for d in release.requires_ready if not settled(d)]
     unmet += [
         d
         for d in release.requires_installed
@@ -67,8 +78,9 @@ def decide_release(
     deployed: Mapping[str, DeployedRelease],
     health: Mapping[str, ReleaseHealth],
     drift: Mapping[str, tuple[Drift, ...]] | None = None,
+    planned: Mapping[str, str] | None = None,
 ) -> Action:
-    """The next step for one enabled release."""
+    """The next step for one enabled release (`planned`: the plan's hash per release)."""
     name = release.name
     current = deployed.get(name)
     if current is not None and current.pending:
@@ -77,7 +89,7 @@ def decide_release(
                 name, Kind.rollback, f"{current.status} left behind", current.deployed_revision
             )
         return Action(name, Kind.reinstall, f"{current.status} left behind")
-    unmet = _unmet(release, deployed, health)
+    unmet = _unmet(release, deployed, health, planned or {})
     if current is None:
         if unmet:
             return Action(name, Kind.wait, f"waiting for {', '.join(unmet)}")
@@ -108,7 +120,8 @@ def decide(
 ) -> list[Action]:
     """Next steps for every release of the plan, and uninstalls of managed releases that
     the plan no longer has."""
-    actions = [decide_release(r, deployed, health, drift) for r in plan.releases]
+    planned = {r.name: r.hash for r in plan.releases}
+    actions = [decide_release(r, deployed, health, drift, planned) for r in plan.releases]
     for name in deployed:
         if name in managed and name not in plan:
             actions.append(Action(name, Kind.uninstall, "service disabled"))

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from osprey import __version__
+from osprey.logging import FORMATS, LEVELS
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -122,8 +123,8 @@ def parser() -> argparse.ArgumentParser:
                      help="look at every control plane at least this often")
     run.add_argument("--metrics-port", type=int, default=9090, help="0 disables /metrics")
     run.add_argument("--liveness-port", type=int, default=8080, help="0 disables /healthz")
-    run.add_argument("--log-level", default="info")
-    run.add_argument("--log-format", default="logfmt", choices=["logfmt", "json"])
+    run.add_argument("--log-level", default="info", choices=list(LEVELS))
+    run.add_argument("--log-format", default="logfmt", choices=list(FORMATS))
     run.add_argument("--peering", action="store_true",
                      help="coordinate several replicas with Kopf peering")
     run.set_defaults(func=_run)

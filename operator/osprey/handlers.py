@@ -73,8 +73,10 @@ async def control_plane_loop(
 def control_plane_changed(
     body: kopf.Body, namespace: str, name: str, memo: kopf.Memo, type: str | None, **_: Any
 ) -> None:
-    if type != "DELETED":
-        memo.runtime.control_plane(namespace, name).notice(body)
+    # Only a running loop is woken: a deleted control plane's loop is not brought back.
+    plane = memo.runtime.existing(namespace, name)
+    if plane is not None and type != "DELETED":
+        plane.notice(body)
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)

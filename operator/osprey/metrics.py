@@ -89,8 +89,8 @@ class Metrics:
         )
         self.heals_total = Counter(
             f"{PREFIX}_heals_total",
-            "Repairs of drifted releases by reason (missing_object, failed_job, "
-            "failed_release, ...).",
+            "Repairs of releases by reason (missing_object, modified_object, failed_job, "
+            "immutable_job, stuck_rollback, stuck_reinstall).",
             ["reason"], registry=r,
         )
         self.release_ready = Gauge(

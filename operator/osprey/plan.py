@@ -1,6 +1,7 @@
 """Spec -> the releases a control plane is made of, with their values and dependency graph.
 
-Pure: no cluster, no helm. The same plan drives `osprey render` and the operator.
+No cluster, no helm (only a local chart directory's Chart.yaml is read, for its version).
+The same plan drives `osprey render` and the operator.
 """
 
 from __future__ import annotations
@@ -8,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from osprey import catalog
 from osprey.api.spec import Autoscaling, ControlPlaneSpec
@@ -66,14 +70,44 @@ class Plan:
         return tuple(r.name for r in self.releases if name in r.dependencies)
 
 
+def local_chart_version(directory: Path) -> str:
+    """The version in a local chart directory's Chart.yaml."""
+    try:
+        return str(yaml.safe_load((directory / "Chart.yaml").read_text())["version"])
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ValueError(
+            f"spec.charts.repository: {directory} holds no readable chart ({exc})"
+        ) from None
+
+
+def chart_ref(entry: ChartEntry, spec: ControlPlaneSpec) -> ChartRef:
+    """Where the entry's chart comes from, at which version.
+
+    Helm installs a local chart directory at whatever version its Chart.yaml says, so that
+    version is the one planned (and hashed); a version pinned in the spec that the directory
+    does not hold is an error naming the field, not an endless upgrade.
+    """
+    repository = spec.charts.repository
+    version = entry.chart_version(spec)
+    if not repository.startswith("/"):
+        return ChartRef(entry.name, version, repository)
+    found = local_chart_version(Path(repository) / entry.name)
+    if entry.name in spec.charts.versions:
+        field = f"spec.charts.versions.{entry.name}"
+    elif spec.charts.version:
+        field = "spec.charts.version"
+    else:
+        return ChartRef(entry.name, found, repository)
+    if found != version:
+        raise ValueError(f"{field}: {version} is pinned, but {repository}/{entry.name} "
+                         f"holds version {found}")
+    return ChartRef(entry.name, found, repository)
+
+
 def _release(entry: ChartEntry, spec: ControlPlaneSpec, ctx: ValuesContext) -> ReleasePlan:
     return ReleasePlan(
         name=entry.name,
-        chart=ChartRef(
-            name=entry.name,
-            version=entry.chart_version(spec),
-            repository=spec.charts.repository,
-        ),
+        chart=chart_ref(entry, spec),
         values=entry.values(ctx),
         requires_ready=tuple(entry.requires_ready(spec)),
         requires_installed=tuple(entry.requires_installed(spec)),

@@ -151,6 +151,7 @@ class ControlPlane:
             status = invalid_spec_status(previous, generation, message, now_rfc3339())
             if _ready(previous)[1] != "InvalidSpec":
                 self.runtime.events(body, "Warning", "InvalidSpec", message)
+            self.runtime.metrics.set_controlplane_ready(self.namespace, self.name, False)
             await self._write_status(body, previous, status)
             return "invalid"
         observed_at = time.monotonic()

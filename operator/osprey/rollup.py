@@ -21,7 +21,8 @@ INFRASTRUCTURE = ("mariadb", "rabbitmq", "memcached")
 
 # Worst first: the control plane's phase and Ready reason come from its worst release.
 TOP_LEVEL = ("Ready", "InfrastructureReady", "Progressing", "Degraded")
-SEVERITY = [Phase.Failed, Phase.Degraded, Phase.Progressing, Phase.Pending, Phase.Ready]
+SEVERITY = [Phase.Failed, Phase.Degraded, Phase.Progressing, Phase.Pending, Phase.Paused,
+            Phase.Ready]
 
 
 def condition_type(release: str) -> str:
@@ -70,6 +71,9 @@ def service_status(
         return ServiceStatus(phase=Phase.Ready, message="", **base)
     if error:
         return ServiceStatus(phase=Phase.Failed, message=error, **base)
+    if obs.paused and not up_to_date:
+        return ServiceStatus(phase=Phase.Paused, message="spec.paused is true: change held",
+                             **base)
     was_ready = previous is not None and previous.status == "True"
     if deployed is not None and deployed.status == "deployed" and was_ready and health:
         return ServiceStatus(phase=Phase.Degraded, message=health.message, **base)

@@ -69,6 +69,10 @@ class Runtime:
             self.control_planes[key] = ControlPlane(self, namespace, name)
         return self.control_planes[key]
 
+    def existing(self, namespace: str, name: str) -> ControlPlane | None:
+        """The loop of a control plane, if its daemon runs (never creates one)."""
+        return self.control_planes.get((namespace, name))
+
     def forget(self, namespace: str, name: str) -> None:
         self.control_planes.pop((namespace, name), None)
         self.metrics.forget(namespace, name)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from osprey import catalog
+from osprey.autoscaling import CONTROL_PLANE_LABEL
 from osprey.kube import resource
 from osprey.releases import DeployedRelease
 from osprey.secrets import delete_credentials
@@ -61,6 +62,10 @@ async def teardown(
         existing = [c["metadata"]["name"] for c in await runtime.kube.list(PVC, namespace)]
         for release in deployed.values():
             claims |= claim_names_of(release, existing)
+    # The HPAs are Osprey's own objects, not any release's: they go whatever the policy.
+    hpa = resource("HorizontalPodAutoscaler")
+    for obj in await runtime.kube.list(hpa, namespace, labels=f"{CONTROL_PLANE_LABEL}={name}"):
+        await runtime.kube.delete(hpa, namespace, obj["metadata"]["name"])
     for release in uninstall_order(deployed):
         async with runtime.helm_slots:
             await runtime.helm.uninstall(namespace, release)

@@ -119,3 +119,17 @@ def test_jobs_helm_could_not_patch_are_named_from_its_error():
              'field is immutable')
     assert immutable_jobs(error) == ["nova-cell-setup"]
     assert immutable_jobs("UPGRADE FAILED: context deadline exceeded") == []
+
+
+def test_a_change_waits_until_its_dependencies_have_applied_theirs():
+    mariadb_changed = planned("mariadb", values={"v": 2})
+    keystone_changed = planned("keystone", ready=["mariadb"], values={"v": 2})
+    plan = Plan("ns", (mariadb_changed, keystone_changed))
+    current = {"mariadb": deployed(MARIADB), "keystone": deployed(KEYSTONE)}
+    health = {"mariadb": READY, "keystone": READY}
+    first = {a.release: a.kind for a in decide(plan, current, health, managed=set())}
+    assert first == {"mariadb": Kind.upgrade, "keystone": Kind.wait}
+
+    current["mariadb"] = deployed(mariadb_changed)
+    second = {a.release: a.kind for a in decide(plan, current, health, managed=set())}
+    assert second == {"mariadb": Kind.wait, "keystone": Kind.upgrade}

@@ -55,3 +55,23 @@ def test_a_dependency_cycle_is_reported_by_name():
     a, b = planned("a", ready=["b"]), planned("b", ready=["a"])
     with pytest.raises(ValueError, match="cycle"):
         topological([a, b])
+
+
+def test_a_local_chart_directory_is_planned_at_its_own_version(tmp_path):
+    (tmp_path / "memcached").mkdir()
+    (tmp_path / "memcached" / "Chart.yaml").write_text("name: memcached\nversion: 2025.1.7\n")
+    spec = validate_spec({"charts": {"repository": str(tmp_path)}})
+    from osprey.plan import chart_ref
+
+    assert chart_ref(catalog.entry("memcached"), spec).version == "2025.1.7"
+
+
+def test_a_pin_the_local_directory_does_not_hold_names_the_field(tmp_path):
+    (tmp_path / "memcached").mkdir()
+    (tmp_path / "memcached" / "Chart.yaml").write_text("name: memcached\nversion: 2025.1.7\n")
+    spec = validate_spec({"charts": {"repository": str(tmp_path),
+                                     "versions": {"memcached": "2025.1.9"}}})
+    from osprey.plan import chart_ref
+
+    with pytest.raises(ValueError, match=r"spec\.charts\.versions\.memcached: 2025\.1\.9"):
+        chart_ref(catalog.entry("memcached"), spec)

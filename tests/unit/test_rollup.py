@@ -108,3 +108,11 @@ def test_an_invalid_spec_sets_ready_false_with_reason_invalid_spec():
     assert (ready.status.value, ready.reason) == ("False", "InvalidSpec")
     assert "spec.services.nova.replicas.api" in ready.message
     assert status.observedGeneration == 2 and status.services == ok.services
+
+
+def test_a_change_held_by_pause_is_paused_not_degraded():
+    before = rollup(observe(), ControlPlaneStatus(), "t1")
+    changed = {"mariadb": deployed(MARIADB), "keystone": deployed(KEYSTONE, values={"v": 0})}
+    status = rollup(observe(paused=True, deployed_=changed), before, "t2")
+    assert status.services["keystone"].phase is Phase.Paused
+    assert cond(status, "Degraded").status.value == "False"
