@@ -70,6 +70,7 @@ class OperatorThread:
         for task in pending:
             task.cancel()
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        del pending  # their tracebacks hold helm subprocess transports
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.run_until_complete(loop.shutdown_default_executor())
         gc.collect()  # finalise helm subprocess transports while their loop can still close them
