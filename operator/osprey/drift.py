@@ -7,6 +7,7 @@ Hook objects are not compared: Helm re-creates them on every upgrade by design.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 from osprey.releases import DeployedRelease
 
 # The kinds a pass lists and can therefore compare; others are left to Helm.
-COMPARED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "ConfigMap", "Secret")
+COMPARED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "ConfigMap", "Secret",
+                  "PersistentVolumeClaim")
 _COMPARED_TOP = ("spec", "data", "binaryData")
 _COMPARED_META = ("labels", "annotations")
 
@@ -27,6 +29,8 @@ class Drift:
     name: str
     missing: bool
     fields: tuple[str, ...] = ()
+    # For objects not in the manifest (claims of StatefulSets): the merge patch that repairs it.
+    patch: Mapping[str, Any] | None = None
 
     @property
     def ref(self) -> str:
@@ -114,4 +118,47 @@ def release_drift(
         drift = object_drift(want, have, ignore.get((kind, name), ()))
         if drift.missing or drift.fields:
             found.append(drift)
+    claims = {name: obj for (kind, name), obj in live.items() if kind == "PersistentVolumeClaim"}
+    for claim, size in claims_to_expand(release, claims):
+        found.append(Drift("PersistentVolumeClaim", claim, missing=False,
+                           fields=("spec.resources.requests.storage",),
+                           patch={"spec": {"resources": {"requests": {"storage": size}}}}))
     return tuple(found)
+
+
+_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+          "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+
+
+def quantity_bytes(quantity: str) -> float | None:
+    """A storage quantity in bytes (None for forms storage requests do not use)."""
+    match = _QUANTITY.match(str(quantity))
+    return float(match.group(1)) * _UNITS[match.group(2) or ""] if match else None
+
+
+def claims_to_expand(
+    release: DeployedRelease, claims: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, str]]:
+    """(claim, size) for volumes of the release's StatefulSets smaller than their template
+    asks: a StatefulSet never resizes the claims it created. Never a shrink."""
+    found = []
+    for sts in release.manifest:
+        if sts.get("kind") != "StatefulSet":
+            continue
+        sts_name = sts["metadata"]["name"]
+        for template in (sts.get("spec") or {}).get("volumeClaimTemplates") or ():
+            want = template.get("spec", {}).get("resources", {}).get("requests", {}).get("storage")
+            want_bytes = quantity_bytes(want) if want else None
+            if want_bytes is None:
+                continue
+            prefix = f"{template['metadata']['name']}-{sts_name}-"
+            for name, claim in claims.items():
+                if not (name.startswith(prefix) and name[len(prefix):].isdigit()):
+                    continue
+                have = claim.get("spec", {}).get("resources", {}).get("requests", {}).get(
+                    "storage", "0")
+                have_bytes = quantity_bytes(have)
+                if have_bytes is not None and have_bytes < want_bytes:
+                    found.append((name, want))
+    return sorted(found)

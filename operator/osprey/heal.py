@@ -68,6 +68,10 @@ async def restore(
             await _replace_job(kube, release, obj)
             repairs.append(Repair(state.ref, "failed_job"))
     for item in drift:
+        if item.patch is not None:
+            await kube.merge_patch(resource(item.kind), release.namespace, item.name, item.patch)
+            repairs.append(Repair(item.ref, "expanded_claim"))
+            continue
         obj = _find(release, item.kind, item.name)
         if obj is None or any(r.ref == item.ref for r in repairs):
             continue

@@ -90,7 +90,8 @@ class Metrics:
         self.heals_total = Counter(
             f"{PREFIX}_heals_total",
             "Repairs of releases by reason (missing_object, modified_object, failed_job, "
-            "immutable_job, stuck_rollback, stuck_reinstall).",
+            "immutable_job, immutable_statefulset, expanded_claim, stuck_rollback, "
+            "stuck_reinstall).",
             ["reason"], registry=r,
         )
         self.release_ready = Gauge(

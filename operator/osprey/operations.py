@@ -34,12 +34,25 @@ EVENT_REASONS = {
 }
 
 
-_IMMUTABLE_JOB = re.compile(r'cannot patch "([^"]+)" with kind Job: .*?field is immutable')
+# How the API server refuses changes to fields that cannot change, whether Helm patched
+# (client-side) or applied (server-side).
+_IMMUTABLE = {
+    "Job": re.compile(r'Job\.batch "([^"]+)" is invalid: [^"]*?field is immutable'),
+    "StatefulSet": re.compile(
+        r'StatefulSet\.apps "([^"]+)" is invalid: spec: Forbidden: updates to statefulset spec'
+    ),
+}
+# A Job is replaced with its pods; a StatefulSet is replaced orphaning its pods and volumes,
+# which the new one adopts: no data and no running pod is lost.
+_PROPAGATION = {"Job": "Foreground", "StatefulSet": "Orphan"}
 
 
-def immutable_jobs(helm_error: str) -> list[str]:
-    """Jobs Helm failed to patch because their template is immutable."""
-    return _IMMUTABLE_JOB.findall(helm_error)
+def immutable_objects(helm_error: str) -> list[tuple[str, str]]:
+    """(kind, name) of objects Helm could not change because the change is to immutable
+    fields: a Job's template, a StatefulSet's volumeClaimTemplates or selector."""
+    return [
+        (kind, name) for kind, pattern in _IMMUTABLE.items() for name in pattern.findall(helm_error)
+    ]
 
 
 
@@ -150,20 +163,22 @@ class ReleaseOperations:
             self._on_finished()
 
     async def _install_or_upgrade(self, release: ReleasePlan) -> None:
-        """helm upgrade --install; a Job whose immutable template changed is replaced and the
-        upgrade tried once more (Helm cannot patch it, and never deletes it by itself)."""
+        """helm upgrade --install. An object whose immutable fields changed is replaced and the
+        upgrade tried once more: Helm cannot patch it, and never deletes it by itself."""
         helm = self.runtime.helm
         try:
             await helm.install_or_upgrade(self.namespace, release.name, release.chart,
                                           release.values)
         except HelmError as exc:
-            jobs = immutable_jobs(exc.message)
-            if not jobs:
+            immutable = immutable_objects(exc.message)
+            if not immutable:
                 raise
-            for job in jobs:
-                await self.runtime.kube.delete(resource("Job"), self.namespace, job,
-                                               propagation="Foreground")
-                self.runtime.metrics.heal("immutable_job")
+            for kind, name in immutable:
+                await self.runtime.kube.delete(resource(kind), self.namespace, name,
+                                               propagation=_PROPAGATION[kind])
+                self.runtime.metrics.heal(f"immutable_{kind.lower()}")
+                log.info("replaced %s %s/%s: its change is to immutable fields", kind,
+                         self.namespace, name)
             await helm.install_or_upgrade(self.namespace, release.name, release.chart,
                                           release.values)
 

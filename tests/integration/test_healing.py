@@ -261,3 +261,30 @@ def test_an_install_killed_midway_is_installed_again_adopting_what_it_created(
     assert all(operation != "uninstall" for _, operation in operations)
     assert ready["status"]["services"]["rabbitmq"]["phase"] == "Ready"
     assert op.runtime.metrics.heals_total.labels(reason="stuck_reinstall")._value.get() == 1
+
+
+def test_a_bigger_volume_replaces_the_statefulset_and_expands_its_claims_keeping_the_data(
+    kube, client, namespace, chart_repo
+):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        claim = client.get("PersistentVolumeClaim", namespace, "mysql-data-mariadb-server-0")
+        statefulset = client.get("StatefulSet", namespace, "mariadb-server")
+        before = len(op.helm.of(namespace))
+
+        client.patch_spec(namespace, name,
+                          {"infrastructure": {"mariadb": {"storage": {"size": "8Gi"}}}})
+
+        def expanded():
+            c = client.get("PersistentVolumeClaim", namespace, "mysql-data-mariadb-server-0")
+            return c["spec"]["resources"]["requests"]["storage"] == "8Gi" and c
+
+        resized = client.wait_for(expanded, 60, "the claim to be expanded")
+        client.wait_ready(namespace, name)
+        assert resized["metadata"]["uid"] == claim["metadata"]["uid"], "the same volume"
+        replaced = client.get("StatefulSet", namespace, "mariadb-server")
+        assert replaced["metadata"]["uid"] != statefulset["metadata"]["uid"]
+        assert {o.release for o in op.helm.of(namespace)[before:]} == {"mariadb"}
+        metrics = op.runtime.metrics.heals_total
+        assert metrics.labels(reason="immutable_statefulset")._value.get() == 1
+        assert metrics.labels(reason="expanded_claim")._value.get() == 1

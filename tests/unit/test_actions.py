@@ -111,14 +111,19 @@ def test_a_modified_object_is_restored_without_helm():
     assert action.kind is Kind.restore and "ConfigMap/mariadb-etc" in action.reason
 
 
-def test_jobs_helm_could_not_patch_are_named_from_its_error():
-    from osprey.operations import immutable_jobs
+def test_objects_helm_could_not_change_are_named_from_its_error():
+    from osprey.operations import immutable_objects
 
-    error = ('UPGRADE FAILED: cannot patch "nova-cell-setup" with kind Job: Job.batch '
-             '"nova-cell-setup" is invalid: spec.template: Invalid value: core.PodTemplateSpec{}: '
-             'field is immutable')
-    assert immutable_jobs(error) == ["nova-cell-setup"]
-    assert immutable_jobs("UPGRADE FAILED: context deadline exceeded") == []
+    client_side = ('UPGRADE FAILED: cannot patch "nova-cell-setup" with kind Job: Job.batch '
+                   '"nova-cell-setup" is invalid: spec.template: Invalid value: '
+                   'core.PodTemplateSpec{}: field is immutable')
+    server_side = ('UPGRADE FAILED: server-side apply failed for object ns/mariadb-server '
+                   'apps/v1, Kind=StatefulSet: StatefulSet.apps "mariadb-server" is invalid: '
+                   "spec: Forbidden: updates to statefulset spec for fields other than "
+                   "'replicas', 'ordinals', 'template' are forbidden")
+    assert immutable_objects(client_side) == [("Job", "nova-cell-setup")]
+    assert immutable_objects(server_side) == [("StatefulSet", "mariadb-server")]
+    assert immutable_objects("UPGRADE FAILED: context deadline exceeded") == []
 
 
 def test_a_change_waits_until_its_dependencies_have_applied_theirs():

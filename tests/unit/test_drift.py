@@ -66,3 +66,36 @@ def test_an_object_left_as_our_last_repair_left_it_is_not_reported_again():
 
 def test_numbers_rendered_as_strings_compare_equal():
     assert differences({"port": 80}, {"port": "80"}) == []
+
+
+def mariadb_release(size):
+    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "mariadb-server"},
+           "spec": {"volumeClaimTemplates": [{"metadata": {"name": "mysql-data"}, "spec": {
+               "resources": {"requests": {"storage": size}}}}]}}
+    return DeployedRelease(name="mariadb", namespace="ns", revision=2, status="deployed",
+                           chart="mariadb", version="1", values={}, manifest=(sts,))
+
+
+def claim(size):
+    return {"spec": {"resources": {"requests": {"storage": size}}}}
+
+
+def test_claims_smaller_than_their_template_are_expanded():
+    from osprey.drift import claims_to_expand
+
+    claims = {"mysql-data-mariadb-server-0": claim("5Gi"), "mysql-data-mariadb-server-1": claim("10Gi"),
+              "other-claim": claim("1Gi")}
+    assert claims_to_expand(mariadb_release("10Gi"), claims) == [("mysql-data-mariadb-server-0", "10Gi")]
+
+
+def test_claims_are_never_shrunk():
+    from osprey.drift import claims_to_expand
+
+    assert claims_to_expand(mariadb_release("1Gi"), {"mysql-data-mariadb-server-0": claim("5Gi")}) == []
+
+
+def test_quantities_compare_across_units():
+    from osprey.drift import quantity_bytes
+
+    assert quantity_bytes("1Gi") == 1024 ** 3 and quantity_bytes("1G") == 10 ** 9
+    assert quantity_bytes("1536Mi") > quantity_bytes("1Gi")
