@@ -1,6 +1,9 @@
 """Scale: N control planes (one per namespace) on one operator process, `osprey run` watching
 every namespace, as deployed. Its memory and CPU come from /proc; its passes and helm calls
 from its own /metrics; API requests from the simulator's counter.
+
+RSS is taken right after the converge, from the process that did it; no-op passes are then
+counted on a restarted operator whose only work is its periodic resync.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -21,7 +25,9 @@ from bench.waiting import POLL, is_ready
 from tests.integration.operator_harness import ROOT, control_plane
 
 SAMPLE = "compute-kit.yaml"
-RESYNC_SECONDS = 5.0  # no-op passes come from the periodic resync
+DEFAULT_RESYNC_SECONDS = 300.0  # `osprey run`'s default, while converging
+RESYNC_SECONDS = 5.0  # afterwards, the no-op passes come from the periodic resync
+HELM_CALLS = "osprey_helm_operations_total"
 WINDOW_RESYNCS = 3  # the no-op window, in resync periods
 
 
@@ -38,6 +44,8 @@ class ScalePoint:
     noop_helm_calls: int
     noop_requests_per_pass: float
     helm_calls: int
+    converge_requests: dict[str, int]  # served by the simulator while converging, by client
+    converge_cpu: dict[str, float]  # CPU seconds while converging: operator, API server
 
 
 def free_port() -> int:
@@ -58,12 +66,14 @@ def scrape(port: int) -> dict[str, float]:
     return totals
 
 
-def start_operator(cluster: Cluster, metrics_port: int, resync: float) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "osprey.cli", "run", "--kubeconfig", str(cluster.kubeconfig),
-         "--helm", str(HELM), "--helm-timeout", "10m", "--resync-seconds", str(resync),
-         "--metrics-port", str(metrics_port), "--liveness-port", "0", "--log-level", "error"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def start_operator(cluster: Cluster, metrics_port: int, resync: float,
+                   log: Path) -> subprocess.Popen:
+    with log.open("a") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "osprey.cli", "run", "--kubeconfig", str(cluster.kubeconfig),
+             "--helm", str(HELM), "--helm-timeout", "10m", "--resync-seconds", str(resync),
+             "--metrics-port", str(metrics_port), "--liveness-port", "0", "--log-level", "error"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def all_ready(cluster: Cluster, count: int) -> bool:
@@ -78,61 +88,94 @@ def count_objects(cluster: Cluster, namespaces: list[str]) -> int:
     return sum(len(cluster.client.list(kind, ns)) for ns in namespaces for kind in kinds)
 
 
-def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
-            timeout: float = 900.0) -> ScalePoint:
-    namespaces = [cluster.new_namespace(f"scale-{i:03d}") for i in range(count)]
-    port = free_port()
-    operator = start_operator(cluster, port, resync)
-    try:
+class OperatorProcess:
+    """`osprey run` in a subprocess, with its /metrics on a free port."""
+
+    def __init__(self, cluster: Cluster, resync: float):
+        self.port = free_port()
+        self.log = cluster.workdir / "osprey-run.log"
+        self.process = start_operator(cluster, self.port, resync, self.log)
         deadline = time.monotonic() + 60
         while True:
             try:
-                scrape(port)
-                break
+                scrape(self.port)
+                return
             except OSError:
-                if operator.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"osprey run did not start: {operator.stderr.read()}")
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("osprey run did not start") from None
                 time.sleep(0.2)
+
+    def alive(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"osprey run exited: {self.log.read_text()[-2000:]}")
+
+    def metrics(self) -> dict[str, float]:
+        return scrape(self.port)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
+            timeout: float = 900.0) -> ScalePoint:
+    """Converge `count` control planes under an operator with the default resync; then, with
+    every one Ready, restart it with a short resync and count what its no-op passes cost."""
+    namespaces = [cluster.new_namespace(f"scale-{i:03d}") for i in range(count)]
+    operator = OperatorProcess(cluster, resync=DEFAULT_RESYNC_SECONDS)
+    try:
+        requests_before = cluster.requests()
+        cpu_before = (cpu_seconds(operator.process.pid), cpu_seconds(cluster.simulator_pid))
         started = time.monotonic()
         for ns in namespaces:
             cluster.client.apply_control_plane(control_plane(SAMPLE, ns, cluster.repository))
         while not all_ready(cluster, count):
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"{count} control planes not Ready in {timeout:.0f}s")
-            if operator.poll() is not None:
-                raise RuntimeError(f"osprey run exited: {operator.stderr.read()[-2000:]}")
+            operator.alive()
             time.sleep(max(POLL, 0.002 * count))
         converge = time.monotonic() - started
-        after_converge = scrape(port)
-        time.sleep(resync + 1)  # let passes that were under way when Ready came finish
-        before, requests_before = scrape(port), cluster.requests()
-        cpu_before = cpu_seconds(operator.pid)
-        time.sleep(WINDOW_RESYNCS * resync)
-        cpu = cpu_seconds(operator.pid) - cpu_before
-        after, requests = scrape(port), cluster.requests() - requests_before
-        memory = memory_kib(operator.pid)
-        passes = int(after["osprey_reconcile_total"] - before["osprey_reconcile_total"])
-        helm = "osprey_helm_operations_total"
-        return ScalePoint(
-            control_planes=count,
-            releases=count * _releases_per_plane(),
-            objects=count_objects(cluster, namespaces),
-            converge_seconds=converge,
-            rss_mib=memory["VmRSS"] / 1024,
-            peak_rss_mib=memory["VmHWM"] / 1024,
-            noop_passes=passes,
-            noop_cpu_ms_per_pass=1000 * cpu / max(passes, 1),
-            noop_helm_calls=int(after[helm] - before[helm]),
-            noop_requests_per_pass=requests.get("osprey", 0) / max(passes, 1),
-            helm_calls=int(after_converge[helm]),
-        )
+        converge_cpu = {
+            "operator": cpu_seconds(operator.process.pid) - cpu_before[0],
+            "API server": cpu_seconds(cluster.simulator_pid) - cpu_before[1],
+        }
+        converge_requests = dict(cluster.requests() - requests_before)
+        memory = memory_kib(operator.process.pid)
+        helm_calls = int(operator.metrics().get(HELM_CALLS, 0.0))
     finally:
-        operator.terminate()
-        try:
-            operator.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            operator.kill()
-            operator.wait()
+        operator.stop()
+    operator = OperatorProcess(cluster, resync=resync)
+    try:
+        time.sleep(resync + 2)  # the passes of the restart itself (they read credentials)
+        before, requests_before = operator.metrics(), cluster.requests()
+        cpu_before = cpu_seconds(operator.process.pid)
+        time.sleep(WINDOW_RESYNCS * resync)
+        cpu = cpu_seconds(operator.process.pid) - cpu_before
+        after, requests = operator.metrics(), cluster.requests() - requests_before
+        operator.alive()
+    finally:
+        operator.stop()
+    passes = int(after["osprey_reconcile_total"] - before["osprey_reconcile_total"])
+    return ScalePoint(
+        control_planes=count,
+        releases=count * _releases_per_plane(),
+        objects=count_objects(cluster, namespaces),
+        converge_seconds=converge,
+        rss_mib=memory["VmRSS"] / 1024,
+        peak_rss_mib=memory["VmHWM"] / 1024,
+        noop_passes=passes,
+        noop_cpu_ms_per_pass=1000 * cpu / max(passes, 1),
+        noop_helm_calls=int(after.get(HELM_CALLS, 0.0) - before.get(HELM_CALLS, 0.0)),
+        noop_requests_per_pass=requests.get("osprey", 0) / max(passes, 1),
+        helm_calls=helm_calls,
+        converge_requests=converge_requests,
+        converge_cpu=converge_cpu,
+    )
 
 
 def _releases_per_plane() -> int:
@@ -153,7 +196,12 @@ def scale_figures(points: list[ScalePoint], delays_text: str) -> list[Figure]:
         figures += [
             Figure(section, "converge (all Ready)",
                    f"{p.converge_seconds:.1f} s ({p.releases} releases, {p.helm_calls} helm "
-                   f"calls, {delays_text})"),
+                   f"calls, {delays_text})",
+                   f"{p.converge_seconds / p.releases:.2f} s per release"),
+            Figure(section, "while converging: CPU; API requests",
+                   ", ".join(f"{k} {v:.0f} s" for k, v in p.converge_cpu.items()) + "; "
+                   + ", ".join(f"{k} {v}" for k, v in sorted(p.converge_requests.items())
+                               if k != "bench")),
             Figure(section, "operator RSS now / peak",
                    f"{p.rss_mib:.0f} / {p.peak_rss_mib:.0f} MiB", growth),
             Figure(section, "no-op pass: CPU, API requests",
