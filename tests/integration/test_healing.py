@@ -29,6 +29,20 @@ def helm_operations_since(op, namespace, start):
     return [(o.release, o.operation) for o in op.helm.of(namespace)[start:]]
 
 
+def kill_helm_when_pending(kube, client, namespace, release, status, args):
+    """Run helm as the operator would, and SIGKILL it once the release is left `status`
+    (what happens to helm when the operator's pod is killed)."""
+    helm = subprocess.Popen([HELM, *args, "--namespace", namespace], env=kube.env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client.wait_for(lambda: client.list("Secret", namespace,
+                                            f"owner=helm,name={release},status={status}"),
+                        30, f"{release} to be {status}")
+    finally:
+        helm.send_signal(signal.SIGKILL)
+        helm.wait()
+
+
 def heals(op, reason):
     return op.runtime.metrics.heals_total.labels(reason=reason)._value.get()
 
@@ -112,18 +126,10 @@ def test_a_release_left_pending_upgrade_is_rolled_back_and_mariadb_keeps_its_vol
 
     # An upgrade that hangs on the StatefulSet, then dies with the operator (SIGKILL).
     sim.faults.delay("PATCH", rf"/namespaces/{namespace}/statefulsets/mariadb-server", 30)
-    upgrade = subprocess.Popen(
-        [HELM, "upgrade", "mariadb", "mariadb", "--repo", chart_repo.url,
-         "--version", "2025.1.0", "--namespace", namespace, "--reuse-values",
-         "--set", "pod.replicas.server=2"],
-        env=kube.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client.wait_for(lambda: client.list("Secret", namespace,
-                                            "owner=helm,name=mariadb,status=pending-upgrade"),
-                        30, "mariadb to be pending-upgrade")
-    finally:
-        upgrade.send_signal(signal.SIGKILL)
-        upgrade.wait()
+    kill_helm_when_pending(
+        kube, client, namespace, "mariadb", "pending-upgrade",
+        ["upgrade", "mariadb", "mariadb", "--repo", chart_repo.url, "--version", "2025.1.0",
+         "--reuse-values", "--set", "pod.replicas.server=2"])
     sim.faults.clear()
 
     with RunningOperator(str(kube.kubeconfig), namespace) as op:
@@ -240,17 +246,10 @@ def test_an_install_killed_midway_is_installed_again_adopting_what_it_created(
     values.write_text(json.dumps(rabbitmq.values))
     # The operator dies while its helm installs rabbitmq: the release stays pending-install.
     sim.faults.delay("POST", rf"/namespaces/{namespace}/statefulsets", 30)
-    install = subprocess.Popen(
-        [HELM, "install", "rabbitmq", "rabbitmq", "--repo", chart_repo.url,
-         "--version", rabbitmq.chart.version, "--namespace", namespace, "--values", str(values)],
-        env=kube.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client.wait_for(lambda: client.list("Secret", namespace,
-                                            "owner=helm,name=rabbitmq,status=pending-install"),
-                        30, "rabbitmq to be pending-install")
-    finally:
-        install.send_signal(signal.SIGKILL)
-        install.wait()
+    kill_helm_when_pending(
+        kube, client, namespace, "rabbitmq", "pending-install",
+        ["install", "rabbitmq", "rabbitmq", "--repo", chart_repo.url,
+         "--version", rabbitmq.chart.version, "--values", str(values)])
     sim.faults.clear()
 
     with RunningOperator(str(kube.kubeconfig), namespace) as op:
