@@ -21,6 +21,10 @@ from osprey.helm import ChartRef
 from osprey.releases import values_hash
 
 
+class PlanError(ValueError):
+    """The spec cannot be planned (a message naming the field): reported as InvalidSpec."""
+
+
 @dataclass(frozen=True)
 class ReleasePlan:
     """One Helm release as the spec wants it."""
@@ -75,7 +79,7 @@ def local_chart_version(directory: Path) -> str:
     try:
         return str(yaml.safe_load((directory / "Chart.yaml").read_text())["version"])
     except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
-        raise ValueError(
+        raise PlanError(
             f"spec.charts.repository: {directory} holds no readable chart ({exc})"
         ) from None
 
@@ -99,7 +103,7 @@ def chart_ref(entry: ChartEntry, spec: ControlPlaneSpec) -> ChartRef:
     else:
         return ChartRef(entry.name, found, repository)
     if found != version:
-        raise ValueError(f"{field}: {version} is pinned, but {repository}/{entry.name} "
+        raise PlanError(f"{field}: {version} is pinned, but {repository}/{entry.name} "
                          f"holds version {found}")
     return ChartRef(entry.name, found, repository)
 
@@ -129,11 +133,11 @@ def topological(releases: list[ReleasePlan]) -> tuple[ReleasePlan, ...]:
             return
         if state.get(release.name) == "visiting":
             cycle = " -> ".join(path + (release.name,))
-            raise ValueError(f"dependency cycle between releases: {cycle}")
+            raise PlanError(f"dependency cycle between releases: {cycle}")
         state[release.name] = "visiting"
         for dep in release.dependencies:
             if dep not in by_name:
-                raise ValueError(f"release {release.name!r} depends on {dep!r}, which is not enabled")
+                raise PlanError(f"release {release.name!r} depends on {dep!r}, which is not enabled")
             visit(by_name[dep], path + (release.name,))
         state[release.name] = "done"
         ordered.append(release)

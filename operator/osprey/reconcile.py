@@ -32,7 +32,7 @@ from osprey.drift import COMPARED_KINDS, Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
 from osprey.kube import KubeError, resource
 from osprey.operations import ReleaseOperations
-from osprey.plan import Plan, plan
+from osprey.plan import Plan, PlanError, plan
 from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease, ReleaseDecoder
 from osprey.rollup import Observation, invalid_spec_status, rollup
 from osprey.secrets import ensure_credentials
@@ -146,7 +146,7 @@ class ControlPlane:
             spec = validate_spec(dict(body.get("spec") or {}))
             credentials = await self._ensure_credentials(catalog.credential_keys(spec))
             desired = plan(spec, self.namespace, credentials)
-        except (SpecError, KeyError, ValueError) as exc:
+        except (SpecError, PlanError) as exc:
             message = str(exc)
             status = invalid_spec_status(previous, generation, message, now_rfc3339())
             if _ready(previous)[1] != "InvalidSpec":
