@@ -191,18 +191,20 @@ def test_default_args_watch_all_namespaces_standalone() -> None:
     assert container["command"] == ["osprey"]
     assert container["args"] == [
         "run", "--metrics-port=9090", "--liveness-port=8080", "--log-level=info",
-        "--log-format=logfmt",
+        "--log-format=logfmt", "--helm-timeout=20m", "--max-parallel-helm=8",
+        "--resync-seconds=300",
     ]
 
 
 def test_watched_namespaces_and_log_options_become_flags() -> None:
     container = operator_container(
         render("--set", "watchNamespaces={a,b}", "--set", "logLevel=debug",
-               "--set", "logFormat=json")
+               "--set", "logFormat=json", "--set", "helm.timeout=45m")
     )
     assert container["args"][1:] == [
         "--metrics-port=9090", "--liveness-port=8080", "--log-level=debug",
-        "--log-format=json", "--namespace=a", "--namespace=b",
+        "--log-format=json", "--helm-timeout=45m", "--max-parallel-helm=8",
+        "--resync-seconds=300", "--namespace=a", "--namespace=b",
     ]
 
 
