@@ -28,6 +28,8 @@ SAMPLE = "compute-kit.yaml"
 DEFAULT_RESYNC_SECONDS = 300.0  # `osprey run`'s default, while converging
 RESYNC_SECONDS = 5.0  # afterwards, the no-op passes come from the periodic resync
 HELM_CALLS = "osprey_helm_operations_total"
+PASSES = "osprey_reconcile_total"
+FAILED_PASSES = "passes with a result other than ok"
 WINDOW_RESYNCS = 3  # the no-op window, in resync periods
 
 
@@ -40,6 +42,7 @@ class ScalePoint:
     rss_mib: float
     peak_rss_mib: float
     noop_passes: int
+    noop_failed_passes: int  # passes whose result was not ok (error, ...)
     noop_cpu_ms_per_pass: float
     noop_helm_calls: int
     noop_requests_per_pass: float
@@ -63,6 +66,8 @@ def scrape(port: int) -> dict[str, float]:
         for sample in family.samples:
             if sample.name.endswith("_total"):
                 totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+                if sample.name == PASSES and sample.labels.get("result") != "ok":
+                    totals[FAILED_PASSES] = totals.get(FAILED_PASSES, 0.0) + sample.value
     return totals
 
 
@@ -160,7 +165,8 @@ def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
         operator.alive()
     finally:
         operator.stop()
-    passes = int(after["osprey_reconcile_total"] - before["osprey_reconcile_total"])
+    passes = int(after[PASSES] - before[PASSES])
+    failed = int(after.get(FAILED_PASSES, 0.0) - before.get(FAILED_PASSES, 0.0))
     return ScalePoint(
         control_planes=count,
         releases=count * _releases_per_plane(),
@@ -169,6 +175,7 @@ def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
         rss_mib=memory["VmRSS"] / 1024,
         peak_rss_mib=memory["VmHWM"] / 1024,
         noop_passes=passes,
+        noop_failed_passes=failed,
         noop_cpu_ms_per_pass=1000 * cpu / max(passes, 1),
         noop_helm_calls=int(after.get(HELM_CALLS, 0.0) - before.get(HELM_CALLS, 0.0)),
         noop_requests_per_pass=requests.get("osprey", 0) / max(passes, 1),
@@ -206,7 +213,8 @@ def scale_figures(points: list[ScalePoint], delays_text: str) -> list[Figure]:
                    f"{p.rss_mib:.0f} / {p.peak_rss_mib:.0f} MiB", growth),
             Figure(section, "no-op pass: CPU, API requests",
                    f"{p.noop_cpu_ms_per_pass:.1f} ms, {p.noop_requests_per_pass:.1f} req "
-                   f"({p.noop_passes} passes, {p.noop_helm_calls} helm calls)",
+                   f"({p.noop_passes} passes, {p.noop_failed_passes} not ok, "
+                   f"{p.noop_helm_calls} helm calls)",
                    f"{1000 * p.noop_cpu_ms_per_pass / (p.objects / p.control_planes):.0f} "
                    "us per object"),
         ]
