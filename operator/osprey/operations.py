@@ -17,6 +17,7 @@ from osprey.actions import Action, Kind, is_ready
 from osprey.health import ReleaseHealth
 from osprey.helm import HelmError
 from osprey.kube import KubeError, resource
+from osprey.observe import FreshRecords
 from osprey.plan import Plan, ReleasePlan
 from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease
 
@@ -69,6 +70,7 @@ class ReleaseOperations:
         self._finished_at: dict[str, float] = {}
         self._attempts: dict[str, int] = {}
         self._retry_at: dict[str, float] = {}
+        self.fresh = FreshRecords()
 
     def may_act(self, name: str, observed_at: float) -> bool:
         """Not running, not backing off, and not finished since the pass observed it (what
@@ -158,9 +160,22 @@ class ReleaseOperations:
             self.runtime.events(body, "Normal", EVENT_REASONS[action.kind],
                                 f"{name}: {action.reason}")
         finally:
+            await self._read_back(name)
             self.running.pop(name, None)
             self._finished_at[name] = time.monotonic()
             self._on_finished()
+
+    async def _read_back(self, name: str) -> None:
+        """Read Helm's record of the release as the operation left it, so the next pass does
+        not act on a cache that has not seen it yet (and, say, install it twice)."""
+        try:
+            secrets = await self.runtime.kube.list(
+                resource("Secret"), self.namespace, labels=f"{HELM_STORAGE_SELECTOR},name={name}"
+            )
+        except (KubeError, OSError) as exc:
+            log.warning("could not read back release %s/%s: %s", self.namespace, name, exc)
+            return
+        self.fresh.put(name, secrets)
 
     async def _install_or_upgrade(self, release: ReleasePlan) -> None:
         """helm upgrade --install. An object whose immutable fields changed is replaced and the

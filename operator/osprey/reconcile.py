@@ -28,12 +28,13 @@ from osprey.autoscaling import (
     hpa_name,
     ignored_fields,
 )
-from osprey.drift import COMPARED_KINDS, Drift, release_drift
+from osprey.drift import Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
 from osprey.kube import KubeError, resource
+from osprey.observe import ListingObserver, Observer
 from osprey.operations import ReleaseOperations
 from osprey.plan import Plan, PlanError, plan
-from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease, ReleaseDecoder
+from osprey.releases import DeployedRelease, ReleaseDecoder
 from osprey.rollup import Observation, invalid_spec_status, rollup
 from osprey.secrets import ensure_credentials
 from osprey.teardown import teardown
@@ -45,8 +46,6 @@ log = logging.getLogger(__name__)
 
 CONTROL_PLANE = resource("OpenStackControlPlane")
 MANAGED_RELEASES = frozenset(entry.name for entry in catalog.CATALOG)
-LISTED_KINDS = tuple(k for k in COMPARED_KINDS if k != "Secret")
-NOT_HELM_STORAGE = "owner!=helm"
 def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -73,6 +72,8 @@ class ControlPlane:
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
         self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
         self._decoder = ReleaseDecoder()
+        # Where passes look; Kopf's indexes when the daemon hands them over (see run()).
+        self.observer: Observer = ListingObserver(runtime.kube)
         self._generation_seen: int | None = None
         self._wake_hint: float | None = None  # sooner next pass, after a pass that failed
         self.in_pass = False
@@ -94,8 +95,12 @@ class ControlPlane:
         if meta.get("generation") != self._generation_seen or meta.get("deletionTimestamp"):
             self.wake()
 
-    async def run(self, body: Mapping[str, Any], stopped: Any) -> None:
+    async def run(
+        self, body: Mapping[str, Any], stopped: Any, observer: Observer | None = None
+    ) -> None:
         """Pass after pass until Kopf stops the daemon; `body` is Kopf's live view."""
+        if observer is not None:
+            self.observer = observer
         self.wake()
         while not stopped:
             self._wake.clear()
@@ -193,21 +198,11 @@ class ControlPlane:
         return self._credentials
 
     async def _observe(
-        self,
+        self, observer: Observer | None = None
     ) -> tuple[dict[str, DeployedRelease], dict[tuple[str, str], Mapping[str, Any]]]:
-        """Helm's record of every release, and the live objects releases may own: one list
-        call per kind (Helm's own storage Secrets are listed apart from the others)."""
-        kube = self.runtime.kube
-        storage, other_secrets, *others = await asyncio.gather(
-            kube.list(resource("Secret"), self.namespace, labels=HELM_STORAGE_SELECTOR),
-            kube.list(resource("Secret"), self.namespace, labels=NOT_HELM_STORAGE),
-            *(kube.list(resource(kind), self.namespace) for kind in LISTED_KINDS),
-        )
-        deployed = self._decoder.latest(storage)
-        live = {("Secret", o["metadata"]["name"]): o for o in other_secrets}
-        for kind, objects in zip(LISTED_KINDS, others, strict=True):
-            live.update({(kind, o["metadata"]["name"]): o for o in objects})
-        return deployed, live
+        """Helm's record of every release, and the live objects releases may own."""
+        storage, live = await (observer or self.observer).observe(self.namespace)
+        return self._decoder.latest(self.operations.fresh.merge(storage)), live
 
     # --- acting -------------------------------------------------------------------------
 
@@ -303,7 +298,8 @@ class ControlPlane:
     async def finalize(self, body: Mapping[str, Any]) -> None:
         """Uninstall every release in reverse dependency order, honouring deletionPolicy."""
         await self.operations.cancel()
-        deployed, _ = await self._observe()
+        # Deletion must see the latest state: straight from the API server, not a cache.
+        deployed, _ = await self._observe(ListingObserver(self.runtime.kube))
         await teardown(self.runtime, self.namespace, self.name, body.get("spec") or {}, deployed,
                        self.runtime.events, body)
 

@@ -176,3 +176,33 @@ def test_charts_from_a_local_directory_install_the_same(kube, client, namespace)
         client.apply_control_plane(body)
         ready = client.wait_ready(namespace, body["metadata"]["name"])
     assert all(s["phase"] == "Ready" for s in ready["status"]["services"].values())
+
+
+def test_a_pass_over_a_converged_control_plane_makes_no_request_and_no_helm_call(
+    kube, client, namespace, chart_repo
+):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.apply_control_plane(body)
+        client.wait_ready(namespace, name)
+        plane = op.runtime.control_planes[(namespace, name)]
+        kube_api = op.runtime.kube
+        requests = []
+        original = kube_api.request
+
+        async def counting(*args, **kwargs):
+            requests.append(args[:2])
+            return await original(*args, **kwargs)
+
+        kube_api.request = counting
+        helm_calls, passes = len(op.helm.operations), plane.passes
+
+        async def resync():
+            plane.wake()
+
+        op.thread.call(resync)
+        client.wait_for(lambda: plane.passes > passes and not plane.in_pass, 10,
+                        "another whole pass", interval=0.05)
+        assert requests == [], "a no-op pass reads Kopf's watch cache, not the API server"
+        assert len(op.helm.operations) == helm_calls

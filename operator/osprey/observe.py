@@ -1,0 +1,107 @@
+"""What a pass sees of a namespace: Helm's release records and the objects releases own.
+
+Two sources with one shape. `ListingObserver` asks the API server (one list per kind): what
+deletion uses, since it must see the latest state. `IndexedObserver` reads Kopf's indexes,
+an in-memory cache kept current by the watches Kopf runs anyway, so a pass costs no request
+at all. A cache can lag behind our own writes by a few milliseconds; the one lag that matters,
+Helm's record of a release right after our helm operation, is covered by `fresh` records that
+the operation read back from the API server and that win until the cache has caught up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from osprey.kube import Kube, resource
+from osprey.releases import HELM_STORAGE_SELECTOR
+
+Object = Mapping[str, Any]
+Live = dict[tuple[str, str], Object]
+
+# Kinds a pass needs besides Helm's storage Secrets (Secrets here are the releases' own).
+OBSERVED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "ConfigMap",
+                  "Secret", "PersistentVolumeClaim")
+NOT_HELM_STORAGE = "owner!=helm"
+# How long a read-back record may win over the cache, at most (the cache normally catches up
+# within milliseconds; this only bounds a cache that stopped, e.g. a broken watch).
+FRESH_FOR_SECONDS = 30.0
+
+
+class Observer(Protocol):
+    async def observe(self, namespace: str) -> tuple[list[Object], Live]:
+        """(Helm's storage Secrets, live objects by (kind, name)) of a namespace."""
+        ...
+
+
+class ListingObserver:
+    """Straight from the API server: one list call per kind."""
+
+    def __init__(self, kube: Kube):
+        self._kube = kube
+
+    async def observe(self, namespace: str) -> tuple[list[Object], Live]:
+        kube = self._kube
+        storage, *lists = await asyncio.gather(
+            kube.list(resource("Secret"), namespace, labels=HELM_STORAGE_SELECTOR),
+            *(
+                kube.list(resource(kind), namespace,
+                          labels=NOT_HELM_STORAGE if kind == "Secret" else None)
+                for kind in OBSERVED_KINDS
+            ),
+        )
+        live: Live = {}
+        for kind, objects in zip(OBSERVED_KINDS, lists, strict=True):
+            live.update({(kind, o["metadata"]["name"]): o for o in objects})
+        return storage, live
+
+
+class IndexedObserver:
+    """From Kopf's indexes: `storage` and `kinds` map to indexes keyed by namespace."""
+
+    def __init__(self, storage: Mapping[str, Iterable[Object]],
+                 kinds: Mapping[str, Mapping[str, Iterable[Object]]]):
+        self._storage = storage
+        self._kinds = kinds
+
+    async def observe(self, namespace: str) -> tuple[list[Object], Live]:
+        live: Live = {}
+        for kind, index in self._kinds.items():
+            live.update({(kind, o["metadata"]["name"]): o for o in index.get(namespace, ())})
+        return list(self._storage.get(namespace, ())), live
+
+
+class FreshRecords:
+    """Helm storage Secrets read back from the API server after our own helm operations."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, tuple[float, list[Object]]] = {}
+
+    def put(self, release: str, secrets: list[Object]) -> None:
+        self._records[release] = (time.monotonic(), secrets)
+
+    def merge(self, cached: list[Object]) -> list[Object]:
+        """The cached storage Secrets, with each read-back release's records in place of the
+        cache's until the cache holds the same versions (or the record grew too old)."""
+        if not self._records:
+            return cached
+        versions = {
+            (s["metadata"]["name"], s["metadata"].get("resourceVersion")) for s in cached
+        }
+        merged = list(cached)
+        for release, (when, secrets) in list(self._records.items()):
+            caught_up = all(
+                (s["metadata"]["name"], s["metadata"].get("resourceVersion")) in versions
+                for s in secrets
+            )
+            if caught_up or time.monotonic() - when > FRESH_FOR_SECONDS:
+                del self._records[release]
+                continue
+            merged = [s for s in merged if _release_of(s) != release] + secrets
+        return merged
+
+
+def _release_of(secret: Object) -> str | None:
+    return (secret["metadata"].get("labels") or {}).get("name")
