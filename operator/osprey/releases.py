@@ -24,10 +24,22 @@ HELM_STORAGE_SELECTOR = "owner=helm"
 PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
 
 
+def _canonical(value: Any) -> Any:
+    """Helm stores values through YAML and Go's JSON: 1.0 comes back as 1. Integral floats are
+    hashed as integers, or such a value would look changed on every pass."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def values_hash(chart: str, version: str, values: Mapping[str, Any]) -> str:
     """A stable digest of what a release is made of; equal digests mean nothing to apply."""
     canonical = json.dumps(
-        {"chart": chart, "version": version, "values": values},
+        {"chart": chart, "version": version, "values": _canonical(values)},
         sort_keys=True,
         separators=(",", ":"),
     )

@@ -94,3 +94,9 @@ def test_decoding_happens_once_per_resource_version():
     first = decoder.latest([secret])["nova"]
     secret["data"] = {"release": "not-decodable-any-more"}
     assert decoder.latest([secret])["nova"] == first
+
+
+def test_integral_floats_hash_as_helm_stores_them():
+    assert values_hash("nova", "1", {"ratio": 1.0, "l": [2.0]}) == values_hash(
+        "nova", "1", {"ratio": 1, "l": [2]})
+    assert values_hash("nova", "1", {"ratio": 1.5}) != values_hash("nova", "1", {"ratio": 1})
