@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from osprey import catalog, heal
 from osprey.actions import Action, Kind, decide
 from osprey.api import SpecError, validate_spec
-from osprey.api.conditions import get_condition
+from osprey.api.conditions import get_condition, rfc3339
 from osprey.api.status import ControlPlaneStatus
 from osprey.autoscaling import (
     CONTROL_PLANE_LABEL,
@@ -46,8 +46,10 @@ log = logging.getLogger(__name__)
 
 CONTROL_PLANE = resource("OpenStackControlPlane")
 MANAGED_RELEASES = frozenset(entry.name for entry in catalog.CATALOG)
+
+
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return rfc3339(datetime.now(UTC))
 
 
 def parse_status(raw: Mapping[str, Any] | None) -> ControlPlaneStatus:
@@ -301,7 +303,7 @@ class ControlPlane:
         # Deletion must see the latest state: straight from the API server, not a cache.
         deployed, _ = await self._observe(ListingObserver(self.runtime.kube))
         await teardown(self.runtime, self.namespace, self.name, body.get("spec") or {}, deployed,
-                       self.runtime.events, body)
+                       body)
 
 
 def _ready(status: ControlPlaneStatus) -> tuple[str, str, str]:

@@ -19,7 +19,7 @@ from osprey.releases import DeployedRelease
 from osprey.secrets import delete_credentials
 
 if TYPE_CHECKING:
-    from osprey.runtime import EventSink, Runtime
+    from osprey.runtime import Runtime
 
 log = logging.getLogger(__name__)
 PVC = resource("PersistentVolumeClaim")
@@ -53,7 +53,6 @@ async def teardown(
     name: str,
     spec: Mapping[str, Any],
     deployed: Mapping[str, DeployedRelease],
-    events: EventSink,
     body: Mapping[str, Any],
 ) -> None:
     delete_data = spec.get("deletionPolicy") == "Delete"
@@ -69,7 +68,7 @@ async def teardown(
     for release in uninstall_order(deployed):
         async with runtime.helm_slots:
             await runtime.helm.uninstall(namespace, release)
-        events(body, "Normal", "Uninstalled", f"{release}: control plane deleted")
+        runtime.events(body, "Normal", "Uninstalled", f"{release}: control plane deleted")
     if delete_data:
         for claim in sorted(claims):
             await runtime.kube.delete(PVC, namespace, claim)
