@@ -75,7 +75,7 @@ async def control_plane_loop(
 
 
 @kopf.on.event(GROUP, VERSION, PLURAL)
-def control_plane_changed(
+async def control_plane_changed(
     body: kopf.Body, namespace: str, name: str, memo: kopf.Memo, type: str | None, **_: Any
 ) -> None:
     # Only a running loop is woken: a deleted control plane's loop is not brought back.
@@ -95,7 +95,9 @@ def _owned_by_a_release(meta: kopf.Meta, **_: Any) -> bool:
     return "meta.helm.sh/release-name" in annotations or "release_group" in labels
 
 
-def _wake_namespace(namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
+# Handlers called per watch event are coroutines: Kopf runs plain functions in a thread pool,
+# a thread hop per event that costs more than the handler itself.
+async def _wake_namespace(namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
     if namespace:
         memo.runtime.wake_namespace(namespace)
 
@@ -120,7 +122,7 @@ def _cached(body: kopf.Body) -> dict[str, Any]:
     return obj
 
 
-def _by_namespace(body: kopf.Body, namespace: str | None, **_: Any) -> dict[str, Any]:
+async def _by_namespace(body: kopf.Body, namespace: str | None, **_: Any) -> dict[str, Any]:
     return {namespace: _cached(body)}
 
 
