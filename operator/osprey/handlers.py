@@ -11,7 +11,6 @@ from typing import Any
 import kopf
 
 from osprey.api import GROUP, PLURAL, VERSION
-from osprey.observe import OBSERVED_KINDS, IndexedObserver
 from osprey.runtime import Runtime
 
 FINALIZER = "osprey.dev/finalizer"
@@ -65,13 +64,9 @@ def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0)
 async def control_plane_loop(
     body: kopf.Body, namespace: str, name: str, stopped: kopf.DaemonStopped, memo: kopf.Memo,
-    **indexes: Any,
+    **_: Any,
 ) -> None:
-    observer = IndexedObserver(
-        storage=indexes[HELM_STORAGE_INDEX],
-        kinds={kind: indexes[index_id(kind)] for kind in OBSERVED_KINDS},
-    )
-    await memo.runtime.control_plane(namespace, name).run(body, stopped, observer)
+    await memo.runtime.control_plane(namespace, name).run(body, stopped)
 
 
 @kopf.on.event(GROUP, VERSION, PLURAL)
@@ -104,45 +99,6 @@ async def _wake_namespace(namespace: str | None, memo: kopf.Memo, **_: Any) -> N
 
 for _group, _version, _plural in OWNED_KINDS:
     kopf.on.event(_group, _version, _plural, when=_owned_by_a_release)(_wake_namespace)
-
-
-# --- the cache passes read (Kopf indexes, fed by the same watches) --------------------------
-
-HELM_STORAGE_INDEX = "osprey_helm_storage"
-
-
-def index_id(kind: str) -> str:
-    return f"osprey_{kind.lower()}s"
-
-
-def _cached(body: kopf.Body) -> dict[str, Any]:
-    """The object as a pass needs it: managedFields dropped, which is most of its size."""
-    obj = dict(body)
-    obj["metadata"] = {k: v for k, v in body["metadata"].items() if k != "managedFields"}
-    return obj
-
-
-async def _by_namespace(body: kopf.Body, namespace: str | None, **_: Any) -> dict[str, Any]:
-    return {namespace: _cached(body)}
-
-
-kopf.index("", "v1", "secrets", labels={"owner": "helm"}, id=HELM_STORAGE_INDEX)(_by_namespace)
-for _kind, (_group, _version, _plural) in {
-    "Deployment": ("apps", "v1", "deployments"),
-    "StatefulSet": ("apps", "v1", "statefulsets"),
-    "DaemonSet": ("apps", "v1", "daemonsets"),
-    "Job": ("batch", "v1", "jobs"),
-    "Service": ("", "v1", "services"),
-    "ConfigMap": ("", "v1", "configmaps"),
-    "Secret": ("", "v1", "secrets"),
-}.items():
-    kopf.index(_group, _version, _plural, id=index_id(_kind), when=_owned_by_a_release)(
-        _by_namespace
-    )
-# Claims of StatefulSets carry no mark of their release: every claim is kept (they are few).
-kopf.index("", "v1", "persistentvolumeclaims", id=index_id("PersistentVolumeClaim"))(
-    _by_namespace
-)
 
 
 def post_event(body: Any, type_: str, reason: str, message: str) -> None:

@@ -1,18 +1,17 @@
 """What a pass sees of a namespace: Helm's release records and the objects releases own.
 
-Two sources with one shape. `ListingObserver` asks the API server (one list per kind): what
-deletion uses, since it must see the latest state. `IndexedObserver` reads Kopf's indexes,
-an in-memory cache kept current by the watches Kopf runs anyway, so a pass costs no request
-at all. A cache can lag behind our own writes by a few milliseconds; the one lag that matters,
-Helm's record of a release right after our helm operation, is covered by `fresh` records that
-the operation read back from the API server and that win until the cache has caught up.
+`Observer` is the seam; `ListingObserver` asks the API server, one list per kind. A watch
+cache (Kopf indexes) was tried and measured: no request per pass, but at 10 and 50 control
+planes some loops stalled until the periodic resync; see docs/benchmarks.md. `FreshRecords`
+keeps Helm's record of a release as our own operation left it, read back from the API server,
+so that a pass never acts on an observation older than that operation's outcome.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from osprey.kube import Kube, resource
@@ -56,21 +55,6 @@ class ListingObserver:
         for kind, objects in zip(OBSERVED_KINDS, lists, strict=True):
             live.update({(kind, o["metadata"]["name"]): o for o in objects})
         return storage, live
-
-
-class IndexedObserver:
-    """From Kopf's indexes: `storage` and `kinds` map to indexes keyed by namespace."""
-
-    def __init__(self, storage: Mapping[str, Iterable[Object]],
-                 kinds: Mapping[str, Mapping[str, Iterable[Object]]]):
-        self._storage = storage
-        self._kinds = kinds
-
-    async def observe(self, namespace: str) -> tuple[list[Object], Live]:
-        live: Live = {}
-        for kind, index in self._kinds.items():
-            live.update({(kind, o["metadata"]["name"]): o for o in index.get(namespace, ())})
-        return list(self._storage.get(namespace, ())), live
 
 
 class FreshRecords:
