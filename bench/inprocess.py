@@ -10,53 +10,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Self
 
-from bench.cluster import HELM
-from osprey.helm import HelmBinary
 from osprey.reconcile import ControlPlane
-from osprey.runtime import Runtime, Settings
-from osprey.service import OperatorThread
-from tests.integration.operator_harness import RecordingHelm
+from tests.integration.operator_harness import RunningOperator
 
 
-class InProcessOperator:
-    """Watches the given namespaces; resyncs rarely, so that every pass is one we asked for."""
+class InProcessOperator(RunningOperator):
+    """Watches the given namespaces; resyncs rarely, so that every pass is one we asked for;
+    posts no Events (they would be API requests the benchmark did not ask for)."""
 
     def __init__(self, kubeconfig: Path, namespaces: tuple[str, ...],
                  resync_seconds: float = 3600.0):
-        self.helm: RecordingHelm | None = None
-        settings = Settings(
-            namespaces=namespaces,
-            kubeconfig=str(kubeconfig),
-            helm_executable=str(HELM),
-            helm_timeout="10m",
-            resync_seconds=resync_seconds,
-            retry_base_seconds=0.5,
-            retry_max_seconds=5.0,
-            metrics_port=None,
-            liveness_port=None,
-        )
-
-        def runtime(s: Settings) -> Runtime:
-            rt = Runtime(s, events=lambda *_: None)
-            self.helm = RecordingHelm(HelmBinary(executable=str(HELM), kubeconfig=kubeconfig,
-                                                 timeout=s.helm_timeout, metrics=rt.metrics))
-            rt.helm = self.helm
-            return rt
-
-        self.thread = OperatorThread(settings, runtime_factory=runtime)
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.thread.stop()
-
-    @property
-    def runtime(self) -> Runtime:
-        return self.thread.runtime
+        super().__init__(str(kubeconfig), namespaces, events=lambda *_: None,
+                         helm_timeout="10m", resync_seconds=resync_seconds)
 
     def loop(self, namespace: str, name: str) -> ControlPlane:
         return self.runtime.control_planes[(namespace, name)]

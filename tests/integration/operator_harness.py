@@ -18,7 +18,7 @@ import yaml
 from osprey.handlers import post_event
 from osprey.helm import ChartRef, HelmBinary
 from osprey.kube import Kube, resource
-from osprey.runtime import Runtime, Settings
+from osprey.runtime import EventSink, Runtime, Settings
 from osprey.service import OperatorThread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,25 +74,31 @@ class RecordingHelm:
 
 
 class RunningOperator:
-    """An operator scoped to one namespace, in a thread, with its helm calls recorded."""
+    """An operator scoped to some namespaces, in a thread, with its helm calls recorded.
 
-    def __init__(self, kubeconfig: str, namespace: str, **overrides: Any):
+    `events` posts Kubernetes Events (real ones by default); `overrides` replace settings.
+    """
+
+    def __init__(self, kubeconfig: str, namespaces: str | tuple[str, ...],
+                 events: EventSink = post_event, **overrides: Any):
+        defaults: dict[str, Any] = {
+            "helm_timeout": "3m",
+            "resync_seconds": 30.0,
+            "retry_base_seconds": 0.5,
+            "retry_max_seconds": 5.0,
+            "metrics_port": None,
+            "liveness_port": None,
+        }
         settings = Settings(
-            namespaces=(namespace,),
+            namespaces=(namespaces,) if isinstance(namespaces, str) else tuple(namespaces),
             kubeconfig=kubeconfig,
             helm_executable=HELM,
-            helm_timeout="3m",
-            resync_seconds=30.0,
-            retry_base_seconds=0.5,
-            retry_max_seconds=5.0,
-            metrics_port=None,
-            liveness_port=None,
-            **overrides,
+            **(defaults | overrides),
         )
         self.helm: RecordingHelm | None = None
 
         def runtime(s: Settings) -> Runtime:
-            rt = Runtime(s, events=post_event)
+            rt = Runtime(s, events=events)
             self.helm = RecordingHelm(HelmBinary(executable=HELM, kubeconfig=Path(kubeconfig),
                                                  timeout=s.helm_timeout, metrics=rt.metrics))
             rt.helm = self.helm
