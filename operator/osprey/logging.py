@@ -37,7 +37,9 @@ _KOPF_ATTRS = frozenset({"k8s_ref", "k8s_skip", "settings"})
 # Loggers that print HTTP bodies (Secret data included) at DEBUG.
 _BODY_LOGGERS = ("kubernetes", "urllib3", "client")
 # Loggers that are chatty at INFO; shown only when the operator logs at DEBUG.
-_CHATTY_LOGGERS = ("asyncio", "pyhelm3", "aiohttp.access")
+_CHATTY_LOGGERS = ("asyncio", "aiohttp.access")
+# pyhelm3 warns of every failed helm command, which Osprey reports itself (with the release).
+_DUPLICATING_LOGGERS = ("pyhelm3",)
 
 
 # Kopf's loggers whose INFO records are per-event or per-activity bookkeeping; their warnings
@@ -99,6 +101,8 @@ def configure_logging(
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+    for name in _DUPLICATING_LOGGERS:
+        logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.ERROR)
 
 
 def record_fields(record: logging.LogRecord) -> dict[str, Any]:
