@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -45,14 +46,19 @@ _DUPLICATING_LOGGERS = ("pyhelm3",)
 # Kopf's loggers whose INFO records are per-event or per-activity bookkeeping; their warnings
 # and errors (a handler that failed, a watch that broke) keep their level.
 _KOPF_CHATTER = ("kopf.objects", "kopf.activities", "kopf._core.engines.activities")
-# Kopf's notice when it runs in a thread (tests, `make demo`, benchmarks): expected there.
-_KOPF_IN_THREAD = "OS signals are ignored: running not in the main thread."
+# Kopf's warnings that are expected: running in a thread (tests, `make demo`, benchmarks),
+# and a daemon cancelled because the operator stops (one that does not stop in time on its own
+# has a warning of its own: "did not exit in time").
+_KOPF_EXPECTED = re.compile(
+    r"OS signals are ignored: running not in the main thread\.|Daemon '[^']+' is cancelled\. "
+    r"Will escalate\.")
 
 
 def _is_kopf_chatter(record: logging.LogRecord) -> bool:
     if record.levelno == logging.INFO:
         return any(record.name == n or record.name.startswith(n + ".") for n in _KOPF_CHATTER)
-    return record.name.startswith("kopf.") and record.getMessage() == _KOPF_IN_THREAD
+    return (record.levelno == logging.WARNING and record.name.startswith("kopf.")
+            and _KOPF_EXPECTED.fullmatch(record.getMessage()) is not None)
 
 
 class _OspreyHandler(logging.StreamHandler[TextIO]):

@@ -151,8 +151,18 @@ def test_kopf_warnings_keep_their_level(stream: io.StringIO) -> None:
 
 def test_kopf_operator_notices_stay_info(stream: io.StringIO) -> None:
     configure_logging("info", "logfmt", stream=stream)
-    logging.getLogger("kopf._core.reactor.running").info("Signal SIGINT is received. Operator is stopping.")
+    logging.getLogger("kopf._core.reactor.running").info(
+        "Signal SIGINT is received. Operator is stopping.")
     assert len(lines(stream)) == 1
+
+
+def test_a_daemon_cancelled_as_the_operator_stops_is_not_a_warning(stream: io.StringIO) -> None:
+    configure_logging("info", "logfmt", stream=stream)
+    kopf_object_logger().warning("Daemon 'control_plane_loop' is cancelled. Will escalate.")
+    kopf_object_logger().warning("Daemon 'control_plane_loop' did not exit in time. "
+                                 "Leaving it orphaned.")
+    [line] = lines(stream)
+    assert "did not exit in time" in line
 
 
 def test_kopf_running_in_a_thread_is_not_a_warning(stream: io.StringIO) -> None:
