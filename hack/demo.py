@@ -96,8 +96,9 @@ def run(kubeconfig: str, sample: str, namespace: str, repository: str | None,
         body.setdefault("spec", {}).setdefault("charts", {})["repository"] = repository
     name = body["metadata"]["name"]
     install_crd_and_namespace(client, namespace)
-    print(f"applying deploy/samples/{sample} as {namespace}/{name}, charts from "
-          f"{body['spec'].get('charts', {}).get('repository', 'the default repository')}")
+    charts = body["spec"].get("charts", {}).get("repository", "the default repository")
+    print(textwrap.fill(f"applying deploy/samples/{sample} as {namespace}/{name}, charts from "
+                        f"{charts}", WIDTH))
     print(textwrap.fill(releases_of(body["spec"]), WIDTH))
     with RunningOperator(kubeconfig, namespace):
         client.apply_control_plane(body)
