@@ -27,10 +27,11 @@ integration: install
 	$(PY) -m pytest -q tests/integration
 
 demo: install
-	$(PY) hack/demo.py
+	@$(PY) hack/demo.py
 
+# A simulated cluster and the fixture charts until Ctrl-C; e.g. SIM_ARGS="--fail-jobs keystone-db-sync".
 sim: install
-	$(PY) -m tests.kubesim serve --kubeconfig $(CURDIR)/.cache/kubesim.kubeconfig
+	@$(PY) hack/sim.py --kubeconfig .cache/kubesim.kubeconfig $(SIM_ARGS)
 
 crds: install
 	$(VENV)/bin/osprey crd > crds/osprey.dev_openstackcontrolplanes.yaml
@@ -41,7 +42,7 @@ docs: install
 	$(PY) -c "from osprey.api.reference import reference_markdown as r; print(r())" > docs/reference.md
 
 lint: install
-	$(VENV)/bin/ruff check operator tests bench
+	$(VENV)/bin/ruff check operator tests bench hack
 
 bench: install
 	$(PY) -m bench

@@ -1,19 +1,27 @@
 """`make demo`: the operator converging a sample control plane, on a simulated cluster or yours.
 
-With $KUBECONFIG set, the demo uses that cluster (and the chart repository of the sample,
-OpenStack-Helm's by default). Without it, it starts the in-process Kubernetes API simulator
-(tests/kubesim) with its workload controllers, serves the project's fixture charts from a
-local Helm repository, and runs everything against those.
+Without $KUBECONFIG, the demo starts the Kubernetes API simulator (tests/kubesim) with its
+workload controllers, serves the project's fixture charts from a local Helm repository, and
+runs everything against those. With $KUBECONFIG pointing at `make sim`'s simulator, it uses
+that cluster and its fixture charts. With $KUBECONFIG pointing at a real cluster, it uses that
+cluster and the chart repository of the sample (OpenStack-Helm's by default).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
+import re
+import signal
 import sys
 import tempfile
+import textwrap
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,15 +36,55 @@ from tests.integration.operator_harness import (
     load_sample,
 )
 
+WIDTH = 119  # every line the demo prints fits in 120 columns
+SIMULATOR_VERSION_SUFFIX = "-kubesim"  # the simulator's /version gitVersion ends so
 
-def show(body: dict, started: float) -> str:
-    status = body.get("status") or {}
-    ready = next((c for c in status.get("conditions") or () if c["type"] == "Ready"), {})
+
+class DemoError(Exception):
+    """Something the user can fix; printed as one line, exit status 2."""
+
+
+def progress_lines(elapsed: float, status: Mapping[str, Any],
+                   last: Mapping[str, str]) -> list[str]:
+    """Lines for what changed since `last` (release -> phase): one line per phase reached,
+    naming the releases that reached it, wrapped to WIDTH."""
     services = status.get("services") or {}
-    cells = " ".join(f"{n}={s['phase']}" for n, s in services.items())
-    return (f"[{time.monotonic() - started:6.1f}s] phase={status.get('phase', '-'):<11} "
-            f"ready={ready.get('status', '-'):<5} services={status.get('servicesReady', '-'):<6} "
-            f"{cells}")
+    head = f"[{elapsed:6.1f}s] {status.get('servicesReady', '-'):>5} ready  "
+    changed: dict[str, list[str]] = {}
+    for name, service in services.items():
+        if last.get(name) != service["phase"]:
+            changed.setdefault(service["phase"], []).append(name)
+    return [
+        textwrap.fill(f"{phase}: {' '.join(names)}", WIDTH, initial_indent=head,
+                      subsequent_indent=" " * len(head))
+        for phase, names in changed.items()
+    ]
+
+
+def releases_of(spec: Mapping[str, Any]) -> str:
+    """`14 releases: the 10 of the default compute kit, and horizon heat ...`."""
+    from osprey import catalog
+    from osprey.api import validate_spec
+
+    default = [e.name for e in catalog.enabled_entries(validate_spec({}))]
+    chosen = [e.name for e in catalog.enabled_entries(validate_spec(dict(spec)))]
+    extra, left_out = [n for n in chosen if n not in default], [n for n in default
+                                                                if n not in chosen]
+    text = f"{len(chosen)} releases: the {len(default)} of the default compute kit"
+    if left_out:
+        text += f" but {' '.join(left_out)}"
+    return text + (f", and {' '.join(extra)}" if extra else "")
+
+
+def install_crd_and_namespace(client: Client, namespace: str) -> None:
+    crd = yaml.safe_load(CRD_FILE.read_text())
+    apply = {"fieldManager": "osprey-demo", "force": "true"}
+    client.run(client.kube.request(
+        "PATCH", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd['metadata']['name']}",
+        query=apply, body=crd, content_type="application/apply-patch+yaml"))
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+    client.run(client.kube.request("PATCH", f"/api/v1/namespaces/{namespace}", query=apply,
+                                   body=ns, content_type="application/apply-patch+yaml"))
 
 
 def run(kubeconfig: str, sample: str, namespace: str, repository: str | None,
@@ -46,35 +94,105 @@ def run(kubeconfig: str, sample: str, namespace: str, repository: str | None,
     body["metadata"]["namespace"] = namespace
     if repository:
         body.setdefault("spec", {}).setdefault("charts", {})["repository"] = repository
-    crd = yaml.safe_load(CRD_FILE.read_text())
-    client.run(client.kube.request(
-        "PATCH", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd['metadata']['name']}",
-        query={"fieldManager": "osprey-demo", "force": "true"}, body=crd,
-        content_type="application/apply-patch+yaml"))
-    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
-    client.run(client.kube.request("PATCH", f"/api/v1/namespaces/{namespace}",
-                                   query={"fieldManager": "osprey-demo", "force": "true"},
-                                   body=ns, content_type="application/apply-patch+yaml"))
-    print(f"applying {sample} as {namespace}/{body['metadata']['name']}")
+    name = body["metadata"]["name"]
+    install_crd_and_namespace(client, namespace)
+    charts = body["spec"].get("charts", {}).get("repository", "the default repository")
+    print(textwrap.fill(f"applying deploy/samples/{sample} as {namespace}/{name}, charts from "
+                        f"{charts}", WIDTH))
+    print(textwrap.fill(releases_of(body["spec"]), WIDTH))
     with RunningOperator(kubeconfig, namespace):
         client.apply_control_plane(body)
-        started, last = time.monotonic(), ""
+        started, last = time.monotonic(), {}
         while time.monotonic() - started < timeout:
-            current = client.get("OpenStackControlPlane", namespace, body["metadata"]["name"])
-            line = show(current, started)
-            if line.split("] ", 1)[1] != last:
+            status = (client.get("OpenStackControlPlane", namespace, name) or {}).get("status")
+            status = status or {}
+            for line in progress_lines(time.monotonic() - started, status, last):
                 print(line, flush=True)
-                last = line.split("] ", 1)[1]
-            if (current.get("status") or {}).get("phase") == "Ready":
-                print(f"control plane Ready in {time.monotonic() - started:.1f}s")
+            last = {n: s["phase"] for n, s in (status.get("services") or {}).items()}
+            if status.get("phase") == "Ready":
+                print(f"control plane {namespace}/{name} Ready in "
+                      f"{time.monotonic() - started:.1f}s")
                 return 0
             time.sleep(0.5)
     print(f"not Ready after {timeout:.0f}s", file=sys.stderr)
     return 1
 
 
+def simulator_charts(kubeconfig: Path, sample: str) -> str | None:
+    """The chart repository `make sim` wrote into its samples, beside its kubeconfig."""
+    written = kubeconfig.parent / "samples" / sample
+    if not written.exists():
+        return None
+    return ((yaml.safe_load(written.read_text()).get("spec") or {}).get("charts") or {}).get(
+        "repository")
+
+
+def cluster_kind(kubeconfig: str) -> str:
+    """`simulator` or `cluster`; DemoError when the kubeconfig leads nowhere."""
+    if not Path(kubeconfig).exists():
+        raise DemoError(f"KUBECONFIG={kubeconfig} does not exist (a stopped `make sim` removes "
+                        "its kubeconfig): start `make sim`, or unset KUBECONFIG")
+    try:
+        client = Client(kubeconfig)
+    except Exception as exc:  # noqa: BLE001 - whatever the client library finds wrong in it
+        raise DemoError(f"KUBECONFIG={kubeconfig} is not a usable kubeconfig: "
+                        f"{_reason(exc)}") from None
+    urllib3 = logging.getLogger("urllib3")
+    level = urllib3.level
+    urllib3.setLevel(logging.ERROR)  # its retries are not news: the outcome is
+    try:
+        version = client.run(client.kube.request("GET", "/version"))
+    except Exception as exc:  # noqa: BLE001 - any failure here means: no cluster there
+        raise DemoError(f"cannot reach the cluster of KUBECONFIG={kubeconfig}: "
+                        f"{_reason(exc)}") from None
+    finally:
+        urllib3.setLevel(level)
+    simulated = version.get("gitVersion", "").endswith(SIMULATOR_VERSION_SUFFIX)
+    return "simulator" if simulated else "cluster"
+
+
+def _reason(exc: BaseException) -> str:
+    """The gist of a client error: `[Errno 111] Connection refused` rather than three lines."""
+    text = " ".join(str(exc).split())
+    errno = re.findall(r"\[Errno -?\d+\] [^'\")]+", text)
+    return errno[-1] if errno else text[:160]
+
+
+@contextlib.contextmanager
+def fixture_charts() -> Iterator[str]:
+    from tests.fixtures.chartrepo import ChartRepository, package_fixture_charts
+
+    with tempfile.TemporaryDirectory() as tmp, \
+            ChartRepository(package_fixture_charts(Path(tmp) / "charts")) as repo:
+        yield repo.url
+
+
+def demo(args: argparse.Namespace) -> int:
+    kubeconfig = os.environ.get("KUBECONFIG")
+    if kubeconfig:
+        kind = cluster_kind(kubeconfig)
+        if kind == "cluster":
+            print(f"using the cluster of KUBECONFIG={kubeconfig}")
+            return run(kubeconfig, args.sample, args.namespace, None, args.timeout)
+        print(f"KUBECONFIG={kubeconfig} is the simulator of `make sim`: using its fixture charts")
+        served = simulator_charts(Path(kubeconfig), args.sample)
+        if served:
+            return run(kubeconfig, args.sample, args.namespace, served, args.timeout)
+        with fixture_charts() as url:
+            return run(kubeconfig, args.sample, args.namespace, url, args.timeout)
+
+    from tests.kubesim import Simulator
+
+    print("no KUBECONFIG: starting a simulated cluster (tests/kubesim) and the fixture charts")
+    with tempfile.TemporaryDirectory() as tmp, \
+            Simulator(workload_delay=args.workload_delay, job_delay=args.job_delay) as sim, \
+            fixture_charts() as url:
+        path = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
+        return run(str(path), args.sample, args.namespace, url, args.timeout)
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
     parser.add_argument("--sample", default="compute-kit.yaml")
     parser.add_argument("--namespace", default="openstack")
     parser.add_argument("--timeout", type=float, default=600.0)
@@ -84,22 +202,26 @@ def main() -> int:
                         help="simulator: seconds until a Job completes")
     args = parser.parse_args()
     configure_logging(os.environ.get("OSPREY_LOG_LEVEL", "warning"), "logfmt")
-    os.environ["PATH"] = f"{ROOT / 'bin'}:{os.environ['PATH']}"
+    os.environ["PATH"] = f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    signal.signal(signal.SIGINT, _interrupted)
+    try:
+        return demo(args)
+    except DemoError as exc:
+        print(f"make demo: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # the operator, simulator and chart server are stopped by now
+        print("\ndemo stopped", file=sys.stderr)
+        return 0  # Ctrl-C is how a demo ends early, not an error
 
-    kubeconfig = os.environ.get("KUBECONFIG")
-    if kubeconfig:
-        print(f"using the cluster of KUBECONFIG={kubeconfig}")
-        return run(kubeconfig, args.sample, args.namespace, None, args.timeout)
 
-    from tests.fixtures.chartrepo import ChartRepository, package_fixture_charts
-    from tests.kubesim import Simulator
+def _interrupted(*_: object) -> None:
+    """Ctrl-C stops the demo once; more presses while it stops everything are ignored.
 
-    print("no KUBECONFIG: starting the simulated cluster (tests/kubesim) and the fixture charts")
-    with tempfile.TemporaryDirectory() as tmp, \
-            Simulator(workload_delay=args.workload_delay, job_delay=args.job_delay) as sim, \
-            ChartRepository(package_fixture_charts(Path(tmp) / "charts")) as repo:
-        kubeconfig = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
-        return run(str(kubeconfig), args.sample, args.namespace, repo.url, args.timeout)
+    The terminal interrupts the helm processes too: their failures are expected, not news.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.disable(logging.CRITICAL)
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -1,25 +1,73 @@
-"""`osprey run | render | crd | version`."""
+"""`osprey run | render | crd | version`.
+
+A mistake of the user (a file that is not there, a port taken, an invalid spec) is one line on
+stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
+import logging
+import shutil
+import socket
 import sys
 from pathlib import Path
 
 import yaml
 
 from osprey import __version__
+from osprey.helm import DEFAULT_TIMEOUT
 from osprey.logging import FORMATS, LEVELS
+
+log = logging.getLogger("osprey")
+
+DESCRIPTION = """\
+Osprey runs an OpenStack control plane on Kubernetes from one OpenStackControlPlane resource.
+
+commands:
+  run       run the operator (every namespace, $KUBECONFIG, metrics :9090, /healthz :8080)
+  render    print what a resource file would install (releases, versions, values), offline
+  crd       print the OpenStackControlPlane CustomResourceDefinition
+  version   print the version"""
+
+
+class UsageError(Exception):
+    """Something the user can fix; printed as one line, exit status 2."""
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def _check_run_args(args: argparse.Namespace) -> None:
+    for flag, port in (("--metrics-port", args.metrics_port),
+                       ("--liveness-port", args.liveness_port)):
+        if port and _port_taken(port):
+            raise UsageError(f"port {port} in use (set {flag})")
+    if shutil.which(args.helm) is None:
+        raise UsageError(f"helm binary {args.helm!r} not found (set --helm, or put helm 4 on PATH)")
 
 
 def _run(args: argparse.Namespace) -> int:
+    import kubernetes
+
     from osprey import handlers
     from osprey.logging import configure_logging
     from osprey.runtime import Runtime, Settings
     from osprey.service import run_operator
 
+    _check_run_args(args)
     configure_logging(args.log_level, args.log_format)
     settings = Settings(
         namespaces=tuple(args.namespace or ()),
@@ -34,9 +82,21 @@ def _run(args: argparse.Namespace) -> int:
     )
 
     async def main() -> None:
-        runtime = Runtime(settings, events=handlers.post_event)
+        try:
+            runtime = Runtime(settings, events=handlers.post_event)
+        except kubernetes.config.ConfigException as exc:
+            raise UsageError(
+                f"no cluster to talk to: {exc} (set --kubeconfig or KUBECONFIG)") from None
         if settings.metrics_port:
-            runtime.metrics.serve(settings.metrics_port)
+            try:
+                runtime.metrics.serve(settings.metrics_port)
+            except OSError as exc:  # taken since the check above
+                raise UsageError(f"port {settings.metrics_port} in use (set --metrics-port)"
+                                 if exc.errno == errno.EADDRINUSE else str(exc)) from None
+        log.info("osprey %s watching %s; metrics %s, /healthz %s", __version__,
+                 ", ".join(settings.namespaces) or "every namespace",
+                 f"on :{settings.metrics_port}" if settings.metrics_port else "off",
+                 f"on :{settings.liveness_port}" if settings.liveness_port else "off")
         await run_operator(settings, runtime=runtime)
 
     asyncio.run(main())
@@ -56,23 +116,30 @@ def _mask(values, credentials: set[str]):
 def _render(args: argparse.Namespace) -> int:
     from osprey import catalog
     from osprey.api import SpecError, validate_spec
-    from osprey.plan import plan
+    from osprey.plan import PlanError, plan
     from osprey.secrets import generate_password
 
-    docs = [d for d in yaml.safe_load_all(Path(args.file).read_text()) if d]
-    if len(docs) != 1 or docs[0].get("kind") != "OpenStackControlPlane":
-        print(f"{args.file}: expected one OpenStackControlPlane document", file=sys.stderr)
-        return 2
+    try:
+        docs = [d for d in yaml.safe_load_all(Path(args.file).read_text()) if d]
+    except OSError as exc:
+        raise UsageError(f"{args.file}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{args.file}: not YAML: {_one_line(exc)}") from None
+    if (len(docs) != 1 or not isinstance(docs[0], dict)
+            or docs[0].get("kind") != "OpenStackControlPlane"):
+        raise UsageError(f"{args.file}: expected one OpenStackControlPlane document")
     resource = docs[0]
     try:
         spec = validate_spec(resource.get("spec") or {})
-    except SpecError as exc:
-        print(f"{args.file}: invalid spec:\n{exc}", file=sys.stderr)
-        return 2
+    except SpecError as exc:  # one line per problem
+        raise UsageError(f"{args.file}: invalid spec:\n{exc}") from None
     namespace = args.namespace or resource.get("metadata", {}).get("namespace") or "openstack"
     # Placeholders stand in for the generated passwords, which live only in the cluster.
     credentials = {key: generate_password() for key in catalog.credential_keys(spec)}
-    desired = plan(spec, namespace, credentials)
+    try:
+        desired = plan(spec, namespace, credentials)
+    except PlanError as exc:
+        raise UsageError(f"{args.file}: {_one_line(exc)}") from None
     secrets = set(credentials.values())
     out = {
         "namespace": namespace,
@@ -95,6 +162,10 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def _crd(args: argparse.Namespace) -> int:
     from osprey.api.crd import crd_yaml
 
@@ -108,44 +179,72 @@ def _version(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="osprey", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
+    p = argparse.ArgumentParser(
+        prog="osprey", usage="osprey <command> [options]", description=DESCRIPTION,
+        epilog="`osprey <command> --help` lists a command's options and their defaults.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="<command>",
+                           help=argparse.SUPPRESS, prog="osprey")
 
-    run = sub.add_parser("run", help="run the operator")
-    run.add_argument("--namespace", action="append",
-                     help="watch this namespace (repeatable); default: every namespace")
-    run.add_argument("--kubeconfig", help="kubeconfig file; default: $KUBECONFIG or in-cluster")
-    run.add_argument("--helm", default="helm", help="helm binary")
-    run.add_argument("--helm-timeout", default="20m", help="timeout of one helm operation")
-    run.add_argument("--max-parallel-helm", type=int, default=8,
-                     help="helm operations at once, across all control planes")
-    run.add_argument("--resync-seconds", type=float, default=300.0,
-                     help="look at every control plane at least this often")
-    run.add_argument("--metrics-port", type=int, default=9090, help="0 disables /metrics")
-    run.add_argument("--liveness-port", type=int, default=8080, help="0 disables /healthz")
-    run.add_argument("--log-level", default="info", choices=list(LEVELS))
-    run.add_argument("--log-format", default="logfmt", choices=list(FORMATS))
+    run = sub.add_parser("run", help="run the operator",
+                         description="Run the operator until interrupted (Ctrl-C or SIGTERM).")
+    run.add_argument("--namespace", action="append", metavar="NS",
+                     help="watch this namespace; repeat for several (default: every namespace)")
+    run.add_argument("--kubeconfig", metavar="PATH",
+                     help="the cluster (default: $KUBECONFIG, ~/.kube/config, else in-cluster)")
+    run.add_argument("--helm", default="helm", metavar="PATH",
+                     help="the helm 4 binary (default: %(default)s, from PATH)")
+    run.add_argument("--helm-timeout", default=DEFAULT_TIMEOUT, metavar="DURATION",
+                     help="timeout of one helm operation (default: %(default)s)")
+    run.add_argument("--max-parallel-helm", type=int, default=8, metavar="N",
+                     help="helm operations at once, across all control planes "
+                          "(default: %(default)s)")
+    run.add_argument("--resync-seconds", type=float, default=300.0, metavar="S",
+                     help="look at every control plane at least this often (default: %(default)s)")
+    run.add_argument("--metrics-port", type=int, default=9090, metavar="PORT",
+                     help="Prometheus /metrics; 0 disables (default: %(default)s)")
+    run.add_argument("--liveness-port", type=int, default=8080, metavar="PORT",
+                     help="Kopf's /healthz; 0 disables (default: %(default)s)")
+    run.add_argument("--log-level", default="info", choices=list(LEVELS),
+                     help="(default: %(default)s)")
+    run.add_argument("--log-format", default="logfmt", choices=list(FORMATS),
+                     help="one line per record (default: %(default)s)")
     run.add_argument("--peering", action="store_true",
-                     help="coordinate several replicas with Kopf peering")
+                     help="several replicas, one active, with Kopf peering (default: off)")
     run.set_defaults(func=_run)
 
-    render = sub.add_parser("render", help="print the plan and values for a resource, offline")
+    render = sub.add_parser(
+        "render", help="print what a resource file would install, offline",
+        description="Print the releases a resource would install, in order: chart, version, "
+                    "repository, dependencies and values (generated passwords masked). "
+                    "Needs no cluster.")
     render.add_argument("file", help="a YAML file with one OpenStackControlPlane")
-    render.add_argument("--namespace", help="namespace to render for (default: the resource's)")
-    render.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml")
+    render.add_argument("--namespace",
+                        help="namespace to render for (default: the resource's, else openstack)")
+    render.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml",
+                        help="(default: %(default)s)")
     render.set_defaults(func=_render)
 
-    crd = sub.add_parser("crd", help="print the CustomResourceDefinition")
+    crd = sub.add_parser("crd", help="print the CustomResourceDefinition",
+                         description="Print the OpenStackControlPlane CustomResourceDefinition.")
     crd.set_defaults(func=_crd)
 
-    version = sub.add_parser("version", help="print the version")
+    version = sub.add_parser("version", help="print the version",
+                             description="Print the version.")
     version.set_defaults(func=_version)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"osprey {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C before Kopf took over the signals: nothing to undo
+        return 130
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Handlers find the process's `Runtime` in Kopf's memo (`memo.runtime`), set by `o
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 import kopf
@@ -26,16 +27,33 @@ OWNED_KINDS = [
 ]
 
 
+class NoDiffBase(kopf.DiffBaseStorage):
+    """Kopf's last-handled configuration, kept nowhere.
+
+    Kopf reads it only to tell on.create / on.update / on.resume handlers what changed;
+    Osprey has none (its loop compares metadata.generation itself), so storing it would cost
+    a write of the whole spec after every change for nothing.
+    """
+
+    def fetch(self, *, body: kopf.Body) -> None:
+        return None
+
+    def store(self, *, body: kopf.Body, patch: kopf.Patch, essence: kopf.BodyEssence) -> None:
+        return None
+
+
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-    # Kopf's bookkeeping lives in status, never in annotations or spec: GitOps tools then see
-    # no drift in what they applied.
+    # status is Osprey's alone. Kopf's only bookkeeping is the progress of the deletion
+    # handler (retries of a failed teardown), in annotations while the resource is deleted;
+    # Argo CD diffs only the fields in git, so they are no drift (docs/architecture.md).
     settings.persistence.finalizer = FINALIZER
-    settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
-    settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
-        field="status.kopf.lastHandledConfiguration"
-    )
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="osprey.dev")
+    settings.persistence.diffbase_storage = NoDiffBase()
     settings.posting.level = logging.WARNING  # our own Events are posted explicitly
+    settings.posting.reporting_component = "osprey"
+    settings.posting.reporting_instance = socket.gethostname()  # the pod's name in a cluster
+    settings.posting.event_name_prefix = "osprey-"
     settings.watching.server_timeout = 300
     settings.networking.request_timeout = 120
     runtime: Runtime = memo.runtime

@@ -5,6 +5,10 @@ JSON (one object per line, for log pipelines). Kopf's per-object records carry t
 are about (`k8s_ref`); it becomes the fields `kind`, `namespace` and `name`. Fields passed with
 `logger.info("...", extra={"release": "nova"})` become fields of the line too.
 
+At `info` the log says what the operator does: helm operations and their outcomes, failures,
+repairs and transitions. Kopf's bookkeeping at INFO (`Handler '_wake_namespace' succeeded.`,
+one per watch event; `Activity 'login' succeeded.`) is shown at `debug` only.
+
 Secrets: callers never pass secret values (passwords, tokens, Secret data, rendered values) in
 messages or `extra`. As a second line of defence the Kubernetes client and urllib3 loggers are
 held at WARNING whatever the level, because at DEBUG they print request and response bodies,
@@ -13,8 +17,10 @@ which include Secret data.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -32,11 +38,46 @@ _KOPF_ATTRS = frozenset({"k8s_ref", "k8s_skip", "settings"})
 # Loggers that print HTTP bodies (Secret data included) at DEBUG.
 _BODY_LOGGERS = ("kubernetes", "urllib3", "client")
 # Loggers that are chatty at INFO; shown only when the operator logs at DEBUG.
-_CHATTY_LOGGERS = ("asyncio", "pyhelm3", "aiohttp.access")
+_CHATTY_LOGGERS = ("asyncio", "aiohttp.access")
+# pyhelm3 warns of every failed helm command, which Osprey reports itself (with the release).
+_DUPLICATING_LOGGERS = ("pyhelm3",)
+
+
+# Kopf's loggers whose INFO records are per-event or per-activity bookkeeping; their warnings
+# and errors (a handler that failed, a watch that broke) keep their level.
+_KOPF_CHATTER = ("kopf.objects", "kopf.activities", "kopf._core.engines.activities")
+# Kopf's warnings that are expected: running in a thread (tests, `make demo`, benchmarks),
+# and a daemon cancelled because the operator stops (one that does not stop in time on its own
+# has a warning of its own: "did not exit in time").
+_KOPF_EXPECTED = re.compile(
+    r"OS signals are ignored: running not in the main thread\.|Daemon '[^']+' is cancelled\. "
+    r"Will escalate\.")
+
+
+def _is_kopf_chatter(record: logging.LogRecord) -> bool:
+    if record.levelno == logging.INFO:
+        return any(record.name == n or record.name.startswith(n + ".") for n in _KOPF_CHATTER)
+    return (record.levelno == logging.WARNING and record.name.startswith("kopf.")
+            and _KOPF_EXPECTED.fullmatch(record.getMessage()) is not None)
 
 
 class _OspreyHandler(logging.StreamHandler[TextIO]):
-    """Marks the handler this module installs so a second call replaces it, not adds one."""
+    """Writes records at or above `threshold`, Kopf's chatter demoted to DEBUG first.
+
+    Marks the handler this module installs, so a second configuration replaces it.
+    """
+
+    def __init__(self, stream: TextIO, threshold: int) -> None:
+        super().__init__(stream)
+        self.threshold = threshold
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        if _is_kopf_chatter(record):
+            record = copy.copy(record)  # other handlers (pytest's) see the record unchanged
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        if record.levelno < self.threshold:
+            return False
+        return super().handle(record)
 
 
 def configure_logging(
@@ -54,18 +95,20 @@ def configure_logging(
     if fmt_name not in FORMATS:
         raise ValueError(f"--log-format must be one of {', '.join(FORMATS)}; got {fmt!r}")
 
-    handler = _OspreyHandler(stream if stream is not None else sys.stderr)
+    numeric = logging.getLevelName(level_name.upper())
+    handler = _OspreyHandler(stream if stream is not None else sys.stderr, numeric)
     handler.setFormatter(JsonFormatter() if fmt_name == "json" else LogfmtFormatter())
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if not isinstance(h, _OspreyHandler)]
     root.addHandler(handler)
-    numeric = logging.getLevelName(level_name.upper())
     root.setLevel(numeric)
 
     for name in _BODY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+    for name in _DUPLICATING_LOGGERS:
+        logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.ERROR)
 
 
 def record_fields(record: logging.LogRecord) -> dict[str, Any]:

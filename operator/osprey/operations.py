@@ -33,6 +33,33 @@ EVENT_REASONS = {
     Kind.reinstall: "Reinstalled",
     Kind.uninstall: "Uninstalled",
 }
+# The helm command each kind of operation runs, as a user would name it (a first install runs
+# `helm upgrade --install`, but it is an install that failed).
+HELM_VERBS = {
+    Kind.install: "install",
+    Kind.upgrade: "upgrade",
+    Kind.rollback: "rollback",
+    Kind.reinstall: "install",
+    Kind.uninstall: "uninstall",
+}
+
+
+def done_message(action: Action, release: ReleasePlan | None) -> str:
+    """What an operation that succeeded did, for its Event: `keystone: installed chart ...`."""
+    name, why = action.release, action.reason
+    chart = f"chart {release.chart.name} {release.chart.version}" if release else "its chart"
+    return {
+        Kind.install: f"{name}: installed {chart}",
+        Kind.upgrade: f"{name}: upgraded to {chart} ({why})",
+        Kind.rollback: f"{name}: rolled back to revision {action.revision} ({why})",
+        Kind.reinstall: f"{name}: installed {chart} again, keeping its objects ({why})",
+        Kind.uninstall: f"{name}: uninstalled ({why})",
+    }[action.kind]
+
+
+def failed_message(action: Action, helm_message: str) -> str:
+    """`keystone: helm install failed: <Helm's error>`, for the Event of a failed operation."""
+    return f"{action.release}: helm {HELM_VERBS[action.kind]} failed: {helm_message}"
 
 
 # How the API server refuses changes to fields that cannot change, whether Helm patched
@@ -149,16 +176,17 @@ class ReleaseOperations:
                     await self._install_or_upgrade(desired[name])
         except HelmError as exc:
             self.failed(name, exc.message)
-            self.runtime.events(body, "Warning", "Failed", f"{name}: helm {exc.operation}: "
-                                f"{exc.message}")
+            self.runtime.events(body, "Warning", "Failed", failed_message(action, exc.message))
         except KubeError as exc:
             self.failed(name, exc.message)
         else:
             self.errors.pop(name, None)
             if action.kind in (Kind.rollback, Kind.reinstall):
                 self.runtime.metrics.heal(f"stuck_{action.kind.value}")
-            self.runtime.events(body, "Normal", EVENT_REASONS[action.kind],
-                                f"{name}: {action.reason}")
+            planned = None if action.kind is Kind.uninstall else desired[name]
+            message = done_message(action, planned)
+            log.info("%s/%s", self.namespace, message)
+            self.runtime.events(body, "Normal", EVENT_REASONS[action.kind], message)
         finally:
             await self._read_back(name)
             self.running.pop(name, None)

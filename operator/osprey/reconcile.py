@@ -53,7 +53,7 @@ def now_rfc3339() -> str:
 
 
 def parse_status(raw: Mapping[str, Any] | None) -> ControlPlaneStatus:
-    """Our part of the status (Kopf keeps its own under status.kopf); tolerant of old shapes."""
+    """Our status; tolerant of old shapes (an older Osprey let Kopf write status.kopf)."""
     ours = {k: v for k, v in (raw or {}).items() if k != "kopf"}
     try:
         return ControlPlaneStatus.model_validate(ours)
@@ -74,6 +74,9 @@ class ControlPlane:
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
         self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
         self._decoder = ReleaseDecoder()
+        # The status this loop last wrote: Kopf's body may not show it yet, and comparing with
+        # an older one would report a flip twice.
+        self._status: ControlPlaneStatus | None = None
         # Where passes look; Kopf's indexes when the daemon hands them over (see run()).
         self.observer: Observer = ListingObserver(runtime.kube)
         self._generation_seen: int | None = None
@@ -148,7 +151,7 @@ class ControlPlane:
         meta = body["metadata"]
         generation = int(meta.get("generation") or 1)
         self._generation_seen = meta.get("generation")
-        previous = parse_status(body.get("status"))
+        previous = self._status if self._status is not None else parse_status(body.get("status"))
         try:
             spec = validate_spec(dict(body.get("spec") or {}))
             credentials = await self._ensure_credentials(catalog.credential_keys(spec))
@@ -274,7 +277,11 @@ class ControlPlane:
             metrics.forget_release(self.namespace, self.name, name)
         now_ready, reason, message = _ready(status)
         metrics.set_controlplane_ready(self.namespace, self.name, now_ready == "True")
-        if _ready(previous)[0] != now_ready:
+        was_ready = _ready(previous)[0]
+        if was_ready != now_ready:
+            log.info("%s/%s Ready is %s: %s", self.namespace, self.name, now_ready, message)
+        # A new control plane is not ready yet: that is no warning.
+        if was_ready != now_ready and (was_ready, now_ready) != ("Unknown", "False"):
             self.runtime.events(body, "Normal" if now_ready == "True" else "Warning", reason,
                                 f"Ready is {now_ready}: {message}")
 
@@ -284,6 +291,7 @@ class ControlPlane:
         new = status.model_dump(mode="json", exclude_none=True)
         old = previous.model_dump(mode="json", exclude_none=True)
         if new == old:
+            self._status = status
             return
         for gone in set(old.get("services", {})) - set(new.get("services", {})):
             new.setdefault("services", {})[gone] = None
@@ -294,6 +302,7 @@ class ControlPlane:
         except KubeError as exc:
             if exc.status != 404:  # deleted meanwhile: nothing left to report on
                 raise
+        self._status = status
 
     # --- deletion -----------------------------------------------------------------------
 

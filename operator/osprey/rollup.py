@@ -76,7 +76,9 @@ def service_status(
                              **base)
     was_ready = previous is not None and previous.status == "True"
     if deployed is not None and deployed.status == "deployed" and was_ready and health:
-        return ServiceStatus(phase=Phase.Degraded, message=health.message, **base)
+        # Workloads not ready, or, all ready, a change that waits for a dependency.
+        waiting = action.reason if action is not None else ""
+        return ServiceStatus(phase=Phase.Degraded, message=health.message or waiting, **base)
     if action is not None and action.kind is Kind.wait and deployed is None:
         return ServiceStatus(phase=Phase.Pending, message=action.reason, **base)
     message = health.message if health and not health.is_ready else (action.reason if action else "")

@@ -68,7 +68,8 @@ async def teardown(
     for release in uninstall_order(deployed):
         async with runtime.helm_slots:
             await runtime.helm.uninstall(namespace, release)
-        runtime.events(body, "Normal", "Uninstalled", f"{release}: control plane deleted")
+        runtime.events(body, "Normal", "Uninstalled",
+                       f"{release}: uninstalled (control plane deleted)")
     if delete_data:
         for claim in sorted(claims):
             await runtime.kube.delete(PVC, namespace, claim)

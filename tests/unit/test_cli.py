@@ -1,11 +1,22 @@
-"""The command line: render offline with secrets masked, print the CRD."""
+"""The command line: render offline with secrets masked, print the CRD; a user's mistake is one
+line and status 2."""
 
 import json
+import logging
+import socket
 from pathlib import Path
 
+import pytest
+import yaml
+
+from osprey import catalog
+from osprey.api import validate_spec
 from osprey.cli import main
+from osprey.plan import PlanError, plan
+from tests.fixtures.chartrepo import FIXTURE_CHARTS
 
 ROOT = Path(__file__).resolve().parents[2]
+HELM = str(ROOT / "bin" / "helm")
 
 
 def test_render_prints_the_ordered_plan_with_every_credential_masked(capsys):
@@ -29,3 +40,110 @@ def test_render_rejects_an_invalid_spec_naming_the_field(tmp_path, capsys):
 def test_crd_prints_the_checked_in_crd(capsys):
     assert main(["crd"]) == 0
     assert capsys.readouterr().out == (ROOT / "crds/osprey.dev_openstackcontrolplanes.yaml").read_text()
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_each_command_on_one_line_with_the_defaults_of_run(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    listed = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")
+              and line.split()[0] in ("run", "render", "crd", "version")}
+    assert set(listed) == {"run", "render", "crd", "version"}
+    assert ":9090" in listed["run"] and ":8080" in listed["run"]
+
+
+def test_run_help_states_the_default_of_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for default in ("every namespace", "$KUBECONFIG", "(default: helm", "(default: 20m)",
+                    "(default: 8)", "(default: 300.0)", "(default: 9090)", "(default: 8080)",
+                    "(default: info)", "(default: logfmt)", "(default: off)"):
+        assert default in out
+
+
+def test_render_of_a_missing_file_is_one_line_and_status_2(capsys):
+    code, out, err = run_cli(["render", "/nonexistent/cloud.yaml"], capsys)
+    assert code == 2
+    assert err == "osprey render: /nonexistent/cloud.yaml: No such file or directory\n"
+    assert out == ""
+
+
+def test_render_of_a_file_that_is_not_yaml_is_one_line_and_status_2(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("spec: {services: [\n")
+    code, _, err = run_cli(["render", str(bad)], capsys)
+    assert code == 2
+    assert err.startswith(f"osprey render: {bad}: not YAML: ") and err.count("\n") == 1
+
+
+def test_render_of_a_spec_that_cannot_be_planned_is_one_line_and_status_2(tmp_path, capsys):
+    spec = tmp_path / "cloud.yaml"
+    spec.write_text(yaml.safe_dump({
+        "apiVersion": "osprey.dev/v1alpha1", "kind": "OpenStackControlPlane",
+        "metadata": {"name": "openstack"},
+        "spec": {"charts": {"repository": str(FIXTURE_CHARTS), "versions": {"memcached": "9.9.9"}}},
+    }))
+    code, out, err = run_cli(["render", str(spec)], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"osprey render: {spec}: spec.charts.versions.memcached: 9.9.9 is pinned, "
+                   f"but {FIXTURE_CHARTS}/memcached holds version 2025.1.0\n")
+
+
+def test_troubleshooting_quotes_the_invalid_spec_message_the_operator_writes(tmp_path):
+    spec = validate_spec({"charts": {"repository": str(tmp_path / "charts"),
+                                     "versions": {"memcached": "2025.1.9"}}})
+    for entry in catalog.enabled_entries(spec):
+        (tmp_path / "charts" / entry.name).mkdir(parents=True)
+        (tmp_path / "charts" / entry.name / "Chart.yaml").write_text(
+            f"apiVersion: v2\nname: {entry.name}\nversion: 2025.1.7\n")
+    with pytest.raises(PlanError) as caught:
+        plan(spec, "openstack", {k: "x" for k in catalog.credential_keys(spec)})
+    quoted = str(caught.value).replace(str(tmp_path), "")
+    assert quoted in (ROOT / "docs/troubleshooting.md").read_text()
+
+
+@pytest.fixture
+def listening_port():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+@pytest.mark.parametrize("flag", ["--metrics-port", "--liveness-port"])
+def test_run_on_a_port_in_use_is_one_line_and_status_2(flag, listening_port, capsys):
+    other = "--liveness-port" if flag == "--metrics-port" else "--metrics-port"
+    code, out, err = run_cli(["run", flag, str(listening_port), other, "0",
+                              "--helm", HELM], capsys)
+    assert code == 2 and out == ""
+    assert err == f"osprey run: port {listening_port} in use (set {flag})\n"
+
+
+def test_run_without_helm_is_one_line_and_status_2(capsys):
+    code, _, err = run_cli(["run", "--metrics-port", "0", "--liveness-port", "0",
+                            "--helm", "/nonexistent/helm"], capsys)
+    assert code == 2
+    assert err == ("osprey run: helm binary '/nonexistent/helm' not found "
+                   "(set --helm, or put helm 4 on PATH)\n")
+
+
+def test_run_without_a_kubeconfig_is_one_line_and_status_2(tmp_path, capsys):
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        code, _, err = run_cli(["run", "--metrics-port", "0", "--liveness-port", "0",
+                                "--helm", HELM, "--kubeconfig", str(tmp_path / "none")], capsys)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert code == 2
+    assert err.startswith("osprey run: no cluster to talk to: ") and err.count("\n") == 1
+    assert err.rstrip().endswith("(set --kubeconfig or KUBECONFIG)")

@@ -69,7 +69,7 @@ def test_json_format_writes_one_object_per_line(stream: io.StringIO) -> None:
 
 def test_kopf_object_records_carry_kind_namespace_and_name(stream: io.StringIO) -> None:
     configure_logging("info", "json", stream=stream)
-    kopf_object_logger().info("Handler succeeded.")
+    kopf_object_logger().warning("Handler 'control_plane_loop' failed temporarily.")
     [line] = lines(stream)
     record = json.loads(line)
     assert (record["kind"], record["namespace"], record["name"]) == (
@@ -119,3 +119,63 @@ def test_unknown_level_names_the_option() -> None:
 def test_unknown_format_names_the_option() -> None:
     with pytest.raises(ValueError, match="--log-format"):
         configure_logging("info", "xml")
+
+
+def test_kopf_handler_successes_are_debug_not_info(stream: io.StringIO) -> None:
+    configure_logging("info", "logfmt", stream=stream)
+    kopf_object_logger().info("Handler '_wake_namespace' succeeded.")
+    kopf_object_logger().info("Creation is processed: 1 succeeded; 0 failed.")
+    assert lines(stream) == []
+
+
+def test_kopf_handler_successes_show_at_debug(stream: io.StringIO) -> None:
+    configure_logging("debug", "logfmt", stream=stream)
+    kopf_object_logger().info("Handler '_wake_namespace' succeeded.")
+    [line] = lines(stream)
+    assert " level=debug logger=kopf.objects " in line
+
+
+def test_kopf_activity_chatter_is_debug_not_info(stream: io.StringIO) -> None:
+    configure_logging("info", "logfmt", stream=stream)
+    logging.getLogger("kopf.activities.startup").info("Activity 'configure' succeeded.")
+    logging.getLogger("kopf._core.engines.activities").info("Initial authentication has finished.")
+    assert lines(stream) == []
+
+
+def test_kopf_warnings_keep_their_level(stream: io.StringIO) -> None:
+    configure_logging("info", "logfmt", stream=stream)
+    kopf_object_logger().warning("Patching failed with inconsistencies.")
+    [line] = lines(stream)
+    assert " level=warning logger=kopf.objects " in line
+
+
+def test_kopf_operator_notices_stay_info(stream: io.StringIO) -> None:
+    configure_logging("info", "logfmt", stream=stream)
+    logging.getLogger("kopf._core.reactor.running").info(
+        "Signal SIGINT is received. Operator is stopping.")
+    assert len(lines(stream)) == 1
+
+
+def test_a_daemon_cancelled_as_the_operator_stops_is_not_a_warning(stream: io.StringIO) -> None:
+    configure_logging("info", "logfmt", stream=stream)
+    kopf_object_logger().warning("Daemon 'control_plane_loop' is cancelled. Will escalate.")
+    kopf_object_logger().warning("Daemon 'control_plane_loop' did not exit in time. "
+                                 "Leaving it orphaned.")
+    [line] = lines(stream)
+    assert "did not exit in time" in line
+
+
+def test_kopf_running_in_a_thread_is_not_a_warning(stream: io.StringIO) -> None:
+    configure_logging("warning", "logfmt", stream=stream)
+    logging.getLogger("kopf._core.reactor.running").warning(
+        "OS signals are ignored: running not in the main thread.")
+    assert lines(stream) == []
+
+
+def test_demoting_kopf_chatter_leaves_other_handlers_the_record_as_logged(
+    stream: io.StringIO, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure_logging("info", "logfmt", stream=stream)
+    with caplog.at_level(logging.INFO):
+        kopf_object_logger().info("Handler '_wake_namespace' succeeded.")
+    assert [r.levelname for r in caplog.records] == ["INFO"]

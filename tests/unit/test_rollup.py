@@ -116,3 +116,16 @@ def test_a_change_held_by_pause_is_paused_not_degraded():
     status = rollup(observe(paused=True, deployed_=changed), before, "t2")
     assert status.services["keystone"].phase is Phase.Paused
     assert cond(status, "Degraded").status.value == "False"
+
+
+def test_a_ready_release_whose_change_waits_for_a_dependency_says_so():
+    before = rollup(observe(), ControlPlaneStatus(), "t1")
+    changed = {"mariadb": deployed(MARIADB), "keystone": deployed(KEYSTONE, values={"v": 2})}
+    waiting = Observation(
+        generation=2, plan=PLAN, deployed=changed, health={"mariadb": READY, "keystone": READY},
+        actions={"mariadb": Action("mariadb", Kind.wait, "up to date"),
+                 "keystone": Action("keystone", Kind.wait, "change waiting for mariadb")},
+        running={}, errors={})
+    keystone = rollup(waiting, before, "t2").services["keystone"]
+    assert keystone.phase is Phase.Degraded
+    assert keystone.message == "change waiting for mariadb"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -93,9 +92,4 @@ class ControlPlaneStatus(StatusModel):
     )
     services: dict[str, ServiceStatus] = Field(
         default_factory=dict, description="Per release (chart name) state."
-    )
-    kopf: dict[str, Any] | None = Field(
-        default=None,
-        description="Kopf's own bookkeeping (handler progress, last handled spec); not Osprey's.",
-        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
     )
