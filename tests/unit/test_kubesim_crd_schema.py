@@ -279,6 +279,11 @@ def test_kubernetes_library_functions_are_refused_loudly_not_accepted():
                     **rule("self.name.lowerAscii() == self.name")))
 
 
+def test_constructs_kubesim_cannot_type_or_price_are_refused_loudly_not_accepted():
+    with pytest.raises(NotImplementedError, match="message construction"):
+        errors(spec(properties={"a": INT}, **rule("self == Foo{a: 1}")))
+
+
 # --- where rules may stand, and what their fields may say ----------------------------------
 
 
