@@ -268,7 +268,8 @@ class Api:
         else:
             validate_builtin(rtype, new)
         if (rtype.group, rtype.plural) == ("apiextensions.k8s.io", "customresourcedefinitions"):
-            crds.validate_crd(new)
+            if subresource != "status":
+                crds.validate_crd(new, old)
             new["status"] = crds.established_status(new, (old or {}).get("status"))
             if old is None:
                 meta.setdefault("finalizers", [crds.CLEANUP_FINALIZER])

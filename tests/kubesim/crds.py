@@ -8,6 +8,7 @@ import copy
 import importlib
 from typing import Any
 
+from . import crd_schema
 from .errors import ApiError, invalid, not_implemented
 from .resources import Registry, ResourceType
 from .timeutil import now_rfc3339
@@ -19,8 +20,13 @@ def _cause(field: str, message: str, reason: str = "FieldValueInvalid") -> dict[
     return {"reason": reason, "field": field, "message": message}
 
 
-def validate_crd(crd: dict[str, Any]) -> None:
-    """The structural checks whose absence would make the CRD unusable here."""
+def validate_crd(crd: dict[str, Any], old: dict[str, Any] | None = None) -> None:
+    """kube-apiserver's ValidateCustomResourceDefinition(Update), or 422 with its causes.
+
+    The spec-level checks are those whose absence would make the CRD unusable here; every
+    version schema gets apiextensions' full treatment (crd_schema.py). What kubesim cannot
+    check faithfully (a CEL construct it cannot type or price) is a 501, never an acceptance.
+    """
     name = crd["metadata"]["name"]
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
@@ -28,9 +34,6 @@ def validate_crd(crd: dict[str, Any]) -> None:
     for field in ("group", "scope"):
         if not spec.get(field):
             causes.append(_cause(f"spec.{field}", "Required value", "FieldValueRequired"))
-    for field in ("plural", "kind"):
-        if not names.get(field):
-            causes.append(_cause(f"spec.names.{field}", "Required value", "FieldValueRequired"))
     if spec.get("scope") not in (None, "Namespaced", "Cluster"):
         causes.append(
             _cause(
@@ -42,11 +45,12 @@ def validate_crd(crd: dict[str, Any]) -> None:
         )
     expected = f"{names.get('plural')}.{spec.get('group')}"
     if names.get("plural") and spec.get("group") and name != expected:
-        causes.append(
+        causes.insert(
+            0,
             _cause(
                 "metadata.name",
                 f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group',
-            )
+            ),
         )
     versions = spec.get("versions") or []
     if not versions:
@@ -72,8 +76,46 @@ def validate_crd(crd: dict[str, Any]) -> None:
                     "FieldValueRequired",
                 )
             )
+    for field in ("plural", "kind"):
+        if not names.get(field):
+            causes.append(_cause(f"spec.names.{field}", "Required value", "FieldValueRequired"))
+    if not any(c["field"].endswith("openAPIV3Schema") for c in causes):
+        causes += _schema_causes(spec, (old or {}).get("spec") or {})
     if causes:
         raise invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes)
+
+
+def _schema_causes(spec: dict[str, Any], old_spec: dict[str, Any]) -> list[dict[str, str]]:
+    """Every version's schema, at the path kube reports it under.
+
+    kube converts a v1 CRD whose versions all share one schema (or status subresource) to a
+    single top-level `spec.validation`, so that is where its errors point.
+    """
+    versions = spec.get("versions") or []
+    old_schemas = {v.get("name"): v.get("schema") for v in old_spec.get("versions") or []}
+    shared = all(v.get("schema") == versions[0].get("schema") for v in versions)
+    any_status = any("status" in (v.get("subresources") or {}) for v in versions)
+    checks = []
+    if shared:
+        unchanged = bool(old_schemas) and all(
+            old_schemas.get(v.get("name")) == v.get("schema") for v in versions)
+        checks.append(("spec.validation.openAPIV3Schema", versions[0], unchanged, any_status))
+    else:
+        for i, version in enumerate(versions):
+            status = "status" in (version.get("subresources") or {})
+            checks.append((f"spec.versions[{i}].schema.openAPIV3Schema", version,
+                           old_schemas.get(version.get("name")) == version.get("schema"),
+                           status))
+    causes = []
+    for path, version, unchanged, status in checks:
+        try:
+            found = crd_schema.schema_errors(version["schema"]["openAPIV3Schema"], path,
+                                             status_enabled=status,
+                                             suppress_expression_cost=unchanged)
+        except NotImplementedError as exc:
+            raise not_implemented(f"this CRD's validation ({path}): {exc}") from exc
+        causes += [{"reason": c.reason, "message": c.message, "field": c.field} for c in found]
+    return causes
 
 
 def established_status(crd: dict[str, Any], old_status: dict[str, Any] | None) -> dict[str, Any]:

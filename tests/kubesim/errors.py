@@ -110,8 +110,13 @@ def gone(message: str) -> ApiError:
 
 
 def invalid(kind: str, group: str, name: str, causes: list[dict[str, str]]) -> ApiError:
-    """422 Invalid, phrased like the apiserver: one cause inline, several in brackets."""
-    parts = [f"{c['field']}: {c['message']}" if c.get("field") else c["message"] for c in causes]
+    """422 Invalid, phrased like the apiserver: one cause inline, several in brackets.
+
+    Like field.ErrorList.ToAggregate, the message lists each distinct error once; the causes
+    keep them all.
+    """
+    parts = list(dict.fromkeys(
+        f"{c['field']}: {c['message']}" if c.get("field") else c["message"] for c in causes))
     joined = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     title = f"{kind}.{group}" if group else kind
     return ApiError(
