@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from osprey import catalog
 from osprey.api import SpecError, validate_spec
+from osprey.api.conditions import rfc3339
 from osprey.api.spec import ControlPlaneSpec
 from osprey.kube import resource
 from osprey.observe import Live
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
 
 CONTROL_PLANE = resource("OpenStackControlPlane")
 SECRET = resource("Secret")
+
+
+def now_rfc3339() -> str:
+    return rfc3339(datetime.now(UTC))
 
 
 class CredentialsLost(Exception):
@@ -78,8 +84,8 @@ class Custody:
         spec: ControlPlaneSpec,
         live: Live,
         deployed: Mapping[str, DeployedRelease],
-    ) -> tuple[dict[str, str], bool]:
-        """(every credential the spec needs, whether the Secret existed before this pass).
+    ) -> tuple[dict[str, str], str]:
+        """(every credential the spec needs, when the Secret was created (RFC 3339)).
 
         The Secret is read from the pass's observation: no request when it is complete. A key
         it lacks that a release of this control plane holds is taken back from that release;
@@ -87,10 +93,12 @@ class Custody:
         """
         keys = catalog.credential_keys(spec)
         name = secret_name(self.name)
-        stored = read_credentials(live.get(("Secret", name)))
+        secret = live.get(("Secret", name))
+        stored = read_credentials(secret)
+        since = secret["metadata"].get("creationTimestamp", "") if secret else now_rfc3339()
         missing = [k for k in keys if k not in (stored or {})]
         if not missing:
-            return stored, True
+            return stored, since
         ours = split(deployed, self.name)[0]
         recovery = (recover(missing, credential_paths(spec, self.namespace), ours)
                     if ours else Recovery())
@@ -106,7 +114,7 @@ class Custody:
             self.runtime.events(body, "Warning", "CredentialsRecovered", (
                 f"{name} lacked {len(recovery.found)} credentials; taken back from the values "
                 f"of releases {sources}, none generated again"))
-        return credentials, stored is not None
+        return credentials, since
 
     async def releases(
         self,
@@ -115,20 +123,20 @@ class Custody:
         desired: Plan,
         deployed: Mapping[str, DeployedRelease],
         credentials: Mapping[str, str],
-        credentials_existed: bool,
+        credentials_since: str,
     ) -> Releases:
         """Ours and the others, adopting (labelling) planned releases an earlier Osprey
-        installed for this control plane: only if its credentials predate this pass."""
+        installed for this control plane (see osprey.ownership)."""
         ours, unlabelled, others = split(deployed, self.name)
         candidates = {n: r for n, r in unlabelled.items() if n in desired}
         adopted: list[str] = []
-        if candidates and credentials_existed:
+        if candidates:
             paths = credential_paths(spec, self.namespace)
-            adopted = adoptable(candidates, paths, credentials)
+            adopted = adoptable(candidates, paths, credentials, credentials_since)
             await self._adopt(body, adopted)
         ours.update({n: unlabelled[n] for n in adopted})
-        foreign = {n: not_ours(n, None) for n in unlabelled if n not in adopted}
-        foreign.update({n: not_ours(n, owner) for n, owner in others.items()})
+        foreign = {n: not_ours(n, None, self.name) for n in unlabelled if n not in adopted}
+        foreign.update({n: not_ours(n, owner, self.name) for n, owner in others.items()})
         return Releases(ours, foreign)
 
     async def releases_to_remove(
@@ -139,17 +147,19 @@ class Custody:
         ours, unlabelled, _ = split(deployed, self.name)
         if not unlabelled or await self.holder(body, deployed) is not None:
             return ours
-        credentials = read_credentials(live.get(("Secret", secret_name(self.name))))
+        secret = live.get(("Secret", secret_name(self.name)))
         try:
             spec = validate_spec(dict(body.get("spec") or {}))
         except SpecError:
             return ours
-        if credentials is None:
+        if secret is None:
             return ours
         enabled = {e.name for e in catalog.enabled_entries(spec)}
         candidates = {n: r for n, r in unlabelled.items() if n in enabled}
         paths = credential_paths(spec, self.namespace)
-        return ours | {n: candidates[n] for n in adoptable(candidates, paths, credentials)}
+        since = secret["metadata"].get("creationTimestamp", "")
+        adopted = adoptable(candidates, paths, read_credentials(secret), since)
+        return ours | {n: candidates[n] for n in adopted}
 
     async def _adopt(self, body: Mapping[str, Any], names: list[str]) -> None:
         """Label every revision of each release as ours, as `helm --labels` would have."""

@@ -127,6 +127,14 @@ def _signal_group(proc: asyncio.subprocess.Process, sig: int) -> None:
         pass  # already gone: what we wanted
 
 
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """Wait for a killed helm and drain its pipes, so that nothing of it outlives this loop."""
+    try:
+        await asyncio.wait_for(proc.communicate(), TERMINATE_GRACE_SECONDS)
+    except (TimeoutError, ValueError, OSError):
+        pass  # its output is of no use any more; the process itself is gone
+
+
 class _GroupedCommand(Command):
     """pyhelm3's Command, its processes run without a shell, each in its own process group
     (so that killing it kills what it started) and under an outer deadline."""
@@ -153,15 +161,18 @@ class _GroupedCommand(Command):
                 stdout, stderr = await proc.communicate(input)
         except TimeoutError:
             _signal_group(proc, signal.SIGKILL)
-            await proc.wait()
+            await _reap(proc)
             raise DeadlineExceeded from None
         except asyncio.CancelledError:
             # Shutting down: let helm record its outcome, briefly, then make sure it is gone.
             _signal_group(proc, signal.SIGTERM)
             try:
                 await asyncio.wait_for(proc.wait(), TERMINATE_GRACE_SECONDS)
+            except TimeoutError:
+                pass
             finally:
                 _signal_group(proc, signal.SIGKILL)
+                await _reap(proc)
             raise
         if proc.returncode != 0:
             raise helm_errors.Error(proc.returncode, stdout, stderr)

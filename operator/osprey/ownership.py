@@ -7,9 +7,9 @@ Helm's record (`helm --labels`, OWNER_LABEL on the storage Secrets), and a relea
 not carry it is never upgraded, rolled back or uninstalled.
 
 Releases installed by an Osprey from before the label are adopted by the control plane that
-holds the namespace when its credentials Secret already exists and the release's values hold
-those credentials wherever its chart renders them (a chart that renders none is adopted on
-the Secret alone). Anything else is left alone and reported.
+holds the namespace when they were installed after its credentials Secret was created (the
+first thing an Osprey pass does) and their values hold those credentials wherever their chart
+renders them. Anything else is left alone and reported.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from osprey.recovery import CredentialPaths, value_at
@@ -100,17 +101,28 @@ def adoptable(
     unlabelled: Mapping[str, DeployedRelease],
     paths: Mapping[str, CredentialPaths],
     credentials: Mapping[str, str],
+    credentials_since: str,
 ) -> list[str]:
-    """Releases without an owner whose values carry this control plane's credentials (the
-    caller passes only planned releases, and only when its credentials Secret predates them)."""
-    return [n for n, r in unlabelled.items() if carries_marks(r.values, paths.get(n, {}),
-                                                               credentials)]
+    """Releases without an owner that an earlier Osprey installed for this control plane:
+    stored no earlier than its credentials Secret (`credentials_since`, RFC 3339) and
+    carrying its credentials (the caller passes only planned releases)."""
+    return [
+        n for n, r in unlabelled.items()
+        if r.first_stored_at and _instant(r.first_stored_at) >= _instant(credentials_since)
+        and carries_marks(r.values, paths.get(n, {}), credentials)
+    ]
 
 
-def not_ours(release: str, owner: str | None) -> str:
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def not_ours(release: str, owner: str | None, control_plane: str) -> str:
     """Why a release is left alone, for its service's status."""
     if owner is not None:
         return (f"release {release} exists and is not managed by this control plane: "
                 f"it belongs to control plane {owner} ({OWNER_LABEL}={owner})")
     return (f"release {release} exists and is not managed by this control plane: it has no "
-            f"{OWNER_LABEL} label and its values do not hold this control plane's credentials")
+            f"{OWNER_LABEL} label (installed by hand or by another tool); uninstall it, or "
+            f"label its Helm records (owner=helm,name={release}) "
+            f"{OWNER_LABEL}={owner_value(control_plane)} to hand it over")

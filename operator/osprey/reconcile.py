@@ -204,14 +204,14 @@ class ControlPlane:
                 "plane per namespace (release names are the chart names); this one changes "
                 "nothing - delete it, or create it in a namespace of its own"))
         try:
-            credentials, existed = await self.custody.credentials(body, spec, live, deployed)
+            credentials, since = await self.custody.credentials(body, spec, live, deployed)
             desired = plan(spec, self.namespace, credentials)
         except CredentialsLost as exc:
             return await self._halt(body, previous, generation, "CredentialsLost", str(exc))
         except PlanError as exc:
             return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
         releases = await self.custody.releases(body, spec, desired, deployed, credentials,
-                                               existed)
+                                               since)
         ours = releases.ours
 
         health = {n: release_health(d, live) for n, d in ours.items()}

@@ -80,6 +80,7 @@ class DeployedRelease:
     deployed_revision: int | None = None  # newest revision whose status is deployed/superseded
     labels: Mapping[str, str] = field(default_factory=dict)  # of the newest storage Secret
     stored_at: str = ""  # creationTimestamp of the newest storage Secret
+    first_stored_at: str = ""  # creationTimestamp of the oldest revision Helm still keeps
 
     @cached_property
     def values_hash(self) -> str:
@@ -174,6 +175,7 @@ class ReleaseDecoder:
                 deployed_revision=max(deployed) if deployed else None,
                 labels=dict(newest["metadata"].get("labels") or {}),
                 stored_at=newest["metadata"].get("creationTimestamp", ""),
+                first_stored_at=revisions[0]["metadata"].get("creationTimestamp", ""),
             )
         for stale in set(self._cache) - live:
             del self._cache[stale]

@@ -94,3 +94,21 @@ def test_a_hung_helm_is_killed_with_its_children_at_the_deadline(tmp_path):
     assert "killed" in failed.value.message
     assert gone(int((tmp_path / "pid").read_text()))
     assert gone(int((tmp_path / "child").read_text()))
+
+
+def test_helm_of_an_operator_shutting_down_is_ended_with_its_children(tmp_path):
+    helm = HelmBinary(executable=fake_helm(
+        tmp_path, f"sleep 300 & echo $! > {tmp_path}/child; echo $$ > {tmp_path}/pid; wait"))
+
+    async def cancel_midway():
+        task = asyncio.create_task(helm.uninstall("openstack", "nova"))
+        pid = tmp_path / "pid"
+        while not (pid.exists() and pid.read_text().strip()):
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_midway())
+    assert gone(int((tmp_path / "pid").read_text()))
+    assert gone(int((tmp_path / "child").read_text()))

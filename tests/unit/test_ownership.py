@@ -5,16 +5,17 @@ from osprey.ownership import (
     adoptable,
     carries_marks,
     namespace_holder,
+    not_ours,
     owner_value,
     split,
 )
 from osprey.releases import OWNER_LABEL, DeployedRelease
 
 
-def release(name, owner=None, values=None):
+def release(name, owner=None, values=None, stored="2026-01-01T00:00:10Z"):
     return DeployedRelease(name=name, namespace="ns", revision=1, status="deployed", chart=name,
                            version="1", values=values or {},
-                           labels={OWNER_LABEL: owner} if owner else {})
+                           labels={OWNER_LABEL: owner} if owner else {}, first_stored_at=stored)
 
 
 def test_the_owner_label_is_the_name_or_for_a_long_name_a_valid_label_value():
@@ -82,5 +83,16 @@ def test_only_releases_rendered_with_our_credentials_are_adopted():
         "password": "theirs"}}}}})
     paths = {"mariadb": PATHS, "keystone": PATHS, "memcached": {}}
     adopted = adoptable({"mariadb": ours, "keystone": theirs, "memcached": release("memcached")},
-                        paths, {"mariadb-root-password": "ours"})
+                        paths, {"mariadb-root-password": "ours"}, "2026-01-01T00:00:00Z")
     assert adopted == ["mariadb", "memcached"]
+
+
+def test_a_release_installed_before_our_credentials_existed_is_not_adopted():
+    by_hand = release("memcached", stored="2025-12-31T23:59:59Z")
+    assert adoptable({"memcached": by_hand}, {"memcached": {}}, {}, "2026-01-01T00:00:00Z") == []
+
+
+def test_a_release_left_alone_says_whose_it_is_or_how_to_hand_it_over():
+    assert "belongs to control plane other" in not_ours("nova", "other", "cloud")
+    unlabelled = not_ours("nova", None, "cloud")
+    assert "owner=helm,name=nova" in unlabelled and f"{OWNER_LABEL}=cloud" in unlabelled
