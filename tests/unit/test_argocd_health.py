@@ -109,8 +109,8 @@ def test_a_failed_pass_is_retried_so_it_is_progressing() -> None:
     status, message = health(control_plane(conditions=[
         cond("Ready", "False", "ReconcileError", "GET /api/v1/...: 500 InternalError: x"),
     ]))
-    assert (status, message) == ("Progressing", "ReconcileError: GET /api/v1/...: 500 "
-                                                "InternalError: x")
+    assert status == "Progressing"
+    assert message == "ReconcileError: GET /api/v1/...: 500 InternalError: x"
 
 
 def test_ready_unknown_is_progressing() -> None:
