@@ -44,6 +44,7 @@ from osprey.ownership import owner_value
 from osprey.plan import Plan, PlanError, plan
 from osprey.releases import OWNER_LABEL, DeployedRelease, ReleaseDecoder
 from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
+from osprey.status_record import StatusRecord
 from osprey.teardown import teardown
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONTROL_PLANE = resource("OpenStackControlPlane")
 MANAGED_RELEASES = frozenset(entry.name for entry in catalog.CATALOG)
 
 
@@ -67,15 +67,6 @@ def describe_failure(exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {exc}".strip()
     line = text.splitlines()[0] if text else type(exc).__name__
     return line if len(line) <= 1000 else line[:997] + "..."
-
-
-def parse_status(raw: Mapping[str, Any] | None) -> ControlPlaneStatus:
-    """Our part of the status (Kopf keeps its own under status.kopf); tolerant of old shapes."""
-    ours = {k: v for k, v in (raw or {}).items() if k != "kopf"}
-    try:
-        return ControlPlaneStatus.model_validate(ours)
-    except ValueError:
-        return ControlPlaneStatus()
 
 
 class ControlPlane:
@@ -99,7 +90,7 @@ class ControlPlane:
         self.observer: Observer = ListingObserver(runtime.kube)
         self._generation_seen: int | None = None
         self._wake_hint: float | None = None  # sooner next pass: a pending release to take over
-        self._written: dict[str, Any] | None = None  # the status last written (Osprey's part)
+        self.status = StatusRecord(runtime.kube, namespace, name)
         self.in_pass = False
         self.passes = 0
 
@@ -190,7 +181,7 @@ class ControlPlane:
             self.operations.retry_now()
             self.failures.retry_now()
         self._generation_seen = meta.get("generation")
-        previous = parse_status(body.get("status"))
+        previous = self.status.previous(body)
         try:
             spec = validate_spec(dict(body.get("spec") or {}))
         except SpecError as exc:
@@ -247,7 +238,7 @@ class ControlPlane:
         )
         status = rollup(observation, previous, now_rfc3339())
         self._report(body, previous, status)
-        await self._write_status(body, previous, status)
+        await self.status.write(body, previous, status)
         return "paused" if spec.paused else "ok"
 
     async def _halt(
@@ -263,7 +254,7 @@ class ControlPlane:
         if _ready(previous)[1:] != (reason, message):
             self.runtime.events(body, "Warning", reason, message)
         self.runtime.metrics.set_controlplane_ready(self.namespace, self.name, False)
-        await self._write_status(body, previous, status)
+        await self.status.write(body, previous, status)
         return "invalid" if reason == "InvalidSpec" else "refused"
 
     async def _pass_failed(self, body: Mapping[str, Any], exc: Exception) -> None:
@@ -274,11 +265,11 @@ class ControlPlane:
         if self.failures.failed(message):
             self.runtime.events(body, "Warning", "ReconcileError", message)
         self.runtime.metrics.set_controlplane_ready(self.namespace, self.name, False)
-        previous = parse_status(body.get("status"))
+        previous = self.status.previous(body)
         generation = int(body["metadata"].get("generation") or 1)
         status = failed_pass_status(previous, generation, message, now_rfc3339())
         try:
-            await self._write_status(body, previous, status)
+            await self.status.write(body, previous, status)
         except Exception as write_error:  # noqa: BLE001 - the API server may be what failed
             log.warning("could not report the failure in %s/%s's status: %s", self.namespace,
                         self.name, describe_failure(write_error))
@@ -362,28 +353,6 @@ class ControlPlane:
         if _ready(previous)[0] != now_ready:
             self.runtime.events(body, "Normal" if now_ready == "True" else "Warning", reason,
                                 f"Ready is {now_ready}: {message}")
-
-    async def _write_status(
-        self, body: Mapping[str, Any], previous: ControlPlaneStatus, status: ControlPlaneStatus
-    ) -> None:
-        new = status.model_dump(mode="json", exclude_none=True)
-        old = previous.model_dump(mode="json", exclude_none=True)
-        # Kopf's view of the resource may not show our last write yet: never write it twice.
-        if new == old or new == self._written:
-            return
-        patch = dict(new)
-        gone = set(old.get("services", {})) - set(new.get("services", {}))
-        if gone:  # removed with explicit nulls (a merge patch keeps what it does not name)
-            patch["services"] = {**new.get("services", {}), **dict.fromkeys(gone)}
-        try:
-            await self.runtime.kube.merge_patch(
-                CONTROL_PLANE, self.namespace, self.name, {"status": patch}, status=True
-            )
-        except KubeError as exc:
-            if exc.status != 404:  # deleted meanwhile: nothing left to report on
-                raise
-        else:
-            self._written = new
 
     # --- deletion -----------------------------------------------------------------------
 
