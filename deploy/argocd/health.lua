@@ -12,6 +12,8 @@ local failed_reasons = {
   UpgradeFailed = true,
   HealFailed = true,
   ReleaseFailed = true,
+  NamespaceTaken = true,
+  CredentialsLost = true,
 }
 
 local function condition(conditions, kind)

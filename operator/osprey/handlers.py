@@ -12,9 +12,11 @@ from typing import Any
 import kopf
 
 from osprey.api import GROUP, PLURAL, VERSION
+from osprey.kube import CONNECT_TIMEOUT_SECONDS
 from osprey.runtime import Runtime
 
 FINALIZER = "osprey.dev/finalizer"
+WATCH_SECONDS = 300  # each watch request ends server-side after this; Kopf then re-watches
 # Kinds whose changes wake the control plane of their namespace (healing within seconds).
 OWNED_KINDS = [
     ("apps", "v1", "deployments"),
@@ -54,9 +56,14 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.posting.reporting_component = "osprey"
     settings.posting.reporting_instance = socket.gethostname()  # the pod's name in a cluster
     settings.posting.event_name_prefix = "osprey-"
-    settings.watching.server_timeout = 300
-    settings.networking.request_timeout = 120
     runtime: Runtime = memo.runtime
+    # Every request has a deadline: a stalled API server must not hang a watch or a patch.
+    timeout = runtime.settings.api_timeout_seconds
+    settings.networking.request_timeout = timeout
+    settings.networking.connect_timeout = CONNECT_TIMEOUT_SECONDS
+    settings.watching.server_timeout = WATCH_SECONDS
+    settings.watching.client_timeout = WATCH_SECONDS + timeout
+    settings.watching.connect_timeout = CONNECT_TIMEOUT_SECONDS
     settings.peering.standalone = not runtime.settings.peering
 
 
@@ -105,7 +112,11 @@ async def control_plane_deleted(body: kopf.Body, namespace: str, name: str, memo
 
 def _owned_by_a_release(meta: kopf.Meta, **_: Any) -> bool:
     annotations, labels = meta.annotations, meta.labels
-    return "meta.helm.sh/release-name" in annotations or "release_group" in labels
+    return (
+        "meta.helm.sh/release-name" in annotations
+        or "release_group" in labels
+        or labels.get("app.kubernetes.io/managed-by") == "osprey"  # the credentials Secret
+    )
 
 
 # Handlers called per watch event are coroutines: Kopf runs plain functions in a thread pool,

@@ -3,11 +3,21 @@
 Only pyhelm3's low-level `Command` is used: its `Client.ensure_release` uninstalls releases
 stuck in pending-install, which would destroy MariaDB's or RabbitMQ's data. Values travel on
 stdin as JSON, so no secret ever appears on a command line or in a log.
+
+Every helm process runs in a process group of its own under an outer deadline: helm's
+`--timeout` bounds each wait (one per hook Job), not the whole run, and a request to a stalled
+API server has no timeout at all; at the deadline the group is killed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import os
+import re
+import shlex
+import signal
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +32,29 @@ log = logging.getLogger(__name__)
 
 # OpenStack-Helm's hook Jobs (db-init, db-sync, ks-*) routinely outlast Helm's 5 minute default.
 DEFAULT_TIMEOUT = "20m"
+HISTORY_MAX = 10
+# After SIGTERM (operator shutdown), how long helm may take to record its outcome.
+TERMINATE_GRACE_SECONDS = 10.0
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(h|ms|m|s)")
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds of a Go duration as helm's --timeout takes it ("20m", "1h30m", "90s")."""
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"helm timeout {text!r} is not a duration such as 20m, 1h30m or 90s")
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
+
+
+def deadline_for(timeout: str, override: float | None = None) -> float:
+    """The outer deadline of one helm process: `override`, else twice helm's own timeout.
+
+    Helm's --timeout applies to each wait, so an upgrade whose hooks each take a while
+    legitimately runs longer than it; twice the timeout only ends a helm that hangs.
+    """
+    return override if override is not None else 2 * parse_duration(timeout)
 
 
 @dataclass(frozen=True)
@@ -63,7 +96,13 @@ class Helm(Protocol):
     """The Helm operations a reconcile pass may start."""
 
     async def install_or_upgrade(
-        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+        self,
+        namespace: str,
+        release: str,
+        chart: ChartRef,
+        values: Mapping[str, Any],
+        *,
+        labels: Mapping[str, str] | None = None,
     ) -> None: ...
 
     async def rollback(self, namespace: str, release: str, revision: int) -> None: ...
@@ -71,10 +110,73 @@ class Helm(Protocol):
     async def uninstall(self, namespace: str, release: str) -> None: ...
 
 
+class DeadlineExceeded(Exception):
+    """A helm process outlived its deadline and was killed."""
+
+
 def _short_error(exc: helm_errors.Error) -> str:
     lines = [line for line in exc.stderr.decode(errors="replace").splitlines() if line.strip()]
     text = lines[-1] if lines else f"exit code {exc.returncode}"
     return text.removeprefix("Error: ")[:500]
+
+
+def _signal_group(proc: asyncio.subprocess.Process, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass  # already gone: what we wanted
+
+
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """Wait for a killed helm and drain its pipes, so that nothing of it outlives this loop."""
+    try:
+        await asyncio.wait_for(proc.communicate(), TERMINATE_GRACE_SECONDS)
+    except (TimeoutError, ValueError, OSError):
+        pass  # its output is of no use any more; the process itself is gone
+
+
+class _GroupedCommand(Command):
+    """pyhelm3's Command, its processes run without a shell, each in its own process group
+    (so that killing it kills what it started) and under an outer deadline."""
+
+    def __init__(self, *, deadline: float, kubeconfig: Path | None, **kwargs: Any):
+        super().__init__(kubeconfig=kubeconfig, **kwargs)
+        self._deadline = deadline
+        self._kubeconfig_path = kubeconfig
+
+    async def run(self, command: list[Any], input: bytes | None = None) -> bytes:
+        argv = [self._executable, *(str(part) for part in command)]
+        if self._kubeconfig_path:
+            argv += ["--kubeconfig", str(self._kubeconfig_path)]
+        log.debug("running helm: %s", shlex.join(argv))
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            async with asyncio.timeout(self._deadline):
+                stdout, stderr = await proc.communicate(input)
+        except TimeoutError:
+            _signal_group(proc, signal.SIGKILL)
+            await _reap(proc)
+            raise DeadlineExceeded from None
+        except asyncio.CancelledError:
+            # Shutting down: let helm record its outcome, briefly, then make sure it is gone.
+            _signal_group(proc, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), TERMINATE_GRACE_SECONDS)
+            except TimeoutError:
+                pass
+            finally:
+                _signal_group(proc, signal.SIGKILL)
+                await _reap(proc)
+            raise
+        if proc.returncode != 0:
+            raise helm_errors.Error(proc.returncode, stdout, stderr)
+        return stdout
 
 
 class HelmBinary:
@@ -86,13 +188,17 @@ class HelmBinary:
         executable: str = "helm",
         kubeconfig: Path | None = None,
         timeout: str = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         metrics: Metrics | None = None,
     ):
-        self._command = Command(
+        self.timeout = timeout
+        self.deadline = deadline_for(timeout, deadline)
+        self._command = _GroupedCommand(
             executable=executable,
             kubeconfig=kubeconfig,
             default_timeout=timeout,
-            history_max_revisions=10,
+            history_max_revisions=HISTORY_MAX,
+            deadline=self.deadline,
         )
         self._metrics = metrics or Metrics()
 
@@ -102,25 +208,39 @@ class HelmBinary:
                 await call
             except helm_errors.Error as exc:
                 raise HelmError(operation, release, _short_error(exc)) from None
+            except DeadlineExceeded:
+                raise HelmError(operation, release, (
+                    f"did not finish within {self.deadline:g}s (helm --timeout {self.timeout}); "
+                    "the helm process was killed"
+                )) from None
 
     async def install_or_upgrade(
-        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+        self,
+        namespace: str,
+        release: str,
+        chart: ChartRef,
+        values: Mapping[str, Any],
+        *,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
+        """helm upgrade --install. The command is built here: pyhelm3 0.5 cannot pass
+        --labels, which Helm stores on the release's storage Secrets."""
         ref, repo, version = chart.helm_args()
-        await self._run(
-            "upgrade",
-            release,
-            chart.name,
-            self._command.install_or_upgrade(
-                release,
-                ref,
-                dict(values),
-                namespace=namespace,
-                repo=repo,
-                version=version,
-                create_namespace=False,
-            ),
-        )
+        command: list[Any] = [
+            "upgrade", release, ref, "--install",
+            "--namespace", namespace,
+            "--history-max", HISTORY_MAX,
+            "--timeout", self.timeout,
+            "--values", "-",
+        ]
+        if repo:
+            command += ["--repo", repo]
+        if version:
+            command += ["--version", version]
+        if labels:
+            command += ["--labels", ",".join(f"{k}={v}" for k, v in labels.items())]
+        await self._run("upgrade", release, chart.name,
+                        self._command.run(command, json.dumps(dict(values)).encode()))
 
     async def rollback(self, namespace: str, release: str, revision: int) -> None:
         await self._run(

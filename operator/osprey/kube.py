@@ -2,7 +2,8 @@
 
 The official client's typed models are slow to build and lossy for objects we only pass
 through (helm manifests, status), so requests go through its `ApiClient` for authentication
-and TLS, and bodies stay dicts. Every call runs in a worker thread (`asyncio.to_thread`).
+and TLS, and bodies stay dicts. Every call runs in a worker thread (`asyncio.to_thread`) and has
+a timeout: a stalled API server must fail a pass, not hang it.
 """
 
 from __future__ import annotations
@@ -14,18 +15,32 @@ from dataclasses import dataclass
 from typing import Any
 
 import kubernetes
+import urllib3
 
 FIELD_MANAGER = "osprey"
+CONNECT_TIMEOUT_SECONDS = 10.0
+# A read timeout bounds each wait for bytes, not a whole response: large lists still arrive.
+READ_TIMEOUT_SECONDS = 60.0
 
 
 class KubeError(Exception):
-    """A non-2xx answer of the API server."""
+    """A non-2xx answer of the API server, or none at all (`status` 0: unreachable, timed out).
 
-    def __init__(self, status: int, reason: str, message: str):
+    `request` ("GET /api/v1/...") says what was asked, for messages a person can act on.
+    """
+
+    def __init__(self, status: int, reason: str, message: str, request: str = ""):
         self.status = status
         self.reason = reason
         self.message = message
+        self.request = request
         super().__init__(f"{status} {reason}: {message}")
+
+    def describe(self) -> str:
+        """One line: what was asked and what came back."""
+        answer = f"{self.status} {self.reason}" if self.status else self.reason
+        where = f"{self.request}: " if self.request else ""
+        return f"{where}{answer}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -85,15 +100,23 @@ def resource(kind: str) -> Resource:
 class Kube:
     """A thin async JSON client of the Kubernetes API."""
 
-    def __init__(self, api_client: kubernetes.client.ApiClient):
+    def __init__(
+        self,
+        api_client: kubernetes.client.ApiClient,
+        *,
+        timeout: float = READ_TIMEOUT_SECONDS,
+        connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+    ):
         self._api = api_client
+        self._timeout = (connect_timeout, timeout)
 
     @property
     def configuration(self) -> kubernetes.client.Configuration:
         return self._api.configuration
 
     @classmethod
-    def from_kubeconfig(cls, path: str | None = None) -> Kube:
+    def from_kubeconfig(cls, path: str | None = None, *, timeout: float = READ_TIMEOUT_SECONDS
+                        ) -> Kube:
         """Load a kubeconfig (or the in-cluster service account when there is none)."""
         configuration = kubernetes.client.Configuration()
         try:
@@ -102,7 +125,10 @@ class Kube:
             if path:
                 raise
             kubernetes.config.load_incluster_config(client_configuration=configuration)
-        return cls(kubernetes.client.ApiClient(configuration))
+        # One more try after a failed connection, not urllib3's three: with a read timeout,
+        # each retry of a stalled GET would wait that long again.
+        configuration.retries = 1
+        return cls(kubernetes.client.ApiClient(configuration), timeout=timeout)
 
     def _request(
         self,
@@ -123,15 +149,26 @@ class Kube:
             body=body,
             auth_settings=["BearerToken"],
         )
-        response = self._api.call_api(*params)
-        data = response.read()
+        request = f"{method} {path}"
+        try:
+            response = self._api.call_api(*params, _request_timeout=self._timeout)
+            data = response.read()
+        except kubernetes.client.ApiException as exc:  # TLS failures, raised by the client itself
+            raise KubeError(0, "Unreachable", f"no answer from the API server ({exc.reason})",
+                            request) from None
+        except urllib3.exceptions.HTTPError as exc:
+            timed_out = isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
+                getattr(exc, "reason", None), urllib3.exceptions.TimeoutError
+            )
+            reason = "Timeout" if timed_out else "Unreachable"
+            raise KubeError(0, reason, f"no answer from the API server ({exc})", request) from None
         if not 200 <= response.status < 300:
             try:
                 status = json.loads(data)
                 reason, message = status.get("reason", ""), status.get("message", "")
             except ValueError:
                 reason, message = "", data.decode(errors="replace")[:500]
-            raise KubeError(response.status, reason, message)
+            raise KubeError(response.status, reason, message, request)
         return json.loads(data) if data else {}
 
     async def request(

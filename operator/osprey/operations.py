@@ -1,19 +1,20 @@
 """Helm operations of one control plane's releases: which are running, which failed, and
 when each may be tried again (exponential back-off with jitter, capped, per release, so one
-failing release never holds back the others).
+failing release never holds back the others; a new generation is tried at once). Every
+install and upgrade labels the release as this control plane's (osprey.ownership).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import re
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from osprey.actions import Action, Kind, is_ready
+from osprey.backoff import backoff_seconds
 from osprey.health import ReleaseHealth
 from osprey.helm import HelmError
 from osprey.kube import KubeError, resource
@@ -88,10 +89,17 @@ def immutable_objects(helm_error: str) -> list[tuple[str, str]]:
 class ReleaseOperations:
     """Background helm operations of one control plane, and their failures."""
 
-    def __init__(self, runtime: Runtime, namespace: str, on_finished: Callable[[], None]):
+    def __init__(
+        self,
+        runtime: Runtime,
+        namespace: str,
+        on_finished: Callable[[], None],
+        labels: Mapping[str, str] | None = None,
+    ):
         self.runtime = runtime
         self.namespace = namespace
         self._on_finished = on_finished
+        self._labels = dict(labels or {})  # put on the releases it installs and upgrades
         self.running: dict[str, tuple[Kind, asyncio.Task]] = {}
         self.errors: dict[str, str] = {}  # last failure per release, until it is ready again
         self._finished_at: dict[str, float] = {}
@@ -119,16 +127,25 @@ class ReleaseOperations:
         self._attempts[name] = self._attempts.get(name, 0) + 1
         self._retry_at[name] = time.monotonic() + self._backoff(name)
 
-    def failed(self, name: str, message: str) -> None:
+    def failed(self, name: str, message: str) -> bool:
+        """Record a failure; True if it is not the one already recorded (worth an Event)."""
+        new = self.errors.get(name) != message
         self.errors[name] = message
         self.attempted(name)
         log.warning("release %s/%s failed (attempt %d): %s", self.namespace, name,
                     self._attempts[name], message)
+        return new
+
+    def retry_now(self) -> None:
+        """A new generation: every release may be tried at once, backing off from the start
+        (errors stay on show until the release succeeds)."""
+        self._attempts.clear()
+        self._retry_at.clear()
 
     def _backoff(self, name: str) -> float:
         settings = self.runtime.settings
-        delay = settings.retry_base_seconds * 2 ** max(0, self._attempts.get(name, 1) - 1)
-        return min(settings.retry_max_seconds, delay) * random.uniform(0.8, 1.2)
+        return backoff_seconds(self._attempts.get(name, 1), settings.retry_base_seconds,
+                               settings.retry_max_seconds)
 
     def settle(
         self,
@@ -175,10 +192,17 @@ class ReleaseOperations:
                         await self._forget_pending_install(name)
                     await self._install_or_upgrade(desired[name])
         except HelmError as exc:
-            self.failed(name, exc.message)
-            self.runtime.events(body, "Warning", "Failed", failed_message(action, exc.message))
+            if self.failed(name, exc.message):
+                self.runtime.events(body, "Warning", "Failed", failed_message(action, exc.message))
         except KubeError as exc:
-            self.failed(name, exc.message)
+            if self.failed(name, exc.describe()):
+                self.runtime.events(body, "Warning", "Failed", f"{name}: {exc.describe()}")
+        except Exception as exc:  # e.g. helm missing: reported and backed off like the rest
+            log.debug("helm %s of %s/%s failed", action.kind.value, self.namespace, name,
+                      exc_info=True)
+            message = f"{type(exc).__name__}: {exc}"
+            if self.failed(name, message):
+                self.runtime.events(body, "Warning", "Failed", f"{name}: {message}")
         else:
             self.errors.pop(name, None)
             if action.kind in (Kind.rollback, Kind.reinstall):
@@ -211,7 +235,7 @@ class ReleaseOperations:
         helm = self.runtime.helm
         try:
             await helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                          release.values)
+                                          release.values, labels=self._labels)
         except HelmError as exc:
             immutable = immutable_objects(exc.message)
             if not immutable:
@@ -223,7 +247,7 @@ class ReleaseOperations:
                 log.info("replaced %s %s/%s: its change is to immutable fields", kind,
                          self.namespace, name)
             await helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                          release.values)
+                                          release.values, labels=self._labels)
 
     async def _forget_pending_install(self, name: str) -> None:
         """Drop Helm's record of an install that never finished (the operator was killed

@@ -1,10 +1,14 @@
 """One control plane's loop: idempotent passes, one at a time, helm operations in the background.
 
 A pass looks at the spec and the cluster and moves the cluster one step closer: validate ->
-credentials -> plan -> observe -> decide -> start what is ready to go -> write status once.
-Helm operations run as tasks, bounded process-wide, so a long install of one release never
-holds back the next pass; each finished operation wakes the loop. Wake-ups that arrive during
-a pass coalesce into one more pass.
+observe -> hold the namespace -> credentials -> plan -> which releases are ours -> decide ->
+start what is ready to go -> write status once. Helm operations run as tasks, bounded
+process-wide, so a long install of one release never holds back the next pass; each finished
+operation wakes the loop. Wake-ups that arrive during a pass coalesce into one more pass.
+
+A pass that fails sets Ready=False (ReconcileError) with a one-line message, posts one Event
+per distinct error and is retried after a back-off, which only a new generation (or a
+deletion) cuts short.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from osprey import catalog, heal
-from osprey.actions import Action, Kind, decide
+from osprey.actions import Action, Constraints, Kind, decide, pending_recovery_at
 from osprey.api import SpecError, validate_spec
 from osprey.api.conditions import get_condition, rfc3339
 from osprey.api.status import ControlPlaneStatus
@@ -28,15 +32,19 @@ from osprey.autoscaling import (
     hpa_name,
     ignored_fields,
 )
+from osprey.backoff import PassFailures
+from osprey.claims import claim_conflicts
+from osprey.custody import CredentialsLost, Custody
 from osprey.drift import Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
 from osprey.kube import KubeError, resource
 from osprey.observe import ListingObserver, Observer
 from osprey.operations import ReleaseOperations
+from osprey.ownership import owner_value
 from osprey.plan import Plan, PlanError, plan
-from osprey.releases import DeployedRelease, ReleaseDecoder
-from osprey.rollup import Observation, invalid_spec_status, rollup
-from osprey.secrets import ensure_credentials
+from osprey.releases import OWNER_LABEL, DeployedRelease, ReleaseDecoder
+from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
+from osprey.status_record import StatusRecord
 from osprey.teardown import teardown
 
 if TYPE_CHECKING:
@@ -44,7 +52,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONTROL_PLANE = resource("OpenStackControlPlane")
 MANAGED_RELEASES = frozenset(entry.name for entry in catalog.CATALOG)
 
 
@@ -52,13 +59,14 @@ def now_rfc3339() -> str:
     return rfc3339(datetime.now(UTC))
 
 
-def parse_status(raw: Mapping[str, Any] | None) -> ControlPlaneStatus:
-    """Our status; tolerant of old shapes (an older Osprey let Kopf write status.kopf)."""
-    ours = {k: v for k, v in (raw or {}).items() if k != "kopf"}
-    try:
-        return ControlPlaneStatus.model_validate(ours)
-    except ValueError:
-        return ControlPlaneStatus()
+def describe_failure(exc: BaseException) -> str:
+    """One line for status and Events: what failed, never a traceback."""
+    if isinstance(exc, KubeError):
+        text = exc.describe()
+    else:
+        text = f"{type(exc).__name__}: {exc}".strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= 1000 else line[:997] + "..."
 
 
 class ControlPlane:
@@ -69,18 +77,22 @@ class ControlPlane:
         self.namespace = namespace
         self.name = name
         self._wake = asyncio.Event()
-        self.operations = ReleaseOperations(runtime, namespace, on_finished=self.wake)
-        self._credentials: dict[str, str] | None = None
+        self._urgent = False  # the wake-up is a new generation or a deletion
+        self.operations = ReleaseOperations(runtime, namespace, on_finished=self.wake,
+                                            labels={OWNER_LABEL: owner_value(name)})
+        settings = runtime.settings
+        self.failures = PassFailures(settings.retry_base_seconds, settings.retry_max_seconds)
+        self.custody = Custody(runtime, namespace, name)
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
         self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
         self._decoder = ReleaseDecoder()
         # The status this loop last wrote: Kopf's body may not show it yet, and comparing with
         # an older one would report a flip twice.
-        self._status: ControlPlaneStatus | None = None
         # Where passes look; Kopf's indexes when the daemon hands them over (see run()).
         self.observer: Observer = ListingObserver(runtime.kube)
         self._generation_seen: int | None = None
-        self._wake_hint: float | None = None  # sooner next pass, after a pass that failed
+        self._wake_hint: float | None = None  # sooner next pass: a pending release to take over
+        self.status = StatusRecord(runtime.kube, namespace, name)
         self.in_pass = False
         self.passes = 0
 
@@ -98,6 +110,7 @@ class ControlPlane:
         status writes."""
         meta = body.get("metadata", {})
         if meta.get("generation") != self._generation_seen or meta.get("deletionTimestamp"):
+            self._urgent = True
             self.wake()
 
     async def run(
@@ -109,80 +122,117 @@ class ControlPlane:
         self.wake()
         while not stopped:
             self._wake.clear()
+            self._urgent = False
             self.in_pass = True
             try:
                 await self.reconcile(body)
-            except Exception:  # the loop must survive anything one pass meets
-                log.exception("reconcile pass of %s/%s failed", self.namespace, self.name)
-                self._wake_hint = self.runtime.settings.retry_base_seconds
             finally:
                 self.in_pass = False
                 self.runtime.report_loops()
             await self._sleep(stopped)
         await self.operations.cancel()
 
-    async def _sleep(self, stopped: Any) -> None:
+    def _sleep_seconds(self) -> float:
+        backing_off = self.failures.retry_in()
+        if backing_off is not None:  # a failing pass: nothing else is owed before its retry
+            return backing_off
         timeout = self.runtime.settings.resync_seconds
-        retry = self.operations.next_retry_in()
-        if retry is not None:
-            timeout = min(timeout, retry)
-        if self._wake_hint is not None:
-            timeout = min(timeout, self._wake_hint)
-            self._wake_hint = None
-        waiters = [asyncio.ensure_future(self._wake.wait())]
-        if hasattr(stopped, "wait"):
-            waiters.append(asyncio.ensure_future(stopped.wait()))
-        try:
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+        for sooner in (self.operations.next_retry_in(), self._wake_hint):
+            if sooner is not None:
+                timeout = min(timeout, sooner)
+        return timeout
+
+    async def _sleep(self, stopped: Any) -> None:
+        """Until a wake-up or the next pass owed. While a failing pass backs off, only a new
+        generation or a deletion cuts the wait short; other wake-ups join the retry."""
+        deadline = time.monotonic() + self._sleep_seconds()
+        while (remaining := deadline - time.monotonic()) > 0:
+            waiters = [asyncio.ensure_future(self._wake.wait())]
+            if hasattr(stopped, "wait"):
+                waiters.append(asyncio.ensure_future(stopped.wait()))
+            try:
+                await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+            if stopped or not self._wake.is_set():
+                return
+            if self.failures.retry_in() is None or self._urgent:
+                return
+            self._wake.clear()
 
     # --- one pass -----------------------------------------------------------------------
 
     async def reconcile(self, body: Mapping[str, Any]) -> str:
-        """One idempotent pass; returns its result (ok, invalid, paused, error)."""
+        """One idempotent pass; returns its result (ok, invalid, refused, paused, error)."""
         with self.runtime.metrics.reconcile_timer() as outcome:
-            outcome.result = await self._pass(body)
+            try:
+                outcome.result = await self._pass(body)
+            except Exception as exc:  # noqa: BLE001 - the loop must survive anything a pass meets
+                outcome.result = "error"
+                await self._pass_failed(body, exc)
+            else:
+                self.failures.succeeded()
             return outcome.result
 
     async def _pass(self, body: Mapping[str, Any]) -> str:
         self.passes += 1
         meta = body["metadata"]
         generation = int(meta.get("generation") or 1)
+        if meta.get("generation") != self._generation_seen:  # a spec fix is tried at once
+            self.operations.retry_now()
+            self.failures.retry_now()
         self._generation_seen = meta.get("generation")
-        previous = self._status if self._status is not None else parse_status(body.get("status"))
+        previous = self.status.previous(body)
         try:
             spec = validate_spec(dict(body.get("spec") or {}))
-            credentials = await self._ensure_credentials(catalog.credential_keys(spec))
-            desired = plan(spec, self.namespace, credentials)
-        except (SpecError, PlanError) as exc:
-            message = str(exc)
-            status = invalid_spec_status(previous, generation, message, now_rfc3339())
-            if _ready(previous)[1] != "InvalidSpec":
-                self.runtime.events(body, "Warning", "InvalidSpec", message)
-            self.runtime.metrics.set_controlplane_ready(self.namespace, self.name, False)
-            await self._write_status(body, previous, status)
-            return "invalid"
+        except SpecError as exc:
+            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
         observed_at = time.monotonic()
         deployed, live = await self._observe()
-        health = {n: release_health(d, live) for n, d in deployed.items()}
+        holder = await self.custody.holder(body, deployed)
+        if holder is not None:
+            return await self._halt(body, previous, generation, "NamespaceTaken", (
+                f"namespace {self.namespace} belongs to control plane {holder}: one control "
+                "plane per namespace (release names are the chart names); this one changes "
+                "nothing - delete it, or create it in a namespace of its own"))
+        try:
+            credentials, since = await self.custody.credentials(body, spec, live, deployed)
+            desired = plan(spec, self.namespace, credentials)
+        except CredentialsLost as exc:
+            return await self._halt(body, previous, generation, "CredentialsLost", str(exc))
+        except PlanError as exc:
+            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
+        releases = await self.custody.releases(body, spec, desired, deployed, credentials,
+                                               since)
+        ours = releases.ours
+
+        health = {n: release_health(d, live) for n, d in ours.items()}
         ignore = ignored_fields(desired.releases)
         drift = {
             n: release_drift(d, live, ignore=ignore, settled=self._settled)
-            for n, d in deployed.items()
+            for n, d in ours.items()
             if n in desired and n not in self.operations.running
         }
-        actions = decide(desired, deployed, health, managed=MANAGED_RELEASES, drift=drift)
+        constraints = Constraints(
+            foreign=releases.foreign,
+            conflicts=claim_conflicts(spec, live),
+            busy=frozenset(self.operations.running),
+            now=datetime.now(UTC),
+            pending_timeout=self.runtime.settings.pending_timeout_seconds,
+        )
+        actions = decide(desired, deployed, health, managed=MANAGED_RELEASES, drift=drift,
+                         constraints=constraints)
+        self._wake_hint = _pending_wake_up(ours.values(), constraints)
         if not spec.paused:
-            await self._act(body, desired, actions, deployed, health, drift, observed_at)
+            await self._act(body, desired, actions, ours, health, drift, observed_at)
             await self._autoscale(desired)
-        self.operations.settle(desired, deployed, health)
+        self.operations.settle(desired, ours, health)
         observation = Observation(
             generation=generation,
             plan=desired,
             actions={a.release: a for a in actions},
-            deployed=deployed,
+            deployed=ours,
             health=health,
             running={n: kind for n, (kind, _) in self.operations.running.items()},
             errors=dict(self.operations.errors),
@@ -190,17 +240,41 @@ class ControlPlane:
         )
         status = rollup(observation, previous, now_rfc3339())
         self._report(body, previous, status)
-        await self._write_status(body, previous, status)
+        await self.status.write(body, previous, status)
         return "paused" if spec.paused else "ok"
 
-    async def _ensure_credentials(self, keys: list[str]) -> dict[str, str]:
-        """Credentials are read once and kept; the Secret is touched again only when a newly
-        enabled service needs keys it does not hold."""
-        if self._credentials is None or any(k not in self._credentials for k in keys):
-            self._credentials = await ensure_credentials(
-                self.runtime.kube, self.namespace, self.name, keys
-            )
-        return self._credentials
+    async def _halt(
+        self,
+        body: Mapping[str, Any],
+        previous: ControlPlaneStatus,
+        generation: int,
+        reason: str,
+        message: str,
+    ) -> str:
+        """Stop before changing anything; say why in Ready (one Event when it changes)."""
+        status = halted_status(previous, generation, reason, message, now_rfc3339())
+        if _ready(previous)[1:] != (reason, message):
+            self.runtime.events(body, "Warning", reason, message)
+        self.runtime.metrics.set_controlplane_ready(self.namespace, self.name, False)
+        await self.status.write(body, previous, status)
+        return "invalid" if reason == "InvalidSpec" else "refused"
+
+    async def _pass_failed(self, body: Mapping[str, Any], exc: Exception) -> None:
+        message = describe_failure(exc)
+        log.warning("reconcile pass of %s/%s failed (retry %d): %s", self.namespace, self.name,
+                    self.failures.count + 1, message)
+        log.debug("reconcile pass of %s/%s failed", self.namespace, self.name, exc_info=exc)
+        if self.failures.failed(message):
+            self.runtime.events(body, "Warning", "ReconcileError", message)
+        self.runtime.metrics.set_controlplane_ready(self.namespace, self.name, False)
+        previous = self.status.previous(body)
+        generation = int(body["metadata"].get("generation") or 1)
+        status = failed_pass_status(previous, generation, message, now_rfc3339())
+        try:
+            await self.status.write(body, previous, status)
+        except Exception as write_error:  # noqa: BLE001 - the API server may be what failed
+            log.warning("could not report the failure in %s/%s's status: %s", self.namespace,
+                        self.name, describe_failure(write_error))
 
     async def _observe(
         self, observer: Observer | None = None
@@ -223,7 +297,8 @@ class ControlPlane:
     ) -> None:
         for action in actions:
             name = action.release
-            if action.kind is Kind.wait or not self.operations.may_act(name, observed_at):
+            waiting = action.kind in (Kind.wait, Kind.blocked)
+            if waiting or not self.operations.may_act(name, observed_at):
                 continue
             if action.kind is Kind.restore:
                 await self._restore(body, deployed[name], health[name], drift.get(name, ()))
@@ -285,34 +360,26 @@ class ControlPlane:
             self.runtime.events(body, "Normal" if now_ready == "True" else "Warning", reason,
                                 f"Ready is {now_ready}: {message}")
 
-    async def _write_status(
-        self, body: Mapping[str, Any], previous: ControlPlaneStatus, status: ControlPlaneStatus
-    ) -> None:
-        new = status.model_dump(mode="json", exclude_none=True)
-        old = previous.model_dump(mode="json", exclude_none=True)
-        if new == old:
-            self._status = status
-            return
-        for gone in set(old.get("services", {})) - set(new.get("services", {})):
-            new.setdefault("services", {})[gone] = None
-        try:
-            await self.runtime.kube.merge_patch(
-                CONTROL_PLANE, self.namespace, self.name, {"status": new}, status=True
-            )
-        except KubeError as exc:
-            if exc.status != 404:  # deleted meanwhile: nothing left to report on
-                raise
-        self._status = status
-
     # --- deletion -----------------------------------------------------------------------
 
     async def finalize(self, body: Mapping[str, Any]) -> None:
-        """Uninstall every release in reverse dependency order, honouring deletionPolicy."""
+        """Uninstall this control plane's releases in reverse dependency order, honouring
+        deletionPolicy; releases of anyone else stay."""
         await self.operations.cancel()
         # Deletion must see the latest state: straight from the API server, not a cache.
-        deployed, _ = await self._observe(ListingObserver(self.runtime.kube))
-        await teardown(self.runtime, self.namespace, self.name, body.get("spec") or {}, deployed,
+        deployed, live = await self._observe(ListingObserver(self.runtime.kube))
+        ours = await self.custody.releases_to_remove(body, deployed, live)
+        await teardown(self.runtime, self.namespace, self.name, body.get("spec") or {}, ours,
                        body)
+
+
+def _pending_wake_up(releases, constraints: Constraints) -> float | None:
+    """Seconds until the first pending release waiting on another helm may be taken over."""
+    now = constraints.now
+    times = [pending_recovery_at(r, constraints) for r in releases
+             if r.pending and r.name not in constraints.busy]
+    ahead = [(t - now).total_seconds() for t in times if t is not None and now and t > now]
+    return min(ahead) + 1.0 if ahead else None
 
 
 def _ready(status: ControlPlaneStatus) -> tuple[str, str, str]:

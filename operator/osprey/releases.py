@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -22,6 +23,8 @@ import yaml
 
 HELM_STORAGE_SELECTOR = "owner=helm"
 PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
+# Osprey's mark on the releases it installs (`helm --labels`, kept on the storage Secrets).
+OWNER_LABEL = "osprey.dev/control-plane"
 
 
 def _canonical(value: Any) -> Any:
@@ -75,6 +78,9 @@ class DeployedRelease:
     last_deployed: str = ""
     description: str = ""
     deployed_revision: int | None = None  # newest revision whose status is deployed/superseded
+    labels: Mapping[str, str] = field(default_factory=dict)  # of the newest storage Secret
+    stored_at: str = ""  # creationTimestamp of the newest storage Secret
+    first_stored_at: str = ""  # creationTimestamp of the oldest revision Helm still keeps
 
     @cached_property
     def values_hash(self) -> str:
@@ -83,6 +89,22 @@ class DeployedRelease:
     @property
     def pending(self) -> bool:
         return self.status in PENDING_STATUSES
+
+    @property
+    def owner(self) -> str | None:
+        """The control plane that installed it (OWNER_LABEL), None for a release without."""
+        return self.labels.get(OWNER_LABEL)
+
+    @property
+    def started(self) -> datetime | None:
+        """When the newest revision's operation began (Helm's info.last_deployed, else when
+        its record was stored); None if neither is known."""
+        for stamp in (self.last_deployed, self.stored_at):
+            try:
+                return datetime.fromisoformat(stamp)
+            except ValueError:
+                continue
+        return None
 
     @property
     def objects(self) -> tuple[Mapping[str, Any], ...]:
@@ -149,7 +171,11 @@ class ReleaseDecoder:
             if key not in self._cache:
                 self._cache[key] = _to_release(release_from_storage(newest.get("data") or {}))
             result[name] = replace(
-                self._cache[key], deployed_revision=max(deployed) if deployed else None
+                self._cache[key],
+                deployed_revision=max(deployed) if deployed else None,
+                labels=dict(newest["metadata"].get("labels") or {}),
+                stored_at=newest["metadata"].get("creationTimestamp", ""),
+                first_stored_at=revisions[0]["metadata"].get("creationTimestamp", ""),
             )
         for stale in set(self._cache) - live:
             del self._cache[stale]

@@ -64,6 +64,10 @@ def service_status(
     if name in obs.running:
         verb = obs.running[name].value
         return ServiceStatus(phase=Phase.Progressing, message=f"helm {verb} in progress", **base)
+    if action is not None and action.kind is Kind.blocked:
+        return ServiceStatus(phase=Phase.Failed, message=action.reason, **base)
+    if deployed is not None and deployed.pending and action is not None:
+        return ServiceStatus(phase=Phase.Progressing, message=action.reason, **base)
     if health is not None and health.failed:
         return ServiceStatus(phase=Phase.Failed, message=health.message, **base)
     up_to_date = deployed is not None and deployed.values_hash == release.hash
@@ -153,14 +157,35 @@ def _summary(statuses: Mapping[str, ServiceStatus]) -> str:
     return "; ".join(parts)
 
 
+def halted_status(
+    previous: ControlPlaneStatus, generation: int, reason: str, message: str, now: str
+) -> ControlPlaneStatus:
+    """Ready=False and Progressing=False with `reason`: the pass stopped before changing
+    anything, and only a person can clear the way (InvalidSpec, NamespaceTaken,
+    CredentialsLost). Per-release state is left as last observed."""
+    conditions = set_condition(previous.conditions, "Ready", "False", reason, message,
+                               generation, now)
+    conditions = set_condition(conditions, "Progressing", "False", reason,
+                               "nothing changes until this is resolved", generation, now)
+    return previous.model_copy(
+        update={"observedGeneration": generation, "phase": Phase.Failed, "conditions": conditions}
+    )
+
+
 def invalid_spec_status(
     previous: ControlPlaneStatus, generation: int, message: str, now: str
 ) -> ControlPlaneStatus:
     """Ready=False with reason InvalidSpec; per-release state is left as last observed."""
-    conditions = set_condition(previous.conditions, "Ready", "False", "InvalidSpec", message,
+    return halted_status(previous, generation, "InvalidSpec", message, now)
+
+
+def failed_pass_status(
+    previous: ControlPlaneStatus, generation: int, message: str, now: str
+) -> ControlPlaneStatus:
+    """Ready=False with reason ReconcileError: the pass failed and is retried after a
+    back-off. The rest is left as last observed, since this pass saw nothing reliable."""
+    conditions = set_condition(previous.conditions, "Ready", "False", "ReconcileError", message,
                                generation, now)
-    conditions = set_condition(conditions, "Progressing", "False", "InvalidSpec",
-                               "fix the spec to continue", generation, now)
     return previous.model_copy(
         update={"observedGeneration": generation, "phase": Phase.Failed, "conditions": conditions}
     )

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from osprey.helm import DEFAULT_TIMEOUT, Helm, HelmBinary
-from osprey.kube import Kube
+from osprey.helm import DEFAULT_TIMEOUT, Helm, HelmBinary, parse_duration
+from osprey.kube import READ_TIMEOUT_SECONDS, Kube
 from osprey.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -26,14 +26,26 @@ class Settings:
     namespaces: tuple[str, ...] = ()  # empty: every namespace
     kubeconfig: str | None = None  # None: $KUBECONFIG, ~/.kube/config, or in-cluster
     helm_executable: str = "helm"
-    helm_timeout: str = DEFAULT_TIMEOUT
+    helm_timeout: str = DEFAULT_TIMEOUT  # helm --timeout: each of its waits (hook Jobs)
+    # Outer bound on one helm process, killed when it is reached; None: twice helm_timeout.
+    helm_deadline_seconds: float | None = None
     max_parallel_helm: int = 8
     resync_seconds: float = 300.0
-    retry_base_seconds: float = 5.0
-    retry_max_seconds: float = 300.0
+    retry_base_seconds: float = 5.0  # back-off of a failing pass or release: base, doubling,
+    retry_max_seconds: float = 300.0  # up to this
+    api_timeout_seconds: float = READ_TIMEOUT_SECONDS  # one Kubernetes API request
     metrics_port: int | None = 9090
     liveness_port: int | None = 8080
     peering: bool = False
+
+    def __post_init__(self) -> None:
+        parse_duration(self.helm_timeout)  # a bad duration fails at start-up, naming it
+
+    @property
+    def pending_timeout_seconds(self) -> float:
+        """How old a pending-* release no helm of ours holds must be before it is recovered:
+        until then another helm (a person's, with the same timeout) may still be running it."""
+        return parse_duration(self.helm_timeout)
 
 
 class Runtime:
@@ -50,11 +62,13 @@ class Runtime:
     ):
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.kube = kube or Kube.from_kubeconfig(settings.kubeconfig)
+        self.kube = kube or Kube.from_kubeconfig(settings.kubeconfig,
+                                                 timeout=settings.api_timeout_seconds)
         self.helm = helm or HelmBinary(
             executable=settings.helm_executable,
             kubeconfig=Path(settings.kubeconfig) if settings.kubeconfig else None,
             timeout=settings.helm_timeout,
+            deadline=settings.helm_deadline_seconds,
             metrics=self.metrics,
         )
         self.events: EventSink = events or (lambda *_: None)

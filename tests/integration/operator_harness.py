@@ -56,9 +56,10 @@ class RecordingHelm:
                 Operation(namespace, release, operation, started, time.monotonic(), ok)
             )
 
-    async def install_or_upgrade(self, namespace, release, chart: ChartRef, values) -> None:
-        await self._record(namespace, release, "upgrade",
-                           self.inner.install_or_upgrade(namespace, release, chart, values))
+    async def install_or_upgrade(self, namespace, release, chart: ChartRef, values, *,
+                                 labels=None) -> None:
+        await self._record(namespace, release, "upgrade", self.inner.install_or_upgrade(
+            namespace, release, chart, values, labels=labels))
 
     async def rollback(self, namespace, release, revision) -> None:
         await self._record(namespace, release, "rollback",
@@ -99,8 +100,9 @@ class RunningOperator:
 
         def runtime(s: Settings) -> Runtime:
             rt = Runtime(s, events=events)
-            self.helm = RecordingHelm(HelmBinary(executable=HELM, kubeconfig=Path(kubeconfig),
-                                                 timeout=s.helm_timeout, metrics=rt.metrics))
+            self.helm = RecordingHelm(HelmBinary(
+                executable=HELM, kubeconfig=Path(kubeconfig), timeout=s.helm_timeout,
+                deadline=s.helm_deadline_seconds, metrics=rt.metrics))
             rt.helm = self.helm
             return rt
 

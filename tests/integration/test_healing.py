@@ -131,13 +131,17 @@ def test_a_release_left_pending_upgrade_is_rolled_back_and_mariadb_keeps_its_vol
         kube, client, namespace, "mariadb", "pending-upgrade",
         ["upgrade", "mariadb", "mariadb", "--repo", chart_repo.url, "--version", "2025.1.0",
          "--reuse-values", "--set", "pod.replicas.server=2"])
+    pending_seen = time.monotonic()
     sim.faults.clear()
 
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+    # Nothing tells a killed helm from a slow one: the release is left to it for a helm timeout.
+    with RunningOperator(str(kube.kubeconfig), namespace, helm_timeout="10s") as op:
         client.wait_for(lambda: any(o.release == "mariadb" and o.operation == "rollback" and o.ok
                                     for o in op.helm.of(namespace)), 60, "a rollback of mariadb")
         ready = client.wait_ready(namespace, name)
         operations = [(o.release, o.operation) for o in op.helm.of(namespace)]
+    rollback = next(o for o in op.helm.of(namespace) if o.operation == "rollback")
+    assert rollback.started - pending_seen > 10 - 3, "not before the helm timeout (3 s slack)"
     assert ("mariadb", "rollback") in operations
     assert all(operation != "uninstall" for _, operation in operations)
     assert client.get("PersistentVolumeClaim", namespace, "mysql-data-mariadb-server-0")[
@@ -253,7 +257,7 @@ def test_an_install_killed_midway_is_installed_again_adopting_what_it_created(
          "--version", rabbitmq.chart.version, "--values", str(values)])
     sim.faults.clear()
 
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+    with RunningOperator(str(kube.kubeconfig), namespace, helm_timeout="10s") as op:
         client.apply_control_plane(body)
         ready = client.wait_ready(namespace, body["metadata"]["name"])
         operations = [(o.release, o.operation) for o in op.helm.of(namespace)]

@@ -1,6 +1,9 @@
 """What a pass decides to do for each release, as data."""
 
-from osprey.actions import Kind, decide, decide_release
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from osprey.actions import Constraints, Kind, decide, decide_release, pending_recovery_at
 from osprey.health import ReleaseHealth, WorkloadState
 from osprey.helm import ChartRef
 from osprey.plan import Plan, ReleasePlan
@@ -138,3 +141,84 @@ def test_a_change_waits_until_its_dependencies_have_applied_theirs():
     current["mariadb"] = deployed(mariadb_changed)
     second = {a.release: a.kind for a in decide(plan, current, health, managed=set())}
     assert second == {"mariadb": Kind.wait, "keystone": Kind.upgrade}
+
+
+# --- ownership, obstacles and pending releases ---------------------------------------------
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def started(release, seconds_ago):
+    stamp = (NOW - timedelta(seconds=seconds_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return replace(release, last_deployed=stamp)
+
+
+def test_a_release_of_another_owner_is_never_upgraded_and_its_status_says_why():
+    current = deployed(MARIADB, values={"v": 0})
+    action = decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY},
+                            constraints=Constraints(foreign={"mariadb": "not ours"}))
+    assert (action.kind, action.reason) == (Kind.blocked, "not ours")
+    assert not action.uses_helm
+
+
+def test_a_release_of_another_owner_is_never_uninstalled_nor_built_upon():
+    horizon = planned("horizon")
+    plan = Plan("ns", (KEYSTONE,))
+    actions = decide(plan, {"mariadb": deployed(MARIADB), "horizon": deployed(horizon)},
+                     {"mariadb": READY, "horizon": READY}, managed={"mariadb", "horizon"},
+                     constraints=Constraints(foreign={"mariadb": "not ours", "horizon": "nor"}))
+    assert [(a.release, a.kind) for a in actions] == [("keystone", Kind.wait)]
+    assert "mariadb" in actions[0].reason
+
+
+def test_a_stuck_release_of_another_owner_is_not_rolled_back():
+    current = started(deployed(MARIADB, status="pending-upgrade", revision=3,
+                               deployed_revision=2), 3600)
+    action = decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY}, constraints=(
+        Constraints(foreign={"mariadb": "not ours"}, now=NOW, pending_timeout=60)))
+    assert action.kind is Kind.blocked
+
+
+def test_a_release_pending_for_less_than_the_helm_timeout_is_left_to_whoever_holds_it():
+    current = started(deployed(MARIADB, status="pending-upgrade", revision=3,
+                               deployed_revision=2), 30)
+    action = decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY},
+                            constraints=Constraints(now=NOW, pending_timeout=1200))
+    assert action.kind is Kind.wait
+    assert "pending-upgrade since 2026-01-01T11:59:30Z" in action.reason
+    assert "20m" in action.reason
+
+
+def test_a_release_pending_for_longer_than_the_helm_timeout_is_rolled_back():
+    current = started(deployed(MARIADB, status="pending-upgrade", revision=3,
+                               deployed_revision=2), 1300)
+    action = decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY},
+                            constraints=Constraints(now=NOW, pending_timeout=1200))
+    assert (action.kind, action.revision) == (Kind.rollback, 2)
+
+
+def test_a_pending_release_our_own_helm_is_running_is_waited_for_however_old():
+    current = started(deployed(MARIADB, status="pending-install", deployed_revision=None), 9999)
+    action = decide_release(MARIADB, {"mariadb": current}, {}, constraints=Constraints(
+        busy={"mariadb"}, now=NOW, pending_timeout=60))
+    assert action.kind is Kind.wait
+
+
+def test_when_a_pending_release_may_be_recovered_is_known():
+    current = started(deployed(MARIADB, status="pending-upgrade"), 30)
+    assert pending_recovery_at(current, Constraints(now=NOW, pending_timeout=60)) == (
+        NOW + timedelta(seconds=30))
+    assert pending_recovery_at(deployed(MARIADB), Constraints(now=NOW)) is None
+
+
+def test_a_claim_helm_cannot_change_refuses_the_upgrade_before_helm_runs():
+    current = deployed(MARIADB, values={"v": 0})
+    action = decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY},
+                            constraints=Constraints(conflicts={"mariadb": "spec.storageClass: x"}))
+    assert (action.kind, action.reason) == (Kind.blocked, "spec.storageClass: x")
+
+
+def test_a_claim_conflict_does_not_stop_healing_an_up_to_date_release():
+    action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": MISSING},
+                            constraints=Constraints(conflicts={"mariadb": "spec.storageClass: x"}))
+    assert action.kind is Kind.restore

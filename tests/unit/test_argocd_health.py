@@ -105,12 +105,21 @@ def test_not_ready_while_installing_is_progressing_with_the_reason() -> None:
     assert (status, message) == ("Progressing", "Installing: waiting for keystone")
 
 
+def test_a_failed_pass_is_retried_so_it_is_progressing() -> None:
+    status, message = health(control_plane(conditions=[
+        cond("Ready", "False", "ReconcileError", "GET /api/v1/...: 500 InternalError: x"),
+    ]))
+    assert status == "Progressing"
+    assert message == "ReconcileError: GET /api/v1/...: 500 InternalError: x"
+
+
 def test_ready_unknown_is_progressing() -> None:
     status, _ = health(control_plane(conditions=[cond("Ready", "Unknown", "Reconciling")]))
     assert status == "Progressing"
 
 
-@pytest.mark.parametrize("reason", ["InvalidSpec", "Failed", "InstallFailed", "UpgradeFailed"])
+@pytest.mark.parametrize("reason", ["InvalidSpec", "Failed", "InstallFailed", "UpgradeFailed",
+                                    "NamespaceTaken", "CredentialsLost"])
 def test_not_ready_for_a_failure_reason_is_degraded(reason: str) -> None:
     status, message = health(control_plane(conditions=[
         cond("Ready", "False", reason, "spec.services.nova: needs keystone"),

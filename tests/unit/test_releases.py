@@ -100,3 +100,19 @@ def test_integral_floats_hash_as_helm_stores_them():
     assert values_hash("nova", "1", {"ratio": 1.0, "l": [2.0]}) == values_hash(
         "nova", "1", {"ratio": 1, "l": [2]})
     assert values_hash("nova", "1", {"ratio": 1.5}) != values_hash("nova", "1", {"ratio": 1})
+
+
+def test_the_owner_and_start_of_a_release_come_from_its_newest_record():
+    first = storage_secret("nova", 1, "deployed")
+    first["metadata"]["creationTimestamp"] = "2025-12-31T00:00:00Z"
+    pending = storage_secret("nova", 2, "pending-upgrade")
+    pending["metadata"]["labels"]["osprey.dev/control-plane"] = "cloud"
+    pending["metadata"]["creationTimestamp"] = "2026-01-01T00:00:05Z"
+    nova = ReleaseDecoder().latest([first, pending])["nova"]
+    assert nova.owner == "cloud"
+    assert nova.started.isoformat() == "2026-01-01T00:00:00+00:00"  # info.last_deployed
+    assert nova.first_stored_at == "2025-12-31T00:00:00Z"
+
+
+def test_a_release_without_osprey_s_label_has_no_owner():
+    assert ReleaseDecoder().latest([storage_secret("nova", 1, "deployed")])["nova"].owner is None

@@ -1,12 +1,21 @@
 """Status from observations: phases, conditions and their transition times."""
 
+from dataclasses import replace
+
 from osprey.actions import Action, Kind
 from osprey.api.status import Condition, ControlPlaneStatus, Phase
 from osprey.health import ReleaseHealth, WorkloadState
 from osprey.helm import ChartRef
 from osprey.plan import Plan, ReleasePlan
 from osprey.releases import DeployedRelease
-from osprey.rollup import Observation, condition_type, invalid_spec_status, rollup
+from osprey.rollup import (
+    Observation,
+    condition_type,
+    failed_pass_status,
+    halted_status,
+    invalid_spec_status,
+    rollup,
+)
 
 
 def planned(name):
@@ -30,11 +39,13 @@ MARIADB, KEYSTONE = planned("mariadb"), planned("keystone")
 PLAN = Plan("ns", (MARIADB, KEYSTONE))
 
 
-def observe(health=None, running=None, errors=None, deployed_=None, paused=False, generation=1):
+def observe(health=None, running=None, errors=None, deployed_=None, paused=False, generation=1,
+            actions=None):
     dep = deployed_ if deployed_ is not None else {"mariadb": deployed(MARIADB),
                                                    "keystone": deployed(KEYSTONE)}
     return Observation(generation=generation, plan=PLAN,
-                       actions={n: Action(n, Kind.wait, "up to date") for n in PLAN.names},
+                       actions={n: Action(n, Kind.wait, "up to date") for n in PLAN.names}
+                       | (actions or {}),
                        deployed=dep, health=health or {"mariadb": READY, "keystone": READY},
                        running=running or {}, errors=errors or {}, paused=paused)
 
@@ -129,3 +140,47 @@ def test_a_ready_release_whose_change_waits_for_a_dependency_says_so():
     keystone = rollup(waiting, before, "t2").services["keystone"]
     assert keystone.phase is Phase.Degraded
     assert keystone.message == "change waiting for mariadb"
+
+
+def test_a_release_that_is_not_ours_fails_its_service_saying_why():
+    reason = "release keystone exists and is not managed by this control plane"
+    status = rollup(observe(deployed_={"mariadb": deployed(MARIADB)},
+                            actions={"keystone": Action("keystone", Kind.blocked, reason)}),
+                    ControlPlaneStatus(), "t1")
+    assert status.services["keystone"].phase is Phase.Failed
+    assert status.services["keystone"].message == reason
+    assert (cond(status, "Ready").reason, cond(status, "Ready").message) == (
+        "KeystoneFailed", f"keystone: {reason}")
+
+
+def test_a_release_pending_in_another_helm_is_progressing_with_the_reason_it_waits():
+    pending = replace(deployed(KEYSTONE), status="pending-upgrade")
+    reason = "pending-upgrade since 2026-01-01T00:00:00Z: another helm may still be running it"
+    status = rollup(observe(deployed_={"mariadb": deployed(MARIADB), "keystone": pending},
+                            health={"mariadb": READY, "keystone": DOWN},
+                            actions={"keystone": Action("keystone", Kind.wait, reason)}),
+                    ControlPlaneStatus(), "t1")
+    assert status.services["keystone"].phase is Phase.Progressing
+    assert status.services["keystone"].message == reason
+
+
+def test_a_refused_control_plane_says_why_and_keeps_the_rest_of_its_status():
+    ok = rollup(observe(), ControlPlaneStatus(), "t1")
+    status = halted_status(ok, 2, "NamespaceTaken", "namespace ns already has cloud", "t2")
+    ready = cond(status, "Ready")
+    assert (ready.status.value, ready.reason, ready.message) == (
+        "False", "NamespaceTaken", "namespace ns already has cloud")
+    assert cond(status, "Progressing").reason == "NamespaceTaken"
+    assert status.phase is Phase.Failed and status.observedGeneration == 2
+
+
+def test_a_failed_pass_fails_ready_with_the_error_and_leaves_services_as_last_seen():
+    ok = rollup(observe(), ControlPlaneStatus(), "t1")
+    status = failed_pass_status(ok, 1, "GET /api/v1/namespaces/ns/secrets: 500 InternalError: x",
+                                "t2")
+    ready = cond(status, "Ready")
+    assert (ready.status.value, ready.reason) == ("False", "ReconcileError")
+    assert ready.message.startswith("GET /api/v1/namespaces/ns/secrets: 500")
+    assert ready.lastTransitionTime == "t2"
+    assert cond(status, "Progressing") == cond(ok, "Progressing")
+    assert status.services == ok.services and status.phase is Phase.Failed

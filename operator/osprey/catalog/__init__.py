@@ -23,7 +23,7 @@ from osprey.catalog.charts.openvswitch import OpenvswitchChart
 from osprey.catalog.charts.ovn import OvnChart
 from osprey.catalog.charts.placement import PlacementChart
 from osprey.catalog.charts.rabbitmq import RabbitMQChart
-from osprey.catalog.entry import ChartEntry, ValuesContext, Workload
+from osprey.catalog.entry import ChartEntry, Claim, ValuesContext, Workload
 from osprey.catalog.releases import (
     ReleaseCatalog,
     UnknownReleaseError,
@@ -77,6 +77,7 @@ def credential_keys(spec: ControlPlaneSpec) -> list[str]:
 __all__ = [
     "CATALOG",
     "ChartEntry",
+    "Claim",
     "ReleaseCatalog",
     "UnknownReleaseError",
     "ValuesContext",

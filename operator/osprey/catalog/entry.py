@@ -30,6 +30,16 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A PersistentVolumeClaim a chart renders itself (not from a volumeClaimTemplate): its
+    spec is immutable, so the storage class it asks for must match a claim that survived."""
+
+    name: str
+    storage_class: str | None  # None: the cluster's default, whatever it is
+    field: str  # the spec field the class comes from, e.g. spec.services.glance.storage...
+
+
+@dataclass(frozen=True)
 class ValuesContext:
     """Everything a values builder may read; builders read nothing else."""
 
@@ -133,6 +143,10 @@ class ChartEntry(ABC):
                 "form <year>.<number>.<patch> (spec.charts.version / spec.charts.versions)"
             )
         return int(match.group(1)), int(match.group(2))
+
+    def claims(self, spec: ControlPlaneSpec) -> tuple[Claim, ...]:
+        """PersistentVolumeClaims the chart renders directly (none by default)."""
+        return ()
 
     def api_workload(self, spec: ControlPlaneSpec) -> Workload | None:
         """The Deployment an HPA would scale, or None if the chart has no API."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from osprey.api.spec import GlanceBackend
+from osprey.api.spec import ControlPlaneSpec, GlanceBackend
 from osprey.catalog.charts._service import SingleApiChart
-from osprey.catalog.entry import ValuesContext, Workload
+from osprey.catalog.entry import Claim, ValuesContext, Workload
 from osprey.catalog.values.shared import storage_class
 
 
@@ -22,6 +22,14 @@ class GlanceChart(SingleApiChart):
     database_user = "glance"
     messaging_user = "glance"
     uses_memcache_secret = True
+
+    def claims(self, spec: ControlPlaneSpec) -> tuple[Claim, ...]:
+        glance = self.settings(spec)
+        if glance.backend != GlanceBackend.pvc:
+            return ()
+        field = ("spec.services.glance.storage.storageClass" if glance.storage.storageClass
+                 else "spec.storageClass")
+        return (Claim("glance-images", storage_class(spec, glance.storage), field),)
 
     def extra(self, ctx: ValuesContext) -> dict[str, Any]:
         glance = self.settings(ctx.spec)

@@ -1,0 +1,174 @@
+"""What one control plane may touch: the namespace it holds, its credentials and its releases.
+
+The rules are pure (osprey.ownership, osprey.recovery); this is where they meet the cluster:
+listing the namespace's control planes, writing the credentials Secret, labelling releases an
+earlier Osprey installed, and posting the Events that say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from osprey import catalog
+from osprey.api import SpecError, validate_spec
+from osprey.api.conditions import rfc3339
+from osprey.api.spec import ControlPlaneSpec
+from osprey.kube import resource
+from osprey.observe import Live
+from osprey.ownership import (
+    ControlPlaneRef,
+    adoptable,
+    namespace_holder,
+    not_ours,
+    owner_value,
+    split,
+)
+from osprey.plan import Plan
+from osprey.recovery import Recovery, credential_paths, recover
+from osprey.releases import HELM_STORAGE_SELECTOR, OWNER_LABEL, DeployedRelease
+from osprey.secrets import ensure_credentials, read_credentials, secret_name
+
+if TYPE_CHECKING:
+    from osprey.runtime import Runtime
+
+CONTROL_PLANE = resource("OpenStackControlPlane")
+SECRET = resource("Secret")
+
+
+def now_rfc3339() -> str:
+    return rfc3339(datetime.now(UTC))
+
+
+class CredentialsLost(Exception):
+    """Credentials the Secret lacks are held by a release in a form that cannot be taken
+    back; generating them again would lock the control plane out."""
+
+
+@dataclass(frozen=True)
+class Releases:
+    """The namespace's releases as one control plane sees them."""
+
+    ours: dict[str, DeployedRelease]
+    foreign: dict[str, str]  # release -> why it is left alone
+
+
+class Custody:
+    """One control plane's claim on its namespace, credentials and releases."""
+
+    def __init__(self, runtime: Runtime, namespace: str, name: str):
+        self.runtime = runtime
+        self.namespace = namespace
+        self.name = name
+        self._eldest = False  # no older control plane in the namespace (it stays so)
+
+    async def holder(
+        self, body: Mapping[str, Any], deployed: Mapping[str, DeployedRelease]
+    ) -> str | None:
+        """Another control plane the namespace belongs to, if any. The namespace's control
+        planes are listed until this one has been seen to be the oldest."""
+        me = ControlPlaneRef.of(body)
+        siblings = [me]
+        if not self._eldest:
+            items = await self.runtime.kube.list(CONTROL_PLANE, self.namespace)
+            siblings = [ControlPlaneRef.of(item) for item in items] or [me]
+            self._eldest = all((s.created, s.name) >= (me.created, me.name) for s in siblings)
+        owners = {d.owner for d in deployed.values() if d.owner}
+        return namespace_holder(me, siblings, owners)
+
+    async def credentials(
+        self,
+        body: Mapping[str, Any],
+        spec: ControlPlaneSpec,
+        live: Live,
+        deployed: Mapping[str, DeployedRelease],
+    ) -> tuple[dict[str, str], str]:
+        """(every credential the spec needs, when the Secret was created (RFC 3339)).
+
+        The Secret is read from the pass's observation: no request when it is complete. A key
+        it lacks that a release of this control plane holds is taken back from that release;
+        only keys no release of ours holds are generated.
+        """
+        keys = catalog.credential_keys(spec)
+        name = secret_name(self.name)
+        secret = live.get(("Secret", name))
+        stored = read_credentials(secret)
+        since = secret["metadata"].get("creationTimestamp", "") if secret else now_rfc3339()
+        missing = [k for k in keys if k not in (stored or {})]
+        if not missing:
+            return stored, since
+        ours = split(deployed, self.name)[0]
+        recovery = (recover(missing, credential_paths(spec, self.namespace), ours)
+                    if ours else Recovery())
+        if recovery.lost:
+            raise CredentialsLost(
+                f"the credentials Secret {name} lacks {', '.join(sorted(recovery.lost))} and "
+                f"they cannot be recovered ({'; '.join(recovery.lost.values())}); restore the "
+                "Secret from a backup: generating them again would lock the control plane out")
+        credentials = await ensure_credentials(self.runtime.kube, self.namespace, self.name,
+                                               keys, recovered=recovery.found)
+        if recovery.found:
+            sources = ", ".join(sorted(set(recovery.sources.values())))
+            self.runtime.events(body, "Warning", "CredentialsRecovered", (
+                f"{name} lacked {len(recovery.found)} credentials; taken back from the values "
+                f"of releases {sources}, none generated again"))
+        return credentials, since
+
+    async def releases(
+        self,
+        body: Mapping[str, Any],
+        spec: ControlPlaneSpec,
+        desired: Plan,
+        deployed: Mapping[str, DeployedRelease],
+        credentials: Mapping[str, str],
+        credentials_since: str,
+    ) -> Releases:
+        """Ours and the others, adopting (labelling) planned releases an earlier Osprey
+        installed for this control plane (see osprey.ownership)."""
+        ours, unlabelled, others = split(deployed, self.name)
+        candidates = {n: r for n, r in unlabelled.items() if n in desired}
+        adopted: list[str] = []
+        if candidates:
+            paths = credential_paths(spec, self.namespace)
+            adopted = adoptable(candidates, paths, credentials, credentials_since)
+            await self._adopt(body, adopted)
+        ours.update({n: unlabelled[n] for n in adopted})
+        foreign = {n: not_ours(n, None, self.name) for n in unlabelled if n not in adopted}
+        foreign.update({n: not_ours(n, owner, self.name) for n, owner in others.items()})
+        return Releases(ours, foreign)
+
+    async def releases_to_remove(
+        self, body: Mapping[str, Any], deployed: Mapping[str, DeployedRelease], live: Live
+    ) -> dict[str, DeployedRelease]:
+        """What deleting this control plane uninstalls: its own releases, including those an
+        earlier Osprey installed for it that no pass labelled yet; nobody else's."""
+        ours, unlabelled, _ = split(deployed, self.name)
+        if not unlabelled or await self.holder(body, deployed) is not None:
+            return ours
+        secret = live.get(("Secret", secret_name(self.name)))
+        try:
+            spec = validate_spec(dict(body.get("spec") or {}))
+        except SpecError:
+            return ours
+        if secret is None:
+            return ours
+        enabled = {e.name for e in catalog.enabled_entries(spec)}
+        candidates = {n: r for n, r in unlabelled.items() if n in enabled}
+        paths = credential_paths(spec, self.namespace)
+        since = secret["metadata"].get("creationTimestamp", "")
+        adopted = adoptable(candidates, paths, read_credentials(secret), since)
+        return ours | {n: candidates[n] for n in adopted}
+
+    async def _adopt(self, body: Mapping[str, Any], names: list[str]) -> None:
+        """Label every revision of each release as ours, as `helm --labels` would have."""
+        kube, value = self.runtime.kube, owner_value(self.name)
+        for name in names:
+            for secret in await kube.list(SECRET, self.namespace,
+                                          labels=f"{HELM_STORAGE_SELECTOR},name={name}"):
+                await kube.merge_patch(SECRET, self.namespace, secret["metadata"]["name"],
+                                       {"metadata": {"labels": {OWNER_LABEL: value}}})
+            self.runtime.events(body, "Normal", "Adopted", (
+                f"{name}: installed by an Osprey without ownership labels; now labelled "
+                f"{OWNER_LABEL}={value}"))
