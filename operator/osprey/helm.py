@@ -17,6 +17,7 @@ from pyhelm3 import Command
 from pyhelm3 import errors as helm_errors
 
 from osprey.metrics import Metrics
+from osprey.versions import VersionPin
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,10 @@ DEFAULT_TIMEOUT = "20m"
 
 @dataclass(frozen=True)
 class ChartRef:
-    """Where one chart comes from: a Helm repository, an OCI registry or a local directory."""
+    """Where one chart comes from: a Helm repository, an OCI registry or a local directory.
+
+    `version` is the pin as written: a release line (`2025.1`) or a version (`2025.1.3`).
+    """
 
     name: str
     version: str
@@ -40,13 +44,18 @@ class ChartRef:
     def is_oci(self) -> bool:
         return self.repository.startswith("oci://")
 
+    @property
+    def pin(self) -> VersionPin:
+        return VersionPin.parse(self.version)
+
     def helm_args(self) -> tuple[str, str | None, str | None]:
         """(chart reference, --repo, --version) as `helm upgrade` takes them."""
         if self.is_local:
             return str(Path(self.repository) / self.name), None, None
+        version = self.pin.helm_version()
         if self.is_oci:
-            return f"{self.repository.rstrip('/')}/{self.name}", None, self.version
-        return self.name, self.repository, self.version
+            return f"{self.repository.rstrip('/')}/{self.name}", None, version
+        return self.name, self.repository, version
 
 
 class HelmError(Exception):

@@ -116,7 +116,7 @@ class ReleaseOperations:
                 name in desired
                 and name not in self.running
                 and is_ready(current, health.get(name))
-                and current.values_hash == desired[name].hash
+                and desired[name].satisfied_by(current)
             ):
                 self._attempts.pop(name, None)
                 self._retry_at.pop(name, None)

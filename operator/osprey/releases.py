@@ -36,10 +36,12 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def values_hash(chart: str, version: str, values: Mapping[str, Any]) -> str:
-    """A stable digest of what a release is made of; equal digests mean nothing to apply."""
+def values_hash(chart: str, values: Mapping[str, Any]) -> str:
+    """A stable digest of a release's chart and values. The version is not part of it: Helm
+    resolves a pinned line to whichever patch is newest, so versions are matched against
+    the pin (`osprey.versions.VersionPin.admits`), not hashed."""
     canonical = json.dumps(
-        {"chart": chart, "version": version, "values": _canonical(values)},
+        {"chart": chart, "values": _canonical(values)},
         sort_keys=True,
         separators=(",", ":"),
     )
@@ -68,7 +70,7 @@ class DeployedRelease:
     revision: int
     status: str  # deployed | failed | pending-install | pending-upgrade | ...
     chart: str
-    version: str
+    version: str  # as helm resolved and recorded it, build metadata included
     values: Mapping[str, Any]
     manifest: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
     hooks: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
@@ -78,7 +80,7 @@ class DeployedRelease:
 
     @cached_property
     def values_hash(self) -> str:
-        return values_hash(self.chart, self.version, self.values)
+        return values_hash(self.chart, self.values)
 
     @property
     def pending(self) -> bool:

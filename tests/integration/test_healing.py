@@ -250,7 +250,7 @@ def test_an_install_killed_midway_is_installed_again_adopting_what_it_created(
     kill_helm_when_pending(
         kube, client, namespace, "rabbitmq", "pending-install",
         ["install", "rabbitmq", "rabbitmq", "--repo", chart_repo.url,
-         "--version", rabbitmq.chart.version, "--values", str(values)])
+         "--version", rabbitmq.chart.helm_args()[2], "--values", str(values)])
     sim.faults.clear()
 
     with RunningOperator(str(kube.kubeconfig), namespace) as op:
