@@ -11,6 +11,7 @@ import pytest
 
 from osprey import catalog
 from osprey.api import validate_spec
+from osprey.kube import resource
 from osprey.plan import plan
 from osprey.secrets import ensure_credentials, secret_name
 from tests.integration.operator_harness import HELM, RunningOperator, control_plane
@@ -287,3 +288,54 @@ def test_a_bigger_volume_replaces_the_statefulset_and_expands_its_claims_keeping
         assert {o.release for o in op.helm.of(namespace)[before:]} == {"mariadb"}
         assert heals(op, "immutable_statefulset") == 1
         assert heals(op, "expanded_claim") == 1
+
+
+def test_a_deleted_bootstrap_job_is_re_created_from_a_manifest_with_null_annotations(
+    kube, client, namespace, chart_repo
+):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        before = len(op.helm.of(namespace))
+        uid = client.get("Job", namespace, "nova-bootstrap")["metadata"]["uid"]
+
+        client.delete("Job", namespace, "nova-bootstrap")
+        restored = client.wait_for(
+            lambda: (j := client.get("Job", namespace, "nova-bootstrap"))
+            and j["metadata"]["uid"] != uid and j,
+            30, "nova-bootstrap to be re-created")
+        ready = client.wait_ready(namespace, name)
+
+    assert helm_operations_since(op, namespace, before) == []
+    assert restored["metadata"]["annotations"]["meta.helm.sh/release-name"] == "nova"
+    assert ready["status"]["services"]["nova"]["phase"] == "Ready"
+
+
+def test_a_completed_job_that_differs_from_its_manifest_is_left_alone(
+    kube, client, namespace, chart_repo
+):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        before = len(op.helm.of(namespace))
+        job = client.get("Job", namespace, "nova-bootstrap")
+        client.run(client.kube.merge_patch(
+            resource("Job"), namespace, "nova-bootstrap",
+            {"metadata": {"labels": {"component": "changed-by-hand"}}}))
+
+        plane = op.runtime.control_planes[(namespace, name)]
+        passes = plane.passes
+
+        async def wake():
+            plane.wake()
+
+        for _ in range(3):
+            op.thread.call(wake)
+            time.sleep(0.2)
+        client.wait_for(lambda: plane.passes >= passes + 3 and not plane.in_pass, 30,
+                        "three more passes")
+        ready = client.wait_ready(namespace, name)
+
+    kept = client.get("Job", namespace, "nova-bootstrap")
+    assert kept["metadata"]["uid"] == job["metadata"]["uid"], "the completed Job was not re-run"
+    assert helm_operations_since(op, namespace, before) == []
+    assert heals(op, "modified_object") == 0
+    assert ready["status"]["services"]["nova"]["phase"] == "Ready"
