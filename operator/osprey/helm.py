@@ -7,6 +7,8 @@ stdin as JSON, so no secret ever appears on a command line or in a log.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from pyhelm3 import Command
 from pyhelm3 import errors as helm_errors
 
 from osprey.metrics import Metrics
+from osprey.releases import load_manifest
 from osprey.versions import VersionPin
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,12 @@ class Helm(Protocol):
         self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
     ) -> None: ...
 
+    async def render(
+        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The objects an upgrade would apply, hooks left out (`helm template`)."""
+        ...
+
     async def rollback(self, namespace: str, release: str, revision: int) -> None: ...
 
     async def uninstall(self, namespace: str, release: str) -> None: ...
@@ -130,6 +139,25 @@ class HelmBinary:
                 create_namespace=False,
             ),
         )
+
+    async def render(
+        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        ref, repo, version = chart.helm_args()
+        command = ["template", release, ref, "--namespace", namespace, "--is-upgrade",
+                   "--no-hooks", "--skip-crds", "--values", "-"]
+        if repo:
+            command += ["--repo", repo]
+        if version:
+            command += ["--version", version]
+        output: list[bytes] = []
+
+        async def template() -> None:
+            output.append(await self._command.run(command, json.dumps(dict(values)).encode()))
+
+        await self._run("template", release, chart.name, template())
+        # Releases are hundreds of KiB of YAML: parsed off the event loop.
+        return list(await asyncio.to_thread(load_manifest, output[0].decode()))
 
     async def rollback(self, namespace: str, release: str, revision: int) -> None:
         await self._run(

@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from osprey import heal, immutable
 from osprey.actions import Action, Kind, is_ready
 from osprey.health import ReleaseHealth
 from osprey.helm import HelmError
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# How long a replaced object may take to go (a Job waits for its pods to terminate).
+REPLACE_TIMEOUT_SECONDS = 300.0
+
 EVENT_REASONS = {
     Kind.install: "Installed",
     Kind.upgrade: "Upgraded",
@@ -33,29 +36,6 @@ EVENT_REASONS = {
     Kind.reinstall: "Reinstalled",
     Kind.uninstall: "Uninstalled",
 }
-
-
-# How the API server refuses changes to fields that cannot change, whether Helm patched
-# (client-side) or applied (server-side).
-_IMMUTABLE = {
-    "Job": re.compile(r'Job\.batch "([^"]+)" is invalid: [^"]*?field is immutable'),
-    "StatefulSet": re.compile(
-        r'StatefulSet\.apps "([^"]+)" is invalid: spec: Forbidden: updates to statefulset spec'
-    ),
-}
-# A Job is replaced with its pods; a StatefulSet is replaced orphaning its pods and volumes,
-# which the new one adopts: no data and no running pod is lost.
-_PROPAGATION = {"Job": "Foreground", "StatefulSet": "Orphan"}
-
-
-def immutable_objects(helm_error: str) -> list[tuple[str, str]]:
-    """(kind, name) of objects Helm could not change because the change is to immutable
-    fields: a Job's template, a StatefulSet's volumeClaimTemplates or selector."""
-    return [
-        (kind, name) for kind, pattern in _IMMUTABLE.items() for name in pattern.findall(helm_error)
-    ]
-
-
 
 
 class ReleaseOperations:
@@ -122,8 +102,16 @@ class ReleaseOperations:
                 self._retry_at.pop(name, None)
                 self.errors.pop(name, None)
 
-    def start(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
-        task = asyncio.create_task(self._operate(body, action, desired))
+    def start(
+        self,
+        body: Mapping[str, Any],
+        action: Action,
+        desired: Plan,
+        current: DeployedRelease | None = None,
+    ) -> None:
+        """Run the action's helm operation in the background (`current`: the release as the
+        pass observed it)."""
+        task = asyncio.create_task(self._operate(body, action, desired, current))
         self.running[action.release] = (action.kind, task)
         log.info("helm %s %s/%s: %s", action.kind.value, self.namespace, action.release,
                  action.reason)
@@ -134,7 +122,13 @@ class ReleaseOperations:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _operate(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
+    async def _operate(
+        self,
+        body: Mapping[str, Any],
+        action: Action,
+        desired: Plan,
+        current: DeployedRelease | None,
+    ) -> None:
         name = action.release
         helm = self.runtime.helm
         try:
@@ -146,7 +140,7 @@ class ReleaseOperations:
                 else:
                     if action.kind is Kind.reinstall:
                         await self._forget_pending_install(name)
-                    await self._install_or_upgrade(desired[name])
+                    await self._install_or_upgrade(desired[name], current)
         except HelmError as exc:
             self.failed(name, exc.message)
             self.runtime.events(body, "Warning", "Failed", f"{name}: helm {exc.operation}: "
@@ -177,25 +171,36 @@ class ReleaseOperations:
             return
         self.fresh.put(name, secrets)
 
-    async def _install_or_upgrade(self, release: ReleasePlan) -> None:
-        """helm upgrade --install. An object whose immutable fields changed is replaced and the
-        upgrade tried once more: Helm cannot patch it, and never deletes it by itself."""
-        helm = self.runtime.helm
-        try:
-            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                          release.values)
-        except HelmError as exc:
-            immutable = immutable_objects(exc.message)
-            if not immutable:
-                raise
-            for kind, name in immutable:
-                await self.runtime.kube.delete(resource(kind), self.namespace, name,
-                                               propagation=_PROPAGATION[kind])
-                self.runtime.metrics.heal(f"immutable_{kind.lower()}")
-                log.info("replaced %s %s/%s: its change is to immutable fields", kind,
-                         self.namespace, name)
-            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                          release.values)
+    async def _install_or_upgrade(
+        self, release: ReleasePlan, current: DeployedRelease | None
+    ) -> None:
+        """helm upgrade --install, after replacing the objects whose immutable fields it would
+        change (Helm cannot patch them, and never deletes them by itself)."""
+        if current is not None and immutable.has_candidates(current):
+            await self._replace_immutable(release, current)
+        await self.runtime.helm.install_or_upgrade(self.namespace, release.name, release.chart,
+                                                   release.values)
+
+    async def _replace_immutable(self, release: ReleasePlan, current: DeployedRelease) -> None:
+        """Render the upgrade's manifest (`helm template`, same chart, version and values),
+        and delete each live Job or StatefulSet whose immutable fields it changes, waiting
+        until it is gone; the upgrade then creates it anew."""
+        kube = self.runtime.kube
+        rendered = await self.runtime.helm.render(self.namespace, release.name, release.chart,
+                                                  release.values)
+        live = {}
+        for kind, name in immutable.candidates(rendered):
+            obj = await kube.get(resource(kind), self.namespace, name)
+            if obj is not None:
+                live[(kind, name)] = obj
+        for item in immutable.replacements(rendered, current, live):
+            res = resource(item.kind)
+            await kube.delete(res, self.namespace, item.name, propagation=item.propagation)
+            await heal.wait_gone(kube, res, self.namespace, item.name,
+                                 timeout=REPLACE_TIMEOUT_SECONDS)
+            self.runtime.metrics.heal(f"immutable_{item.kind.lower()}")
+            log.info("replaced %s of %s/%s before its upgrade: %s change", item.ref,
+                     self.namespace, release.name, ", ".join(item.fields))
 
     async def _forget_pending_install(self, name: str) -> None:
         """Drop Helm's record of an install that never finished (the operator was killed

@@ -40,10 +40,15 @@ class Operation:
 
 @dataclass
 class RecordingHelm:
-    """The real helm binary, with a record of every operation it ran (for order and counts)."""
+    """The real helm binary, with a record of every operation it ran (for order and counts).
+
+    Renders (`helm template`, which changes nothing in the cluster) are recorded apart, in
+    `renders`, as (namespace, release).
+    """
 
     inner: HelmBinary
     operations: list[Operation] = field(default_factory=list)
+    renders: list[tuple[str, str]] = field(default_factory=list)
 
     async def _record(self, namespace: str, release: str, operation: str, call) -> None:
         started = time.monotonic()
@@ -63,6 +68,10 @@ class RecordingHelm:
     async def rollback(self, namespace, release, revision) -> None:
         await self._record(namespace, release, "rollback",
                            self.inner.rollback(namespace, release, revision))
+
+    async def render(self, namespace, release, chart: ChartRef, values) -> list[dict[str, Any]]:
+        self.renders.append((namespace, release))
+        return await self.inner.render(namespace, release, chart, values)
 
     async def uninstall(self, namespace, release) -> None:
         await self._record(namespace, release, "uninstall",

@@ -288,6 +288,8 @@ def test_a_bigger_volume_replaces_the_statefulset_and_expands_its_claims_keeping
         assert {o.release for o in op.helm.of(namespace)[before:]} == {"mariadb"}
         assert heals(op, "immutable_statefulset") == 1
         assert heals(op, "expanded_claim") == 1
+        assert [o.release for o in op.helm.of(namespace)[before:] if not o.ok] == [], (
+            "the StatefulSet is replaced before helm runs, not after it failed")
 
 
 def test_a_deleted_bootstrap_job_is_re_created_from_a_manifest_with_null_annotations(
