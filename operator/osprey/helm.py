@@ -86,7 +86,9 @@ class Helm(Protocol):
 
     async def rollback(self, namespace: str, release: str, revision: int) -> None: ...
 
-    async def uninstall(self, namespace: str, release: str) -> None: ...
+    async def uninstall(self, namespace: str, release: str, *, hooks: bool = True) -> None:
+        """`hooks=False` runs no pre/post-delete hook (they may delete data)."""
+        ...
 
 
 def _short_error(exc: helm_errors.Error) -> str:
@@ -167,10 +169,10 @@ class HelmBinary:
             self._command.rollback(release, revision, namespace=namespace),
         )
 
-    async def uninstall(self, namespace: str, release: str) -> None:
+    async def uninstall(self, namespace: str, release: str, *, hooks: bool = True) -> None:
         await self._run(
             "uninstall",
             release,
             release,
-            self._command.uninstall(release, namespace=namespace, wait=True),
+            self._command.uninstall(release, namespace=namespace, wait=True, no_hooks=not hooks),
         )

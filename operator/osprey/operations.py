@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from osprey import heal, immutable
+from osprey import heal, immutable, teardown
 from osprey.actions import Action, Kind, is_ready
 from osprey.health import ReleaseHealth
 from osprey.helm import HelmError
@@ -136,7 +136,7 @@ class ReleaseOperations:
                 if action.kind is Kind.rollback:
                     await helm.rollback(self.namespace, name, action.revision)
                 elif action.kind is Kind.uninstall:
-                    await helm.uninstall(self.namespace, name)
+                    await self._uninstall(name, current)
                 else:
                     if action.kind is Kind.reinstall:
                         await self._forget_pending_install(name)
@@ -170,6 +170,14 @@ class ReleaseOperations:
             log.warning("could not read back release %s/%s: %s", self.namespace, name, exc)
             return
         self.fresh.put(name, secrets)
+
+    async def _uninstall(self, name: str, current: DeployedRelease | None) -> None:
+        """A disabled service keeps its data, as it keeps its volumes: its delete hooks do
+        not run; the hook Jobs it leaves are removed."""
+        if current is None:
+            await self.runtime.helm.uninstall(self.namespace, name, hooks=False)
+        else:
+            await teardown.uninstall(self.runtime, current, hooks=False)
 
     async def _install_or_upgrade(
         self, release: ReleasePlan, current: DeployedRelease | None

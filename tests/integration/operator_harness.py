@@ -73,9 +73,9 @@ class RecordingHelm:
         self.renders.append((namespace, release))
         return await self.inner.render(namespace, release, chart, values)
 
-    async def uninstall(self, namespace, release) -> None:
+    async def uninstall(self, namespace, release, *, hooks: bool = True) -> None:
         await self._record(namespace, release, "uninstall",
-                           self.inner.uninstall(namespace, release))
+                           self.inner.uninstall(namespace, release, hooks=hooks))
 
     def of(self, namespace: str, operation: str | None = None) -> list[Operation]:
         return [o for o in self.operations
