@@ -126,6 +126,19 @@ class RunningOperator:
     def runtime(self) -> Runtime:
         return self.thread.runtime
 
+    def more_passes(self, client: Client, namespace: str, name: str, count: int = 3) -> None:
+        """Wake a control plane's loop and wait for a whole new pass, `count` times."""
+        plane = self.runtime.control_planes[(namespace, name)]
+
+        async def wake() -> None:
+            plane.wake()
+
+        for _ in range(count):
+            passes = plane.passes
+            self.thread.call(wake)
+            client.wait_for(lambda: plane.passes > passes and not plane.in_pass,  # noqa: B023
+                            30, "another whole pass", interval=0.05)
+
 
 def load_sample(name: str) -> dict[str, Any]:
     return yaml.safe_load((SAMPLES / name).read_text())

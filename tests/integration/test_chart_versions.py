@@ -16,20 +16,6 @@ from tests.integration.operator_harness import RunningOperator, control_plane
 pytestmark = pytest.mark.integration
 
 
-def more_passes(op, client, namespace, name, count=3):
-    """Wake the control plane's loop and wait until it ran `count` more whole passes."""
-    plane = op.runtime.control_planes[(namespace, name)]
-    for _ in range(count):
-        passes = plane.passes
-
-        async def wake():
-            plane.wake()
-
-        op.thread.call(wake)
-        client.wait_for(lambda: plane.passes > passes and not plane.in_pass, 30,  # noqa: B023
-                        "another whole pass", interval=0.05)
-
-
 def test_a_control_plane_on_published_versions_makes_no_helm_call_once_ready(
     kube, client, namespace, chart_repo
 ):
@@ -39,7 +25,7 @@ def test_a_control_plane_on_published_versions_makes_no_helm_call_once_ready(
         client.apply_control_plane(body)
         ready = client.wait_ready(namespace, name)
         after_ready = len(op.helm.of(namespace))
-        more_passes(op, client, namespace, name)
+        op.more_passes(client, namespace, name)
         assert [(o.release, o.operation) for o in op.helm.of(namespace)[after_ready:]] == []
 
     releases = [e.name for e in catalog.enabled_entries(validate_spec(body["spec"]))]
@@ -60,7 +46,7 @@ def test_an_exact_pin_installs_that_patch_and_is_satisfied_by_its_build(
         client.apply_control_plane(body)
         ready = client.wait_ready(namespace, name)
         after_ready = len(op.helm.of(namespace))
-        more_passes(op, client, namespace, name)
+        op.more_passes(client, namespace, name)
         assert op.helm.of(namespace)[after_ready:] == []
 
     memcached = ready["status"]["services"]["memcached"]["chartVersion"]

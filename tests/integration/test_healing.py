@@ -323,17 +323,7 @@ def test_a_completed_job_that_differs_from_its_manifest_is_left_alone(
             resource("Job"), namespace, "nova-bootstrap",
             {"metadata": {"labels": {"component": "changed-by-hand"}}}))
 
-        plane = op.runtime.control_planes[(namespace, name)]
-        passes = plane.passes
-
-        async def wake():
-            plane.wake()
-
-        for _ in range(3):
-            op.thread.call(wake)
-            time.sleep(0.2)
-        client.wait_for(lambda: plane.passes >= passes + 3 and not plane.in_pass, 30,
-                        "three more passes")
+        op.more_passes(client, namespace, name)
         ready = client.wait_ready(namespace, name)
 
     kept = client.get("Job", namespace, "nova-bootstrap")
