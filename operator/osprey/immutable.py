@@ -99,8 +99,15 @@ def replacements(
     live: Mapping[Key, Mapping[str, Any]],
 ) -> list[Replacement]:
     """Jobs and StatefulSets of the `rendered` manifest whose immutable fields the upgrade
-    would change on a live object."""
-    before = _by_key(deployed.manifest) if deployed is not None else {}
+    would change on a live object.
+
+    Against a release whose newest revision is deployed, the comparison is with that
+    revision's manifest, as Helm's own diff (the live object may show normalised values). A
+    failed or pending revision may hold a manifest that never reached the cluster (an upgrade
+    that failed on this very Job), so then, as for objects the release did not render, the
+    live object decides."""
+    trusted = deployed is not None and deployed.status == "deployed"
+    before = _by_key(deployed.manifest) if trusted else {}
     found = []
     for key, new in _by_key(rendered).items():
         have = live.get(key)

@@ -95,3 +95,15 @@ def test_a_statefulset_whose_replicas_or_template_change_is_upgraded_in_place():
     live = {("StatefulSet", "mariadb-server"): statefulset("5Gi")}
     rendered = statefulset("5Gi", replicas=3, image="mariadb:11")
     assert replacements([rendered], deployed(statefulset("5Gi")), live) == []
+
+
+def test_after_a_failed_upgrade_the_live_job_decides():
+    """The failed revision recorded the new template, which never reached the cluster."""
+    failed = DeployedRelease(name="nova", namespace="ns", revision=2, status="failed",
+                             chart="nova", version="2025.2.0+0ee5adeff", values={},
+                             manifest=(job("heat:2025.2"),))
+    found = replacements([job("heat:2025.2")], failed,
+                         {("Job", "nova-bootstrap"): live_job("heat:2025.1")})
+    assert [r.ref for r in found] == ["Job/nova-bootstrap"]
+    assert replacements([job("heat:2025.2")], failed,
+                        {("Job", "nova-bootstrap"): live_job("heat:2025.2")}) == []
