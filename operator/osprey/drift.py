@@ -45,6 +45,12 @@ def _empty(value: Any) -> bool:
     return value is None or value == {} or value == []
 
 
+def _zero(value: Any) -> bool:
+    """A value the API server does not keep when a field is optional (`omitempty`): rendered
+    `hostNetwork: false` or `value: ""` reads back as no field at all."""
+    return _empty(value) or value in ("", 0, False)
+
+
 def _same_scalar(want: Any, have: Any) -> bool:
     if want == have:
         return True
@@ -64,7 +70,7 @@ def differences(want: Any, have: Any, path: str = "") -> list[str]:
         for key, value in want.items():
             sub = f"{path}.{key}" if path else str(key)
             if key not in have:
-                if not _empty(value):
+                if not _zero(value):
                     found.append(sub)
                 continue
             found += differences(value, have[key], sub)

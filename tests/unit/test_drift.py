@@ -155,3 +155,9 @@ def test_a_running_job_that_differs_from_its_manifest_is_drift():
     drift = release_drift(release(BOOTSTRAP), {("Job", "nova-bootstrap"): changed})
     assert [(d.ref, d.fields) for d in drift] == [
         ("Job/nova-bootstrap", ("metadata.labels.application",))]
+
+
+def test_zero_values_the_api_server_omits_are_not_drift():
+    assert differences({"hostNetwork": False, "value": "", "port": 0}, {}) == []
+    assert differences({"hostNetwork": True}, {}) == ["hostNetwork"]
+    assert differences({"hostNetwork": False}, {"hostNetwork": True}) == ["hostNetwork"]
