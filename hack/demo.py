@@ -94,11 +94,9 @@ def main() -> int:
     from tests.fixtures.chartrepo import ChartRepository, package_fixture_charts
     from tests.kubesim import Simulator
 
-    # Three nodes: the compute kit's memcached replicas require a node each (anti-affinity).
     print("no KUBECONFIG: starting the simulated cluster (tests/kubesim) and the fixture charts")
     with tempfile.TemporaryDirectory() as tmp, \
-            Simulator(workload_delay=args.workload_delay, job_delay=args.job_delay,
-                      nodes=3) as sim, \
+            Simulator(workload_delay=args.workload_delay, job_delay=args.job_delay) as sim, \
             ChartRepository(package_fixture_charts(Path(tmp) / "charts")) as repo:
         kubeconfig = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
         return run(str(kubeconfig), args.sample, args.namespace, repo.url, args.timeout)
