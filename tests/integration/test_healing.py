@@ -191,9 +191,7 @@ def test_autoscaling_creates_an_hpa_and_the_operator_leaves_replicas_to_it(
         client.run(client.kube.request(
             "PATCH", f"/apis/apps/v1/namespaces/{namespace}/deployments/keystone-api/scale",
             body={"spec": {"replicas": 4}}, content_type="application/merge-patch+json"))
-        plane = op.runtime.control_planes[(namespace, name)]
-        passes = plane.passes
-        client.wait_for(lambda: plane.passes > passes + 1, 30, "two more passes")
+        op.more_passes(client, namespace, name, 2)
         assert client.get("Deployment", namespace, "keystone-api")["spec"]["replicas"] == 4
         assert helm_operations_since(op, namespace, before) == []
 
