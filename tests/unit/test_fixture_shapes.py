@@ -101,14 +101,16 @@ def packaged(chart: str, version: str, tmp_path: Path) -> Path:
     return tmp_path / f"{chart}-{version}.tgz"
 
 
-def test_mariadb_ships_its_crds_from_the_2026_1_charts_on_and_keeps_them(tmp_path):
+def test_mariadb_ships_its_crds_after_2026_1_0_and_keeps_them(tmp_path):
     assert not [d for d in render("mariadb") if d["kind"] == "CustomResourceDefinition"]
-    docs = helm_template("mariadb", str(packaged("mariadb", "2026.1.0+0ee5adeff", tmp_path)))
+    tagged = helm_template("mariadb", str(packaged("mariadb", "2026.1.0+c665eedfa", tmp_path)))
+    assert not [d for d in tagged if d["kind"] == "CustomResourceDefinition"]
+    docs = helm_template("mariadb", str(packaged("mariadb", "2026.1.6+0ee5adeff", tmp_path)))
     crds = [d for d in docs if d["kind"] == "CustomResourceDefinition"]
     assert {d["metadata"]["name"] for d in crds} == {
         f"{p}.mariadb.osh.openstack.org" for p in ("databases", "users", "grants", "connections")}
     assert all(d["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"} for d in crds)
-    switched = helm_template("mariadb", str(packaged("mariadb", "2026.1.0+0ee5adeff", tmp_path)),
+    switched = helm_template("mariadb", str(packaged("mariadb", "2026.1.6+0ee5adeff", tmp_path)),
                              "--set", "manifests.crds=false")
     assert not [d for d in switched if d["kind"] == "CustomResourceDefinition"]
 
