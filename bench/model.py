@@ -31,6 +31,7 @@ from osprey import catalog
 from osprey.api import validate_spec
 from osprey.plan import Plan, plan
 from osprey.secrets import generate_password
+from tests.fixtures.chartrepo import newest_version
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -90,7 +91,8 @@ def profile(desired: Plan, charts: Path, values: Mapping[str, Path]) -> list[Rel
     """Render every release with `helm template` and count what takes time."""
     profiles = []
     for release in desired.releases:
-        tarball = charts / f"{release.chart.name}-{release.chart.version}.tgz"
+        version = newest_version(release.chart.name, release.chart.version)
+        tarball = charts / f"{release.chart.name}-{version}.tgz"
         rendered = subprocess.run(
             [str(HELM), "template", release.name, str(tarball), "--namespace", desired.namespace,
              "-f", str(values[release.name])],

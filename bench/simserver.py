@@ -14,11 +14,14 @@ import sys
 from bench.requests import RequestCounter
 from tests.kubesim import Simulator
 
+NODES = 3
+
 
 def main(argv: list[str]) -> int:
     kubeconfig, workload_delay, job_delay = argv[0], float(argv[1]), float(argv[2])
     logging.basicConfig(level=logging.WARNING)
-    sim = Simulator(workload_delay=workload_delay, job_delay=job_delay)
+    # The compute kit runs 2 memcached replicas, which OpenStack-Helm spreads one per node.
+    sim = Simulator(workload_delay=workload_delay, job_delay=job_delay, nodes=NODES)
     RequestCounter().install(sim.server)
     with sim:
         sim.write_kubeconfig(kubeconfig)

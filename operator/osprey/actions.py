@@ -103,7 +103,7 @@ def _unmet(
     release: ReleasePlan,
     deployed: Mapping[str, DeployedRelease],
     health: Mapping[str, ReleaseHealth],
-    planned: Mapping[str, str],
+    planned: Mapping[str, ReleasePlan],
 ) -> list[str]:
     """Dependencies not there yet. A dependency that must be ready must also have applied its
     own pending change, so that a change reaching many charts (an OpenStack release upgrade,
@@ -112,7 +112,7 @@ def _unmet(
     def settled(dep: str) -> bool:
         current = deployed.get(dep)
         return is_ready(current, health.get(dep)) and (
-            dep not in planned or current.values_hash == planned[dep]
+            dep not in planned or planned[dep].satisfied_by(current)
         )
 
     unmet = [d for d in release.requires_ready if not settled(d)]
@@ -129,10 +129,10 @@ def decide_release(
     deployed: Mapping[str, DeployedRelease],
     health: Mapping[str, ReleaseHealth],
     drift: Mapping[str, tuple[Drift, ...]] | None = None,
-    planned: Mapping[str, str] | None = None,
+    planned: Mapping[str, ReleasePlan] | None = None,
     constraints: Constraints | None = None,
 ) -> Action:
-    """The next step for one enabled release (`planned`: the plan's hash per release)."""
+    """The next step for one enabled release (`planned`: the plan's releases by name)."""
     c = constraints or Constraints()
     name = release.name
     if name in c.foreign:
@@ -149,7 +149,7 @@ def _decide_ours(
     deployed: Mapping[str, DeployedRelease],
     health: Mapping[str, ReleaseHealth],
     drift: Mapping[str, tuple[Drift, ...]],
-    planned: Mapping[str, str],
+    planned: Mapping[str, ReleasePlan],
     c: Constraints,
 ) -> Action:
     name = release.name
@@ -165,7 +165,7 @@ def _decide_ours(
         if unmet:
             return Action(name, Kind.wait, f"{current.status}; waiting for {', '.join(unmet)}")
         return Action(name, Kind.upgrade, f"release is {current.status}")
-    if current.values_hash != release.hash:
+    if not release.satisfied_by(current):
         if unmet:
             return Action(name, Kind.wait, f"change waiting for {', '.join(unmet)}")
         return Action(name, Kind.upgrade, "spec changed")
@@ -189,7 +189,7 @@ def decide(
     """Next steps for every release of the plan, and uninstalls of managed releases of ours
     that the plan no longer has."""
     c = constraints or Constraints()
-    planned = {r.name: r.hash for r in plan.releases}
+    planned = {r.name: r for r in plan.releases}
     actions = [decide_release(r, deployed, health, drift, planned, c) for r in plan.releases]
     for name in deployed:
         if name in managed and name not in plan and name not in c.foreign:

@@ -1,8 +1,12 @@
 """Drift: objects of a release that are gone, or no longer say what the release rendered. Pure.
 
 An object has drifted when some field the chart rendered has another value in the cluster.
-Fields the chart did not render (defaults, status, what controllers add) are not drift.
-Hook objects are not compared: Helm re-creates them on every upgrade by design.
+Fields the chart did not render (defaults, status, what controllers add) are not drift, and
+neither are fields it rendered null: OpenStack-Helm's snippets that render nothing leave
+`annotations: null` or `securityContext: null`, which the API server drops or defaults.
+Hook objects are not compared: Helm re-creates them on every upgrade by design. Nor are Jobs
+that completed: a finished Job is history; re-running it to match its manifest would re-run
+a bootstrap (an upgrade that changes a Job's template replaces it, see `immutable`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ def _empty(value: Any) -> bool:
     return value is None or value == {} or value == []
 
 
+def _zero(value: Any) -> bool:
+    """A value the API server does not keep when a field is optional (`omitempty`): rendered
+    `hostNetwork: false` or `value: ""` reads back as no field at all."""
+    return _empty(value) or value in ("", 0, False)
+
+
 def _same_scalar(want: Any, have: Any) -> bool:
     if want == have:
         return True
@@ -49,7 +59,10 @@ def _same_scalar(want: Any, have: Any) -> bool:
 
 
 def differences(want: Any, have: Any, path: str = "") -> list[str]:
-    """Paths where `have` does not hold what `want` says (`want` is a subset of `have`)."""
+    """Paths where `have` does not hold what `want` says (`want` is a subset of `have`;
+    a null in `want` asks for nothing, as the API server keeps no nulls)."""
+    if want is None:
+        return []
     if isinstance(want, Mapping):
         if not isinstance(have, Mapping):
             return [] if _empty(want) and _empty(have) else [path or "."]
@@ -57,7 +70,7 @@ def differences(want: Any, have: Any, path: str = "") -> list[str]:
         for key, value in want.items():
             sub = f"{path}.{key}" if path else str(key)
             if key not in have:
-                if not _empty(value):
+                if not _zero(value):
                     found.append(sub)
                 continue
             found += differences(value, have[key], sub)
@@ -111,8 +124,9 @@ def release_drift(
         if kind not in COMPARED_KINDS or not name:
             continue
         have = live.get((kind, name))
-        if have is not None and settled.get((kind, name)) == have["metadata"].get(
-            "resourceVersion"
+        if have is not None and (
+            settled.get((kind, name)) == have["metadata"].get("resourceVersion")
+            or (kind == "Job" and job_completed(have))
         ):
             continue
         drift = object_drift(want, have, ignore.get((kind, name), ()))
@@ -124,6 +138,14 @@ def release_drift(
                            fields=("spec.resources.requests.storage",),
                            patch={"spec": {"resources": {"requests": {"storage": size}}}}))
     return tuple(found)
+
+
+def job_completed(job: Mapping[str, Any]) -> bool:
+    """Whether a live Job has finished successfully (condition Complete=True)."""
+    return any(
+        c.get("type") == "Complete" and c.get("status") == "True"
+        for c in (job.get("status") or {}).get("conditions") or ()
+    )
 
 
 _UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,

@@ -9,15 +9,15 @@ the objects it manages, so that the next helm upgrade owns it as before.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from osprey.drift import Drift, Key
 from osprey.health import ReleaseHealth
-from osprey.kube import Kube, KubeError, resource
+from osprey.kube import Kube, KubeError, Resource, resource
 from osprey.releases import DeployedRelease
 
 log = logging.getLogger(__name__)
@@ -34,15 +34,27 @@ class Repair:
 
 
 def helm_owned(obj: Mapping[str, Any], release: DeployedRelease) -> dict[str, Any]:
-    """The manifest object as Helm applies it: namespaced, with Helm's ownership marks."""
-    owned = copy.deepcopy(dict(obj))
+    """The manifest object as Helm applies it: namespaced, with Helm's ownership marks, and
+    without the nulls rendered manifests carry (`annotations: null`), which the API server
+    drops."""
+    owned = _without_nulls(obj)
     meta = owned.setdefault("metadata", {})
     meta["namespace"] = release.namespace
-    meta.setdefault("labels", {})["app.kubernetes.io/managed-by"] = "Helm"
-    annotations = meta.setdefault("annotations", {})
-    annotations["meta.helm.sh/release-name"] = release.name
-    annotations["meta.helm.sh/release-namespace"] = release.namespace
+    meta["labels"] = {**(meta.get("labels") or {}), "app.kubernetes.io/managed-by": "Helm"}
+    meta["annotations"] = {
+        **(meta.get("annotations") or {}),
+        "meta.helm.sh/release-name": release.name,
+        "meta.helm.sh/release-namespace": release.namespace,
+    }
     return owned
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _find(release: DeployedRelease, kind: str, name: str) -> Mapping[str, Any] | None:
@@ -93,13 +105,20 @@ async def restore(
 async def _replace_job(kube: Kube, release: DeployedRelease, obj: Mapping[str, Any]) -> None:
     name = obj["metadata"]["name"]
     await kube.delete(resource("Job"), release.namespace, name, propagation="Foreground")
-    await _wait_gone(kube, release.namespace, name)
+    await wait_gone(kube, resource("Job"), release.namespace, name, timeout=5.0)
     await kube.create(resource("Job"), release.namespace, helm_owned(obj, release))
 
 
-async def _wait_gone(kube: Kube, namespace: str, name: str, attempts: int = 50) -> None:
-    for _ in range(attempts):
-        if await kube.get(resource("Job"), namespace, name) is None:
-            return
-        await asyncio.sleep(0.1)
-    raise KubeError(409, "Conflict", f"Job {namespace}/{name} is still being deleted")
+async def wait_gone(
+    kube: Kube, res: Resource, namespace: str, name: str, *, timeout: float
+) -> None:
+    """Until a deleted object is gone (a Foreground deletion waits for its pods); a 409 when
+    it outlives `timeout`, so the caller backs off and tries again."""
+    deadline = time.monotonic() + timeout
+    interval = 0.05
+    while await kube.get(res, namespace, name) is not None:
+        if time.monotonic() > deadline:
+            raise KubeError(409, "Conflict", f"{res.kind} {namespace}/{name} is still being "
+                            f"deleted after {timeout:.0f}s")
+        await asyncio.sleep(interval)
+        interval = min(1.0, interval * 2)

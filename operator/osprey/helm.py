@@ -27,6 +27,8 @@ from pyhelm3 import Command
 from pyhelm3 import errors as helm_errors
 
 from osprey.metrics import Metrics
+from osprey.releases import load_manifest
+from osprey.versions import VersionPin
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,10 @@ def deadline_for(timeout: str, override: float | None = None) -> float:
 
 @dataclass(frozen=True)
 class ChartRef:
-    """Where one chart comes from: a Helm repository, an OCI registry or a local directory."""
+    """Where one chart comes from: a Helm repository, an OCI registry or a local directory.
+
+    `version` is the pin as written: a release line (`2025.1`) or a version (`2025.1.3`).
+    """
 
     name: str
     version: str
@@ -73,13 +78,18 @@ class ChartRef:
     def is_oci(self) -> bool:
         return self.repository.startswith("oci://")
 
+    @property
+    def pin(self) -> VersionPin:
+        return VersionPin.parse(self.version)
+
     def helm_args(self) -> tuple[str, str | None, str | None]:
         """(chart reference, --repo, --version) as `helm upgrade` takes them."""
         if self.is_local:
             return str(Path(self.repository) / self.name), None, None
+        version = self.pin.helm_version()
         if self.is_oci:
-            return f"{self.repository.rstrip('/')}/{self.name}", None, self.version
-        return self.name, self.repository, self.version
+            return f"{self.repository.rstrip('/')}/{self.name}", None, version
+        return self.name, self.repository, version
 
 
 class HelmError(Exception):
@@ -105,9 +115,17 @@ class Helm(Protocol):
         labels: Mapping[str, str] | None = None,
     ) -> None: ...
 
+    async def render(
+        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The objects an upgrade would apply, hooks left out (`helm template`)."""
+        ...
+
     async def rollback(self, namespace: str, release: str, revision: int) -> None: ...
 
-    async def uninstall(self, namespace: str, release: str) -> None: ...
+    async def uninstall(self, namespace: str, release: str, *, hooks: bool = True) -> None:
+        """`hooks=False` runs no pre/post-delete hook (they may delete data)."""
+        ...
 
 
 class DeadlineExceeded(Exception):
@@ -242,6 +260,25 @@ class HelmBinary:
         await self._run("upgrade", release, chart.name,
                         self._command.run(command, json.dumps(dict(values)).encode()))
 
+    async def render(
+        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        ref, repo, version = chart.helm_args()
+        command = ["template", release, ref, "--namespace", namespace, "--is-upgrade",
+                   "--no-hooks", "--skip-crds", "--values", "-"]
+        if repo:
+            command += ["--repo", repo]
+        if version:
+            command += ["--version", version]
+        output: list[bytes] = []
+
+        async def template() -> None:
+            output.append(await self._command.run(command, json.dumps(dict(values)).encode()))
+
+        await self._run("template", release, chart.name, template())
+        # Releases are hundreds of KiB of YAML: parsed off the event loop.
+        return list(await asyncio.to_thread(load_manifest, output[0].decode()))
+
     async def rollback(self, namespace: str, release: str, revision: int) -> None:
         await self._run(
             "rollback",
@@ -250,10 +287,10 @@ class HelmBinary:
             self._command.rollback(release, revision, namespace=namespace),
         )
 
-    async def uninstall(self, namespace: str, release: str) -> None:
+    async def uninstall(self, namespace: str, release: str, *, hooks: bool = True) -> None:
         await self._run(
             "uninstall",
             release,
             release,
-            self._command.uninstall(release, namespace=namespace, wait=True),
+            self._command.uninstall(release, namespace=namespace, wait=True, no_hooks=not hooks),
         )

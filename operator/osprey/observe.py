@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from osprey.kube import Kube, resource
-from osprey.releases import HELM_STORAGE_SELECTOR
+from osprey.releases import HELM_STORAGE_SELECTOR, release_from_storage
 
 Object = Mapping[str, Any]
 Live = dict[tuple[str, str], Object]
@@ -65,6 +65,20 @@ class FreshRecords:
 
     def put(self, release: str, secrets: list[Object]) -> None:
         self._records[release] = (time.monotonic(), secrets)
+
+    def chart_version(self, release: str) -> str | None:
+        """The chart version of the newest revision read back (the version helm resolved)."""
+        _, secrets = self._records.get(release, (0.0, []))
+        if not secrets:
+            return None
+        newest = max(secrets, key=lambda s: int((s["metadata"].get("labels") or {})
+                                                .get("version", 0)))
+        try:
+            record = release_from_storage(newest.get("data") or {})
+        except (ValueError, OSError):  # not a record helm wrote: the pin names the version
+
+            return None
+        return str(record.get("chart", {}).get("metadata", {}).get("version") or "") or None
 
     def merge(self, cached: list[Object]) -> list[Object]:
         """The cached storage Secrets, with each read-back release's records in place of the

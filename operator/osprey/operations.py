@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from osprey import heal, immutable, teardown
 from osprey.actions import Action, Kind, is_ready
 from osprey.backoff import backoff_seconds
 from osprey.health import ReleaseHealth
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from osprey.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# How long a replaced object may take to go (a Job waits for its pods to terminate).
+REPLACE_TIMEOUT_SECONDS = 300.0
 
 EVENT_REASONS = {
     Kind.install: "Installed",
@@ -45,10 +48,12 @@ HELM_VERBS = {
 }
 
 
-def done_message(action: Action, release: ReleasePlan | None) -> str:
-    """What an operation that succeeded did, for its Event: `keystone: installed chart ...`."""
+def done_message(action: Action, release: ReleasePlan | None, version: str | None = None) -> str:
+    """What an operation that succeeded did, for its Event: `keystone: installed chart ...`,
+    naming the chart version helm resolved (`version`) or else the pin."""
     name, why = action.release, action.reason
-    chart = f"chart {release.chart.name} {release.chart.version}" if release else "its chart"
+    chart = (f"chart {release.chart.name} {version or release.chart.version}" if release
+             else "its chart")
     return {
         Kind.install: f"{name}: installed {chart}",
         Kind.upgrade: f"{name}: upgraded to {chart} ({why})",
@@ -61,29 +66,6 @@ def done_message(action: Action, release: ReleasePlan | None) -> str:
 def failed_message(action: Action, helm_message: str) -> str:
     """`keystone: helm install failed: <Helm's error>`, for the Event of a failed operation."""
     return f"{action.release}: helm {HELM_VERBS[action.kind]} failed: {helm_message}"
-
-
-# How the API server refuses changes to fields that cannot change, whether Helm patched
-# (client-side) or applied (server-side).
-_IMMUTABLE = {
-    "Job": re.compile(r'Job\.batch "([^"]+)" is invalid: [^"]*?field is immutable'),
-    "StatefulSet": re.compile(
-        r'StatefulSet\.apps "([^"]+)" is invalid: spec: Forbidden: updates to statefulset spec'
-    ),
-}
-# A Job is replaced with its pods; a StatefulSet is replaced orphaning its pods and volumes,
-# which the new one adopts: no data and no running pod is lost.
-_PROPAGATION = {"Job": "Foreground", "StatefulSet": "Orphan"}
-
-
-def immutable_objects(helm_error: str) -> list[tuple[str, str]]:
-    """(kind, name) of objects Helm could not change because the change is to immutable
-    fields: a Job's template, a StatefulSet's volumeClaimTemplates or selector."""
-    return [
-        (kind, name) for kind, pattern in _IMMUTABLE.items() for name in pattern.findall(helm_error)
-    ]
-
-
 
 
 class ReleaseOperations:
@@ -160,14 +142,22 @@ class ReleaseOperations:
                 name in desired
                 and name not in self.running
                 and is_ready(current, health.get(name))
-                and current.values_hash == desired[name].hash
+                and desired[name].satisfied_by(current)
             ):
                 self._attempts.pop(name, None)
                 self._retry_at.pop(name, None)
                 self.errors.pop(name, None)
 
-    def start(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
-        task = asyncio.create_task(self._operate(body, action, desired))
+    def start(
+        self,
+        body: Mapping[str, Any],
+        action: Action,
+        desired: Plan,
+        current: DeployedRelease | None = None,
+    ) -> None:
+        """Run the action's helm operation in the background (`current`: the release as the
+        pass observed it)."""
+        task = asyncio.create_task(self._operate(body, action, desired, current))
         self.running[action.release] = (action.kind, task)
         log.info("helm %s %s/%s: %s", action.kind.value, self.namespace, action.release,
                  action.reason)
@@ -178,19 +168,26 @@ class ReleaseOperations:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _operate(self, body: Mapping[str, Any], action: Action, desired: Plan) -> None:
+    async def _operate(
+        self,
+        body: Mapping[str, Any],
+        action: Action,
+        desired: Plan,
+        current: DeployedRelease | None,
+    ) -> None:
         name = action.release
         helm = self.runtime.helm
+        read_back = False
         try:
             async with self.runtime.helm_slots:
                 if action.kind is Kind.rollback:
                     await helm.rollback(self.namespace, name, action.revision)
                 elif action.kind is Kind.uninstall:
-                    await helm.uninstall(self.namespace, name)
+                    await self._uninstall(name, current)
                 else:
                     if action.kind is Kind.reinstall:
                         await self._forget_pending_install(name)
-                    await self._install_or_upgrade(desired[name])
+                    await self._install_or_upgrade(desired[name], current)
         except HelmError as exc:
             if self.failed(name, exc.message):
                 self.runtime.events(body, "Warning", "Failed", failed_message(action, exc.message))
@@ -207,12 +204,15 @@ class ReleaseOperations:
             self.errors.pop(name, None)
             if action.kind in (Kind.rollback, Kind.reinstall):
                 self.runtime.metrics.heal(f"stuck_{action.kind.value}")
+            await self._read_back(name)
+            read_back = True
             planned = None if action.kind is Kind.uninstall else desired[name]
-            message = done_message(action, planned)
+            message = done_message(action, planned, self.fresh.chart_version(name))
             log.info("%s/%s", self.namespace, message)
             self.runtime.events(body, "Normal", EVENT_REASONS[action.kind], message)
         finally:
-            await self._read_back(name)
+            if not read_back:
+                await self._read_back(name)
             self.running.pop(name, None)
             self._finished_at[name] = time.monotonic()
             self._on_finished()
@@ -229,25 +229,44 @@ class ReleaseOperations:
             return
         self.fresh.put(name, secrets)
 
-    async def _install_or_upgrade(self, release: ReleasePlan) -> None:
-        """helm upgrade --install. An object whose immutable fields changed is replaced and the
-        upgrade tried once more: Helm cannot patch it, and never deletes it by itself."""
-        helm = self.runtime.helm
-        try:
-            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                          release.values, labels=self._labels)
-        except HelmError as exc:
-            immutable = immutable_objects(exc.message)
-            if not immutable:
-                raise
-            for kind, name in immutable:
-                await self.runtime.kube.delete(resource(kind), self.namespace, name,
-                                               propagation=_PROPAGATION[kind])
-                self.runtime.metrics.heal(f"immutable_{kind.lower()}")
-                log.info("replaced %s %s/%s: its change is to immutable fields", kind,
-                         self.namespace, name)
-            await helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                          release.values, labels=self._labels)
+    async def _uninstall(self, name: str, current: DeployedRelease | None) -> None:
+        """A disabled service keeps its data, as it keeps its volumes: its delete hooks do
+        not run; the hook Jobs it leaves are removed."""
+        if current is None:
+            await self.runtime.helm.uninstall(self.namespace, name, hooks=False)
+        else:
+            await teardown.uninstall(self.runtime, current, hooks=False)
+
+    async def _install_or_upgrade(
+        self, release: ReleasePlan, current: DeployedRelease | None
+    ) -> None:
+        """helm upgrade --install, after replacing the objects whose immutable fields it would
+        change (Helm cannot patch them, and never deletes them by itself)."""
+        if current is not None and immutable.has_candidates(current):
+            await self._replace_immutable(release, current)
+        await self.runtime.helm.install_or_upgrade(self.namespace, release.name, release.chart,
+                                                   release.values, labels=self._labels)
+
+    async def _replace_immutable(self, release: ReleasePlan, current: DeployedRelease) -> None:
+        """Render the upgrade's manifest (`helm template`, same chart, version and values),
+        and delete each live Job or StatefulSet whose immutable fields it changes, waiting
+        until it is gone; the upgrade then creates it anew."""
+        kube = self.runtime.kube
+        rendered = await self.runtime.helm.render(self.namespace, release.name, release.chart,
+                                                  release.values)
+        live = {}
+        for kind, name in immutable.candidates(rendered):
+            obj = await kube.get(resource(kind), self.namespace, name)
+            if obj is not None:
+                live[(kind, name)] = obj
+        for item in immutable.replacements(rendered, current, live):
+            res = resource(item.kind)
+            await kube.delete(res, self.namespace, item.name, propagation=item.propagation)
+            await heal.wait_gone(kube, res, self.namespace, item.name,
+                                 timeout=REPLACE_TIMEOUT_SECONDS)
+            self.runtime.metrics.heal(f"immutable_{item.kind.lower()}")
+            log.info("replaced %s of %s/%s before its upgrade: %s change", item.ref,
+                     self.namespace, release.name, ", ".join(item.fields))
 
     async def _forget_pending_install(self, name: str) -> None:
         """Drop Helm's record of an install that never finished (the operator was killed

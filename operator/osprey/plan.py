@@ -18,7 +18,8 @@ from osprey import catalog
 from osprey.api.spec import Autoscaling, ControlPlaneSpec
 from osprey.catalog import ChartEntry, ValuesContext, Workload
 from osprey.helm import ChartRef
-from osprey.releases import values_hash
+from osprey.releases import DeployedRelease, values_hash
+from osprey.versions import Version, VersionPin
 
 
 class PlanError(ValueError):
@@ -41,7 +42,19 @@ class ReleasePlan:
 
     @cached_property
     def hash(self) -> str:
-        return values_hash(self.chart.name, self.chart.version, self.values)
+        """Digest of chart and values; the version is matched by `satisfied_by`."""
+        return values_hash(self.chart.name, self.values)
+
+    def satisfied_by(self, deployed: DeployedRelease | None) -> bool:
+        """Whether a deployed release is what this plan asks for: the same chart and values,
+        at a version the pin admits (any patch of a pinned line; an exact pin whatever its
+        build metadata). A newer patch published since is no reason to upgrade."""
+        return (
+            deployed is not None
+            and deployed.chart == self.chart.name
+            and self.chart.pin.admits(deployed.version)
+            and deployed.values_hash == self.hash
+        )
 
     @property
     def dependencies(self) -> tuple[str, ...]:
@@ -87,25 +100,39 @@ def local_chart_version(directory: Path) -> str:
 def chart_ref(entry: ChartEntry, spec: ControlPlaneSpec) -> ChartRef:
     """Where the entry's chart comes from, at which version.
 
-    Helm installs a local chart directory at whatever version its Chart.yaml says, so that
-    version is the one planned (and hashed); a version pinned in the spec that the directory
-    does not hold is an error naming the field, not an endless upgrade.
+    A pin (the release catalog's line, or spec.charts.version(s)) that is neither a release
+    line nor a version is an error naming the field. Helm installs a local chart directory
+    at whatever version its Chart.yaml says, so that version is the one planned; a pin the
+    directory does not satisfy is an error naming the field, not an endless upgrade.
     """
     repository = spec.charts.repository
     version = entry.chart_version(spec)
+    field = _pin_field(entry, spec)
+    try:
+        pin = VersionPin.parse(version)
+    except ValueError as exc:
+        where = field or f"chartVersions.{entry.name} of release catalog {spec.openstackRelease}"
+        raise PlanError(f"{where}: {exc}") from None
     if not repository.startswith("/"):
         return ChartRef(entry.name, version, repository)
     found = local_chart_version(Path(repository) / entry.name)
-    if entry.name in spec.charts.versions:
-        field = f"spec.charts.versions.{entry.name}"
-    elif spec.charts.version:
-        field = "spec.charts.version"
-    else:
-        return ChartRef(entry.name, found, repository)
-    if found != version:
+    if field is not None and not pin.admits(found):
         raise PlanError(f"{field}: {version} is pinned, but {repository}/{entry.name} "
-                         f"holds version {found}")
+                        f"holds version {found}")
+    try:
+        Version.parse(found)
+    except ValueError as exc:
+        raise PlanError(f"spec.charts.repository: {repository}/{entry.name}: {exc}") from None
     return ChartRef(entry.name, found, repository)
+
+
+def _pin_field(entry: ChartEntry, spec: ControlPlaneSpec) -> str | None:
+    """The spec field that pins the entry's version, if the spec pins it."""
+    if entry.name in spec.charts.versions:
+        return f"spec.charts.versions.{entry.name}"
+    if spec.charts.version:
+        return "spec.charts.version"
+    return None
 
 
 def _release(entry: ChartEntry, spec: ControlPlaneSpec, ctx: ValuesContext) -> ReleasePlan:

@@ -303,7 +303,7 @@ class ControlPlane:
             if action.kind is Kind.restore:
                 await self._restore(body, deployed[name], health[name], drift.get(name, ()))
             else:
-                self.operations.start(body, action, desired)
+                self.operations.start(body, action, desired, deployed.get(name))
 
     async def _restore(
         self,

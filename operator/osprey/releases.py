@@ -39,10 +39,12 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def values_hash(chart: str, version: str, values: Mapping[str, Any]) -> str:
-    """A stable digest of what a release is made of; equal digests mean nothing to apply."""
+def values_hash(chart: str, values: Mapping[str, Any]) -> str:
+    """A stable digest of a release's chart and values. The version is not part of it: Helm
+    resolves a pinned line to whichever patch is newest, so versions are matched against
+    the pin (`osprey.versions.VersionPin.admits`), not hashed."""
     canonical = json.dumps(
-        {"chart": chart, "version": version, "values": _canonical(values)},
+        {"chart": chart, "values": _canonical(values)},
         sort_keys=True,
         separators=(",", ":"),
     )
@@ -71,7 +73,7 @@ class DeployedRelease:
     revision: int
     status: str  # deployed | failed | pending-install | pending-upgrade | ...
     chart: str
-    version: str
+    version: str  # as helm resolved and recorded it, build metadata included
     values: Mapping[str, Any]
     manifest: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
     hooks: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
@@ -84,7 +86,7 @@ class DeployedRelease:
 
     @cached_property
     def values_hash(self) -> str:
-        return values_hash(self.chart, self.version, self.values)
+        return values_hash(self.chart, self.values)
 
     @property
     def pending(self) -> bool:
@@ -121,14 +123,22 @@ def decode_release_payload(payload: str) -> dict[str, Any]:
     return json.loads(raw)
 
 
-def _parse_manifest(text: str) -> tuple[Mapping[str, Any], ...]:
-    return tuple(doc for doc in yaml.safe_load_all(text or "") if isinstance(doc, dict))
+# libyaml when present: a release of OpenStack-Helm is 100-300 KiB of YAML, a second of CPU
+# for the pure-Python loader and a tenth of that for libyaml.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_manifest(text: str) -> tuple[dict[str, Any], ...]:
+    """The objects of a rendered manifest (YAML documents that are mappings)."""
+    return tuple(
+        doc for doc in yaml.load_all(text or "", Loader=_YAML_LOADER) if isinstance(doc, dict)
+    )
 
 
 def _hook_objects(hooks: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
     objects: list[Mapping[str, Any]] = []
     for hook in hooks or ():
-        objects.extend(_parse_manifest(hook.get("manifest", "")))
+        objects.extend(load_manifest(hook.get("manifest", "")))
     return tuple(objects)
 
 
@@ -193,7 +203,7 @@ def _to_release(rel: Mapping[str, Any]) -> DeployedRelease:
         chart=metadata.get("name", ""),
         version=metadata.get("version", ""),
         values=rel.get("config") or {},
-        manifest=_parse_manifest(rel.get("manifest", "")),
+        manifest=load_manifest(rel.get("manifest", "")),
         hooks=_hook_objects(rel.get("hooks") or ()),
         last_deployed=info.get("last_deployed", ""),
         description=info.get("description", ""),

@@ -54,7 +54,7 @@ def service_status(
     ready, desired = (health.ready, health.desired) if health else (0, 0)
     base = {
         "chart": release.chart.name,
-        "version": deployed.version if deployed else release.chart.version,
+        "chartVersion": deployed.version if deployed else release.chart.version,
         "revision": deployed.revision if deployed else None,
         "valuesHash": deployed.values_hash if deployed else "",
         "ready": ready,
@@ -70,7 +70,7 @@ def service_status(
         return ServiceStatus(phase=Phase.Progressing, message=action.reason, **base)
     if health is not None and health.failed:
         return ServiceStatus(phase=Phase.Failed, message=health.message, **base)
-    up_to_date = deployed is not None and deployed.values_hash == release.hash
+    up_to_date = release.satisfied_by(deployed)
     if up_to_date and is_ready(deployed, health):
         return ServiceStatus(phase=Phase.Ready, message="", **base)
     if error:

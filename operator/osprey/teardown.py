@@ -2,7 +2,14 @@
 
 With `deletionPolicy: Retain` (the default) the PersistentVolumeClaims of the releases
 (MariaDB's and RabbitMQ's volumes, Glance's images) and the credentials Secret survive, so
-re-creating the control plane finds its data and its passwords again. `Delete` removes them.
+re-creating the control plane finds its data and its passwords again, and releases are
+uninstalled without their hooks: OpenStack-Helm's pre-delete hooks delete data (keystone's
+credential cleanup empties the credential table, glance's and cinder's clean Jobs remove
+what the service stored, the db-drop Jobs drop databases). `Delete` removes the volumes and
+the credentials, and lets the charts run their cleanup hooks.
+
+Either way no hook Job is left behind: Helm keeps the Jobs of `before-hook-creation` hooks
+(every db-init, db-sync, ks-* Job) after an uninstall; they hold no data and are deleted.
 """
 
 from __future__ import annotations
@@ -47,6 +54,22 @@ def claim_names_of(release: DeployedRelease, existing: Iterable[str]) -> set[str
     return names
 
 
+def hook_jobs(release: DeployedRelease) -> list[str]:
+    """Names of the Jobs a release runs as Helm hooks."""
+    return sorted({o["metadata"]["name"] for o in release.hooks if o.get("kind") == "Job"})
+
+
+async def uninstall(runtime: Runtime, release: DeployedRelease, *, hooks: bool) -> None:
+    """`helm uninstall` (with the chart's delete hooks only when `hooks`), then the hook Jobs
+    Helm leaves behind."""
+    await runtime.helm.uninstall(release.namespace, release.name, hooks=hooks)
+    job = resource("Job")
+    for name in hook_jobs(release):
+        await runtime.kube.delete(job, release.namespace, name)
+    log.info("uninstalled %s/%s (%s its delete hooks)", release.namespace, release.name,
+             "with" if hooks else "without")
+
+
 async def teardown(
     runtime: Runtime,
     namespace: str,
@@ -67,9 +90,8 @@ async def teardown(
         await runtime.kube.delete(hpa, namespace, obj["metadata"]["name"])
     for release in uninstall_order(deployed):
         async with runtime.helm_slots:
-            await runtime.helm.uninstall(namespace, release)
-        runtime.events(body, "Normal", "Uninstalled",
-                       f"{release}: uninstalled (control plane deleted)")
+            await uninstall(runtime, deployed[release], hooks=delete_data)
+        runtime.events(body, "Normal", "Uninstalled", f"{release}: uninstalled (control plane deleted)")
     if delete_data:
         for claim in sorted(claims):
             await runtime.kube.delete(PVC, namespace, claim)

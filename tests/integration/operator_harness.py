@@ -40,10 +40,15 @@ class Operation:
 
 @dataclass
 class RecordingHelm:
-    """The real helm binary, with a record of every operation it ran (for order and counts)."""
+    """The real helm binary, with a record of every operation it ran (for order and counts).
+
+    Renders (`helm template`, which changes nothing in the cluster) are recorded apart, in
+    `renders`, as (namespace, release).
+    """
 
     inner: HelmBinary
     operations: list[Operation] = field(default_factory=list)
+    renders: list[tuple[str, str]] = field(default_factory=list)
 
     async def _record(self, namespace: str, release: str, operation: str, call) -> None:
         started = time.monotonic()
@@ -65,9 +70,13 @@ class RecordingHelm:
         await self._record(namespace, release, "rollback",
                            self.inner.rollback(namespace, release, revision))
 
-    async def uninstall(self, namespace, release) -> None:
+    async def render(self, namespace, release, chart: ChartRef, values) -> list[dict[str, Any]]:
+        self.renders.append((namespace, release))
+        return await self.inner.render(namespace, release, chart, values)
+
+    async def uninstall(self, namespace, release, *, hooks: bool = True) -> None:
         await self._record(namespace, release, "uninstall",
-                           self.inner.uninstall(namespace, release))
+                           self.inner.uninstall(namespace, release, hooks=hooks))
 
     def of(self, namespace: str, operation: str | None = None) -> list[Operation]:
         return [o for o in self.operations
@@ -118,6 +127,19 @@ class RunningOperator:
     @property
     def runtime(self) -> Runtime:
         return self.thread.runtime
+
+    def more_passes(self, client: Client, namespace: str, name: str, count: int = 3) -> None:
+        """Wake a control plane's loop and wait for a whole new pass, `count` times."""
+        plane = self.runtime.control_planes[(namespace, name)]
+
+        async def wake() -> None:
+            plane.wake()
+
+        for _ in range(count):
+            passes = plane.passes
+            self.thread.call(wake)
+            client.wait_for(lambda: plane.passes > passes and not plane.in_pass,  # noqa: B023
+                            30, "another whole pass", interval=0.05)
 
 
 def load_sample(name: str) -> dict[str, Any]:

@@ -25,8 +25,10 @@ def dependencies(body) -> dict[str, tuple[str, ...]]:
             for e in catalog.enabled_entries(spec)}
 
 
-def test_the_compute_kit_converges_in_dependency_order(kube, client, namespace, chart_repo):
+def test_the_compute_kit_converges_in_dependency_order(kube, client, namespace, chart_repo,
+                                                      nodes):
     body = control_plane("compute-kit.yaml", namespace, chart_repo.url)
+    nodes(body["spec"]["infrastructure"]["memcached"]["replicas"])  # one per node, required
     name = body["metadata"]["name"]
     with RunningOperator(str(kube.kubeconfig), namespace) as op:
         client.apply_control_plane(body)

@@ -11,6 +11,7 @@ import pytest
 
 from osprey import catalog
 from osprey.api import validate_spec
+from osprey.kube import resource
 from osprey.plan import plan
 from osprey.secrets import ensure_credentials, secret_name
 from tests.integration.operator_harness import HELM, RunningOperator, control_plane
@@ -194,9 +195,7 @@ def test_autoscaling_creates_an_hpa_and_the_operator_leaves_replicas_to_it(
         client.run(client.kube.request(
             "PATCH", f"/apis/apps/v1/namespaces/{namespace}/deployments/keystone-api/scale",
             body={"spec": {"replicas": 4}}, content_type="application/merge-patch+json"))
-        plane = op.runtime.control_planes[(namespace, name)]
-        passes = plane.passes
-        client.wait_for(lambda: plane.passes > passes + 1, 30, "two more passes")
+        op.more_passes(client, namespace, name, 2)
         assert client.get("Deployment", namespace, "keystone-api")["spec"]["replicas"] == 4
         assert helm_operations_since(op, namespace, before) == []
 
@@ -254,7 +253,7 @@ def test_an_install_killed_midway_is_installed_again_adopting_what_it_created(
     kill_helm_when_pending(
         kube, client, namespace, "rabbitmq", "pending-install",
         ["install", "rabbitmq", "rabbitmq", "--repo", chart_repo.url,
-         "--version", rabbitmq.chart.version, "--values", str(values)])
+         "--version", rabbitmq.chart.helm_args()[2], "--values", str(values)])
     sim.faults.clear()
 
     with RunningOperator(str(kube.kubeconfig), namespace, helm_timeout="10s") as op:
@@ -291,3 +290,46 @@ def test_a_bigger_volume_replaces_the_statefulset_and_expands_its_claims_keeping
         assert {o.release for o in op.helm.of(namespace)[before:]} == {"mariadb"}
         assert heals(op, "immutable_statefulset") == 1
         assert heals(op, "expanded_claim") == 1
+        assert [o.release for o in op.helm.of(namespace)[before:] if not o.ok] == [], (
+            "the StatefulSet is replaced before helm runs, not after it failed")
+
+
+def test_a_deleted_bootstrap_job_is_re_created_from_a_manifest_with_null_annotations(
+    kube, client, namespace, chart_repo
+):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        before = len(op.helm.of(namespace))
+        uid = client.get("Job", namespace, "nova-bootstrap")["metadata"]["uid"]
+
+        client.delete("Job", namespace, "nova-bootstrap")
+        restored = client.wait_for(
+            lambda: (j := client.get("Job", namespace, "nova-bootstrap"))
+            and j["metadata"]["uid"] != uid and j,
+            30, "nova-bootstrap to be re-created")
+        ready = client.wait_ready(namespace, name)
+
+    assert helm_operations_since(op, namespace, before) == []
+    assert restored["metadata"]["annotations"]["meta.helm.sh/release-name"] == "nova"
+    assert ready["status"]["services"]["nova"]["phase"] == "Ready"
+
+
+def test_a_completed_job_that_differs_from_its_manifest_is_left_alone(
+    kube, client, namespace, chart_repo
+):
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo)
+        before = len(op.helm.of(namespace))
+        job = client.get("Job", namespace, "nova-bootstrap")
+        client.run(client.kube.merge_patch(
+            resource("Job"), namespace, "nova-bootstrap",
+            {"metadata": {"labels": {"component": "changed-by-hand"}}}))
+
+        op.more_passes(client, namespace, name)
+        ready = client.wait_ready(namespace, name)
+
+    kept = client.get("Job", namespace, "nova-bootstrap")
+    assert kept["metadata"]["uid"] == job["metadata"]["uid"], "the completed Job was not re-run"
+    assert helm_operations_since(op, namespace, before) == []
+    assert heals(op, "modified_object") == 0
+    assert ready["status"]["services"]["nova"]["phase"] == "Ready"

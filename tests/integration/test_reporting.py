@@ -81,7 +81,7 @@ def test_events_come_from_osprey(story: Story):
 def test_an_install_event_names_the_chart_and_version_installed(story: Story):
     installed = [e for e in story.events if e["reason"] == "Installed"]
     mariadb = story.body["status"]["services"]["mariadb"]
-    assert f"mariadb: installed chart mariadb {mariadb['version']}" in [
+    assert f"mariadb: installed chart mariadb {mariadb['chartVersion']}" in [
         e["message"] for e in installed]
     assert all("not installed" not in e["message"] for e in installed)
 

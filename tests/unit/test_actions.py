@@ -10,18 +10,19 @@ from osprey.plan import Plan, ReleasePlan
 from osprey.releases import DeployedRelease
 
 
-def planned(name, ready=(), installed=(), values=None, stateful=False):
+def planned(name, ready=(), installed=(), values=None, stateful=False, version="1.0.0"):
     return ReleasePlan(
-        name=name, chart=ChartRef(name, "1.0.0", "https://charts.example"),
+        name=name, chart=ChartRef(name, version, "https://charts.example"),
         values=values or {"v": 1}, requires_ready=tuple(ready), requires_installed=tuple(installed),
         stateful=stateful, workloads=(), api_workload=None, autoscaling=None,
     )
 
 
-def deployed(plan_release, status="deployed", revision=1, deployed_revision=1, values=None):
+def deployed(plan_release, status="deployed", revision=1, deployed_revision=1, values=None,
+             version=None):
     return DeployedRelease(
         name=plan_release.name, namespace="ns", revision=revision, status=status,
-        chart=plan_release.chart.name, version=plan_release.chart.version,
+        chart=plan_release.chart.name, version=version or plan_release.chart.version,
         values=plan_release.values if values is None else values,
         deployed_revision=deployed_revision,
     )
@@ -112,21 +113,6 @@ def test_a_modified_object_is_restored_without_helm():
     drift = {"mariadb": (Drift("ConfigMap", "mariadb-etc", missing=False, fields=("data.my.cnf",)),)}
     action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": READY}, drift)
     assert action.kind is Kind.restore and "ConfigMap/mariadb-etc" in action.reason
-
-
-def test_objects_helm_could_not_change_are_named_from_its_error():
-    from osprey.operations import immutable_objects
-
-    client_side = ('UPGRADE FAILED: cannot patch "nova-cell-setup" with kind Job: Job.batch '
-                   '"nova-cell-setup" is invalid: spec.template: Invalid value: '
-                   'core.PodTemplateSpec{}: field is immutable')
-    server_side = ('UPGRADE FAILED: server-side apply failed for object ns/mariadb-server '
-                   'apps/v1, Kind=StatefulSet: StatefulSet.apps "mariadb-server" is invalid: '
-                   "spec: Forbidden: updates to statefulset spec for fields other than "
-                   "'replicas', 'ordinals', 'template' are forbidden")
-    assert immutable_objects(client_side) == [("Job", "nova-cell-setup")]
-    assert immutable_objects(server_side) == [("StatefulSet", "mariadb-server")]
-    assert immutable_objects("UPGRADE FAILED: context deadline exceeded") == []
 
 
 def test_a_change_waits_until_its_dependencies_have_applied_theirs():
@@ -222,3 +208,36 @@ def test_a_claim_conflict_does_not_stop_healing_an_up_to_date_release():
     action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": MISSING},
                             constraints=Constraints(conflicts={"mariadb": "spec.storageClass: x"}))
     assert action.kind is Kind.restore
+
+
+def test_a_release_at_any_patch_of_its_pinned_line_is_up_to_date():
+    line = planned("mariadb", version="2025.1")
+    for version in ("2025.1.0+0ee5adeff", "2025.1.3+1234567"):
+        action = decide_release(line, {"mariadb": deployed(line, version=version)},
+                                {"mariadb": READY})
+        assert (action.kind, action.reason) == (Kind.wait, "up to date"), version
+
+
+def test_an_exact_pin_is_satisfied_by_its_version_whatever_the_build_metadata():
+    exact = planned("mariadb", version="2025.1.0")
+    current = {"mariadb": deployed(exact, version="2025.1.0+0ee5adeff")}
+    assert decide_release(exact, current, {"mariadb": READY}).kind is Kind.wait
+
+
+def test_another_line_or_patch_than_pinned_upgrades_the_release():
+    line = planned("mariadb", version="2025.2")
+    current = {"mariadb": deployed(line, version="2025.1.3+0ee5adeff")}
+    assert decide_release(line, current, {"mariadb": READY}).kind is Kind.upgrade
+    exact = planned("mariadb", version="2025.1.3")
+    current = {"mariadb": deployed(exact, version="2025.1.0+0ee5adeff")}
+    assert decide_release(exact, current, {"mariadb": READY}).kind is Kind.upgrade
+
+
+def test_a_dependency_at_a_patch_of_its_line_does_not_hold_back_its_dependents():
+    mariadb = planned("mariadb", version="2025.1")
+    keystone = planned("keystone", ready=["mariadb"], version="2025.1")
+    plan = Plan("ns", (mariadb, keystone))
+    current = {"mariadb": deployed(mariadb, version="2025.1.3+0ee5adeff")}
+    actions = {a.release: a.kind for a in decide(plan, current, {"mariadb": READY},
+                                                  managed=set())}
+    assert actions == {"mariadb": Kind.wait, "keystone": Kind.install}

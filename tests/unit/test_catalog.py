@@ -120,7 +120,8 @@ def test_octavia_workloads_follow_the_chart_series(release: str, worker: Workloa
 
 
 def test_chart_version_prefers_per_chart_then_global_then_pin() -> None:
-    assert entry("nova").chart_version(spec()) == "2025.1.0"
+    assert entry("nova").chart_version(spec()) == "2025.1"
+    assert entry("nova").chart_version(spec(openstackRelease="2025.2")) == "2025.2"
     assert entry("nova").chart_version(spec(charts={"version": "2025.2.1"})) == "2025.2.1"
     both = spec(charts={"version": "2025.2.1", "versions": {"nova": "2025.1.7"}})
     assert entry("nova").chart_version(both) == "2025.1.7"

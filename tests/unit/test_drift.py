@@ -99,3 +99,65 @@ def test_quantities_compare_across_units():
 
     assert quantity_bytes("1Gi") == 1024 ** 3 and quantity_bytes("1G") == 10 ** 9
     assert quantity_bytes("1536Mi") > quantity_bytes("1Gi")
+
+
+# nova-bootstrap as OpenStack-Helm renders it (helm-toolkit snippets that render nothing leave
+# nulls) and as the API server keeps it (nulls dropped, an empty pod securityContext defaulted,
+# the Job controller's labels added).
+BOOTSTRAP = {
+    "apiVersion": "batch/v1", "kind": "Job",
+    "metadata": {"name": "nova-bootstrap", "labels": {"application": "nova"},
+                 "annotations": None},
+    "spec": {"backoffLimit": 1000, "template": {
+        "metadata": {"labels": {"application": "nova"}, "annotations": None},
+        "spec": {"securityContext": None, "restartPolicy": "OnFailure",
+                 "initContainers": [{"name": "init", "image": "entrypoint", "volumeMounts": None}],
+                 "containers": [{"name": "bootstrap", "image": "heat:2025.1",
+                                 "env": [{"name": "WAIT", "value": None}]}]}}},
+}
+
+
+def bootstrap_as_kept(complete=True):
+    return {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "nova-bootstrap", "resourceVersion": "9",
+                     "labels": {"application": "nova"},
+                     "annotations": {"meta.helm.sh/release-name": "nova"}},
+        "spec": {"backoffLimit": 1000, "template": {
+            "metadata": {"labels": {"application": "nova", "job-name": "nova-bootstrap"}},
+            "spec": {"securityContext": {}, "restartPolicy": "OnFailure",
+                     "initContainers": [{"name": "init", "image": "entrypoint"}],
+                     "containers": [{"name": "bootstrap", "image": "heat:2025.1",
+                                     "env": [{"name": "WAIT"}]}]}}},
+        "status": {"conditions": [{"type": "Complete", "status": "True" if complete else "False"}]},
+    }
+
+
+def test_fields_rendered_null_are_not_drift_whatever_the_api_server_keeps():
+    assert object_drift(BOOTSTRAP, bootstrap_as_kept()).fields == ()
+
+
+def test_null_and_absent_compare_alike():
+    assert differences({"a": None, "b": {"c": None}}, {"b": {}}) == []
+    assert differences({"securityContext": None}, {"securityContext": {}}) == []
+    assert differences({"value": None}, {"value": ""}) == []
+
+
+def test_a_completed_job_that_differs_from_its_manifest_is_not_drift():
+    changed = bootstrap_as_kept(complete=True)
+    changed["metadata"]["labels"]["application"] = "changed"
+    assert release_drift(release(BOOTSTRAP), {("Job", "nova-bootstrap"): changed}) == ()
+
+
+def test_a_running_job_that_differs_from_its_manifest_is_drift():
+    changed = bootstrap_as_kept(complete=False)
+    changed["metadata"]["labels"]["application"] = "changed"
+    drift = release_drift(release(BOOTSTRAP), {("Job", "nova-bootstrap"): changed})
+    assert [(d.ref, d.fields) for d in drift] == [
+        ("Job/nova-bootstrap", ("metadata.labels.application",))]
+
+
+def test_zero_values_the_api_server_omits_are_not_drift():
+    assert differences({"hostNetwork": False, "value": "", "port": 0}, {}) == []
+    assert differences({"hostNetwork": True}, {}) == ["hostNetwork"]
+    assert differences({"hostNetwork": False}, {"hostNetwork": True}) == ["hostNetwork"]

@@ -4,7 +4,7 @@ import pytest
 
 from osprey import catalog
 from osprey.api import validate_spec
-from osprey.plan import plan, topological
+from osprey.plan import PlanError, plan, topological
 
 
 def credentials(spec):
@@ -75,3 +75,27 @@ def test_a_pin_the_local_directory_does_not_hold_names_the_field(tmp_path):
 
     with pytest.raises(ValueError, match=r"spec\.charts\.versions\.memcached: 2025\.1\.9"):
         chart_ref(catalog.entry("memcached"), spec)
+
+
+def test_the_release_catalog_pins_a_line_that_helm_resolves_to_its_newest_patch():
+    nova = make()["nova"].chart
+    assert (nova.version, nova.helm_args()[2]) == ("2025.1", "~2025.1.0")
+    exact = make({"charts": {"versions": {"nova": "2025.1.3"}}})["nova"].chart
+    assert exact.helm_args()[2] == "2025.1.3"
+
+
+def test_a_pin_that_is_neither_a_line_nor_a_version_names_the_field():
+    with pytest.raises(PlanError, match=r"^spec\.charts\.versions\.nova: '~2025\.1\.0' is neither"):
+        make({"charts": {"versions": {"nova": "~2025.1.0"}}})
+    with pytest.raises(PlanError, match=r"^spec\.charts\.version: 'latest' is neither"):
+        make({"charts": {"version": "latest"}})
+
+
+def test_a_local_chart_directory_satisfies_a_pinned_line_of_its_version(tmp_path):
+    (tmp_path / "memcached").mkdir()
+    (tmp_path / "memcached" / "Chart.yaml").write_text("name: memcached\nversion: 2025.1.7\n")
+    spec = validate_spec({"charts": {"repository": str(tmp_path),
+                                     "versions": {"memcached": "2025.1"}}})
+    from osprey.plan import chart_ref
+
+    assert chart_ref(catalog.entry("memcached"), spec).version == "2025.1.7"

@@ -7,13 +7,14 @@ import json
 from osprey.releases import ReleaseDecoder, values_hash
 
 
-def storage_secret(name, revision, status, *, values=None, manifest="", hooks=(), rv="1"):
+def storage_secret(name, revision, status, *, values=None, manifest="", hooks=(), rv="1",
+                   version="2025.1.0"):
     release = {
         "name": name,
         "namespace": "ns",
         "version": revision,
         "info": {"status": status, "last_deployed": "2026-01-01T00:00:00Z"},
-        "chart": {"metadata": {"name": name, "version": "2025.1.0"}},
+        "chart": {"metadata": {"name": name, "version": version}},
         "config": values or {},
         "manifest": manifest,
         "hooks": [{"manifest": h} for h in hooks],
@@ -79,13 +80,19 @@ def test_secrets_not_written_by_helm_are_ignored():
     assert ReleaseDecoder().latest([other]) == {}
 
 
-def test_the_values_hash_matches_the_hash_of_the_same_chart_version_and_values():
+def test_the_values_hash_matches_the_hash_of_the_same_chart_and_values():
     values = {"a": 1, "b": {"c": [1, 2]}}
     release = ReleaseDecoder().latest([storage_secret("nova", 1, "deployed", values=values)])[
         "nova"
     ]
-    assert release.values_hash == values_hash("nova", "2025.1.0", {"b": {"c": [1, 2]}, "a": 1})
-    assert release.values_hash != values_hash("nova", "2025.2.0", values)
+    assert release.values_hash == values_hash("nova", {"b": {"c": [1, 2]}, "a": 1})
+    assert release.values_hash != values_hash("nova", {"a": 2, "b": {"c": [1, 2]}})
+    assert release.values_hash != values_hash("placement", values)
+
+
+def test_the_version_helm_recorded_is_kept_with_its_build_metadata():
+    secret = storage_secret("nova", 1, "deployed", version="2025.1.3+0ee5adeff")
+    assert ReleaseDecoder().latest([secret])["nova"].version == "2025.1.3+0ee5adeff"
 
 
 def test_decoding_happens_once_per_resource_version():
@@ -97,9 +104,9 @@ def test_decoding_happens_once_per_resource_version():
 
 
 def test_integral_floats_hash_as_helm_stores_them():
-    assert values_hash("nova", "1", {"ratio": 1.0, "l": [2.0]}) == values_hash(
-        "nova", "1", {"ratio": 1, "l": [2]})
-    assert values_hash("nova", "1", {"ratio": 1.5}) != values_hash("nova", "1", {"ratio": 1})
+    assert values_hash("nova", {"ratio": 1.0, "l": [2.0]}) == values_hash(
+        "nova", {"ratio": 1, "l": [2]})
+    assert values_hash("nova", {"ratio": 1.5}) != values_hash("nova", {"ratio": 1})
 
 
 def test_the_owner_and_start_of_a_release_come_from_its_newest_record():

@@ -66,9 +66,15 @@ class ServiceStatus(StatusModel):
 
     phase: Phase = Field(description="Where the release stands.")
     chart: str = Field(description="Chart name.")
-    version: str = Field(default="", description="Chart version deployed or being deployed.")
+    chartVersion: str = Field(
+        default="",
+        description=(
+            "Chart version of the deployed revision as Helm resolved it, build metadata "
+            "included (e.g. 2025.1.3+0ee5adeff); the pinned line or version until installed."
+        ),
+    )
     revision: int | None = Field(default=None, ge=0, description="Helm revision deployed.")
-    valuesHash: str = Field(default="", description="Hash of chart, version and values applied.")
+    valuesHash: str = Field(default="", description="Hash of the chart and values applied.")
     ready: int = Field(default=0, ge=0, description="Workloads of the release that are ready.")
     desired: int = Field(default=0, ge=0, description="Workloads of the release.")
     message: str = Field(default="", description="What the release is waiting for, if anything.")

@@ -7,7 +7,6 @@ renders. Concrete entries live in `osprey.catalog.charts`, one module per chart.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from osprey.catalog.enablement import enabled_releases
 from osprey.catalog.releases import ReleaseCatalog, load_release_catalog
 from osprey.catalog.values.merge import deep_merge, plain
 from osprey.catalog.values.shared import shared_values
+from osprey.versions import VersionPin
 
 
 @dataclass(frozen=True)
@@ -128,21 +128,22 @@ class ChartEntry(ABC):
         """Osprey's values for the chart, before the user's raw values."""
 
     def chart_version(self, spec: ControlPlaneSpec) -> str:
-        """The chart version to install: spec.charts.versions, spec.charts.version, the pin."""
+        """The chart version pin: spec.charts.versions, spec.charts.version, else the release
+        catalog's release line (e.g. `2025.1`: the newest patch of that line)."""
         charts = spec.charts
         pinned = charts.versions.get(self.name) or charts.version
         return pinned or load_release_catalog(spec.openstackRelease).chart_version(self.name)
 
     def chart_series(self, spec: ControlPlaneSpec) -> tuple[int, int]:
-        """(year, number) of the chart version, e.g. (2025, 2) for 2025.2.3+abc: charts
-        change layout between OpenStack-Helm release series."""
-        match = re.match(r"^v?(\d+)\.(\d+)", self.chart_version(spec))
-        if match is None:
+        """(year, number) of the pinned line or version, e.g. (2025, 2) for 2025.2.3+abc:
+        charts change layout between OpenStack-Helm release series."""
+        try:
+            return VersionPin.parse(self.chart_version(spec)).series
+        except ValueError as exc:
             raise ValueError(
-                f"chart version {self.chart_version(spec)!r} of {self.name} is not of the "
-                "form <year>.<number>.<patch> (spec.charts.version / spec.charts.versions)"
-            )
-        return int(match.group(1)), int(match.group(2))
+                f"chart version of {self.name} (spec.charts.version / spec.charts.versions): "
+                f"{exc}"
+            ) from None
 
     def claims(self, spec: ControlPlaneSpec) -> tuple[Claim, ...]:
         """PersistentVolumeClaims the chart renders directly (none by default)."""
