@@ -25,7 +25,14 @@ from .errors import (
     not_found,
 )
 from .lists import Resolver, builtin_rule, schema_resolver
-from .objects import apply_defaults, check_name, generate_name, normalize_secret, validate_builtin
+from .objects import (
+    apply_defaults,
+    check_name,
+    generate_name,
+    normalize_secret,
+    prune_nulls,
+    validate_builtin,
+)
 from .resources import Registry, ResourceType
 from .store import Store
 from .timeutil import now_rfc3339
@@ -222,7 +229,7 @@ class Api:
         subresource: str = "",
         dry_run: bool = False,
     ) -> dict[str, Any]:
-        self.present(rtype, new)
+        new = self.present(rtype, prune_nulls(rtype, new))
         meta = new["metadata"]
         options = REQUEST.get()
         if options is not None and not rtype.is_custom and options.field_validation != "Ignore":
@@ -252,7 +259,7 @@ class Api:
             normalize_secret(new)
         if subresource != "status":
             _keep_allocated(rtype, old, new)
-            apply_defaults(rtype, new)
+            apply_defaults(rtype, new, creating=old is None)
             if old is not None:
                 immutability.check(rtype, old, new)
         if rtype.is_custom:
