@@ -106,16 +106,24 @@ GADGET_CRD = {
         "group": "kubesim.test",
         "scope": "Namespaced",
         "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
-        "versions": [{
-            "name": "v1", "served": True, "storage": True,
-            "schema": {"openAPIV3Schema": {"type": "object",
-                                           "x-kubernetes-preserve-unknown-fields": True}},
-            "additionalPrinterColumns": [
-                {"name": "Phase", "type": "string", "jsonPath": ".spec.phase"},
-                {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-                {"name": "Owner", "type": "string", "jsonPath": ".spec.owner", "priority": 1},
-            ],
-        }],
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                    }
+                },
+                "additionalPrinterColumns": [
+                    {"name": "Phase", "type": "string", "jsonPath": ".spec.phase"},
+                    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    {"name": "Owner", "type": "string", "jsonPath": ".spec.owner", "priority": 1},
+                ],
+            }
+        ],
     },
 }
 
@@ -125,15 +133,26 @@ def test_printer_columns_print_age_once_and_priority_columns_only_wide(
 ) -> None:
     ok(kube.kubectl("apply", "-f", "-", input=manifest(GADGET_CRD)))
     try:
-        ok(kube.kubectl("wait", "--for=condition=Established", "crd/gadgets.kubesim.test",
-                        "--timeout=10s"))
-        gadget = {"apiVersion": "kubesim.test/v1", "kind": "Gadget", "metadata": {"name": "g"},
-                  "spec": {"phase": "Ready", "owner": "ops"}}
+        ok(
+            kube.kubectl(
+                "wait", "--for=condition=Established", "crd/gadgets.kubesim.test", "--timeout=10s"
+            )
+        )
+        gadget = {
+            "apiVersion": "kubesim.test/v1",
+            "kind": "Gadget",
+            "metadata": {"name": "g"},
+            "spec": {"phase": "Ready", "owner": "ops"},
+        }
         ok(kube.kubectl("apply", "-n", namespace, "-f", "-", input=manifest(gadget)))
         header, row = ok(kube.kubectl("get", "gadgets", "-n", namespace)).splitlines()
         assert header.split() == ["NAME", "PHASE", "AGE"]
-        wide, _ = ok(kube.kubectl("get", "gadgets", "-n", namespace, "-o", "wide")).splitlines()
+        assert row.split()[:2] == ["g", "Ready"]
+        wide, wide_row = ok(
+            kube.kubectl("get", "gadgets", "-n", namespace, "-o", "wide")
+        ).splitlines()
         assert wide.split() == ["NAME", "PHASE", "AGE", "OWNER"]
+        assert wide_row.split()[-1] == "ops"
     finally:
         ok(kube.kubectl("delete", "crd", "gadgets.kubesim.test", "--wait=true", "--timeout=20s"))
 
@@ -143,6 +162,14 @@ def test_workloads_show_containers_images_and_selector_only_wide(kube, namespace
     header = ok(kube.kubectl("get", "deployment", "w", "-n", namespace)).splitlines()[0]
     assert header.split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
     wide = ok(kube.kubectl("get", "deployment", "w", "-n", namespace, "-o", "wide")).splitlines()
-    assert wide[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS",
-                               "IMAGES", "SELECTOR"]
+    assert wide[0].split() == [
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+        "CONTAINERS",
+        "IMAGES",
+        "SELECTOR",
+    ]
     assert wide[1].split()[-3:] == ["app", "app:1", "app=w"]
