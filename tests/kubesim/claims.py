@@ -26,7 +26,7 @@ def ensure_claims(ctx: Controllers, sts: dict[str, Any], ordinal: int) -> None:
     selector_labels = (spec.get("selector") or {}).get("matchLabels") or {}
     for template in spec.get("volumeClaimTemplates") or []:
         name = claim_name(template, sts, ordinal)
-        if ctx.api.store.get(CLAIMS, meta["namespace"], name) is not None:
+        if ctx.api.store.peek(CLAIMS, meta["namespace"], name) is not None:
             continue
         labels = {**(template["metadata"].get("labels") or {}), **selector_labels}
         claim: dict[str, Any] = {
@@ -45,7 +45,7 @@ class ClaimBinder:
         self.ctx = ctx
 
     def reconcile(self, ns: str, name: str) -> None:
-        obj = self.ctx.api.store.get(CLAIMS, ns, name)
+        obj = self.ctx.api.store.peek(CLAIMS, ns, name)
         if obj is None or obj["metadata"].get("deletionTimestamp"):
             return
         if (obj.get("status") or {}).get("phase") == "Bound":

@@ -69,8 +69,9 @@ class ClusterIndex:
             for k, ident in self.children.get(uid, ())
             if k == key and (obj := self.objects[k].get(ident)) is not None
         ]
-        return sorted(found, key=lambda o: (o["metadata"].get("creationTimestamp", ""),
-                                            o["metadata"]["name"]))
+        return sorted(
+            found, key=lambda o: (o["metadata"].get("creationTimestamp", ""), o["metadata"]["name"])
+        )
 
     def orphans_in(self, ns: str, key: StoreKey) -> list[dict[str, Any]]:
         return [

@@ -108,11 +108,10 @@ class Controllers:
         """Mark everything dirty, as informers' resync does."""
         with self.api.store.lock:
             for key, name in WORKLOADS.items():
-                for obj in self.api.store.list(key)[0]:
+                for obj in self.api.store.items(key):
                     self.enqueue(name, _ident(obj))
-            for key, name in ((CLAIMS, "pvcs"),):
-                for obj in self.api.store.list(key)[0]:
-                    self.enqueue(name, _ident(obj))
+            for obj in self.api.store.items(CLAIMS):
+                self.enqueue("pvcs", _ident(obj))
             for ident in list(self.index.unscheduled):
                 self.enqueue("scheduler", ident)
             for pod in list(self.index.objects[PODS].values()):
@@ -150,8 +149,15 @@ class Controllers:
                     elif exc.code == 403:
                         log.debug("simulated %s controller: %s", name, exc.message)
                     else:
-                        log.warning("simulated %s controller failed on %s/%s: %s",
-                                    name, ns, obj_name, exc.message)
+                        log.warning(
+                            "simulated %s controller failed on %s/%s: %s",
+                            name,
+                            ns,
+                            obj_name,
+                            exc.message,
+                        )
+                except Exception:  # a simulator bug: loud, and the other objects still run
+                    log.exception("simulated %s controller crashed on %s/%s", name, ns, obj_name)
 
     # ---- store events --------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
@@ -166,7 +172,7 @@ class Controllers:
         elif key == PODS:
             self._on_pod(event, ident)
         elif key == NODES:
-            for ds in self.api.store.list(("apps", "daemonsets"))[0]:
+            for ds in self.api.store.items(("apps", "daemonsets")):
                 self.enqueue("daemonsets", _ident(ds))
             self._retry_unscheduled()
             if event.type == "DELETED":
@@ -213,33 +219,47 @@ class Controllers:
     def create(self, key: StoreKey, ns: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.api.create(self.rtype(key), ns, body, manager=MANAGER)
 
-    def update(self, key: StoreKey, obj: dict[str, Any], *, manager: str = MANAGER,
-               subresource: str = "") -> dict[str, Any]:
+    def update(
+        self, key: StoreKey, obj: dict[str, Any], *, manager: str = MANAGER, subresource: str = ""
+    ) -> dict[str, Any]:
         """Write `obj` (read earlier: its resourceVersion guards against lost updates)."""
         meta = obj["metadata"]
-        return self.api.update(self.rtype(key), meta.get("namespace", ""), meta["name"], obj,
-                               manager=manager, subresource=subresource)
+        return self.api.update(
+            self.rtype(key),
+            meta.get("namespace", ""),
+            meta["name"],
+            obj,
+            manager=manager,
+            subresource=subresource,
+        )
 
     def delete(self, key: StoreKey, obj: dict[str, Any]) -> None:
         from .deletion import delete
 
         meta = obj["metadata"]
-        delete(self.api, self.rtype(key), meta.get("namespace", ""), meta["name"],
-               {"preconditions": {"uid": meta["uid"]}}, policy="Background")
+        delete(
+            self.api,
+            self.rtype(key),
+            meta.get("namespace", ""),
+            meta["name"],
+            {"preconditions": {"uid": meta["uid"]}},
+            policy="Background",
+        )
 
-    def write_status(self, key: StoreKey, obj: dict[str, Any], status: dict[str, Any],
-                     *, manager: str = MANAGER) -> None:
+    def write_status(
+        self, key: StoreKey, obj: dict[str, Any], status: dict[str, Any], *, manager: str = MANAGER
+    ) -> None:
         """Write status only when it differs (conditions keep their timestamps)."""
         current = obj.get("status") or {}
         status = keep_transition_times(current, status)
         if status == current:
             return
-        new = copy.deepcopy(obj)
-        new["status"] = status
-        self.update(key, new, manager=manager, subresource="status")
+        # Shallow: api.update copies the body it is given.
+        self.update(key, {**obj, "status": status}, manager=manager, subresource="status")
 
-    def adopt(self, key: StoreKey, owner: dict[str, Any],
-              accept: Callable[[dict[str, Any]], bool]) -> None:
+    def adopt(
+        self, key: StoreKey, owner: dict[str, Any], accept: Callable[[dict[str, Any]], bool]
+    ) -> None:
         """Take over orphans the owner's selector matches (after an orphaning delete)."""
         from .pods import owner_reference
         from .scheduling import selector_matches

@@ -27,8 +27,11 @@ TOLERATIONS = (
     {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
     {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
 )
-HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists",
-                           "effect": "NoSchedule"}
+HOST_NETWORK_TOLERATION = {
+    "key": "node.kubernetes.io/network-unavailable",
+    "operator": "Exists",
+    "effect": "NoSchedule",
+}
 
 
 def pod_spec(ds: dict[str, Any]) -> dict[str, Any]:
@@ -37,15 +40,19 @@ def pod_spec(ds: dict[str, Any]) -> dict[str, Any]:
     tolerations = spec.setdefault("tolerations", [])
     extra = [*TOLERATIONS, *([HOST_NETWORK_TOLERATION] if spec.get("hostNetwork") else [])]
     for toleration in extra:
-        if not any(t.get("key") == toleration["key"] and t.get("effect") == toleration["effect"]
-                   for t in tolerations):
+        if not any(
+            t.get("key") == toleration["key"] and t.get("effect") == toleration["effect"]
+            for t in tolerations
+        ):
             tolerations.append(dict(toleration))
     return spec
 
 
 def should_run(spec: dict[str, Any], node: dict[str, Any]) -> bool:
-    return node_matches(spec, node) and untolerated_taint(
-        spec, node, ("NoSchedule", "NoExecute")) is None
+    return (
+        node_matches(spec, node)
+        and untolerated_taint(spec, node, ("NoSchedule", "NoExecute")) is None
+    )
 
 
 def should_continue(spec: dict[str, Any], node: dict[str, Any]) -> bool:
@@ -68,8 +75,9 @@ def _target(pod: dict[str, Any]) -> str | None:
     """The Node a DaemonSet Pod is pinned to (or bound to)."""
     if (pod.get("spec") or {}).get("nodeName"):
         return pod["spec"]["nodeName"]
-    required = ((((pod.get("spec") or {}).get("affinity") or {}).get("nodeAffinity") or {})
-                .get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    required = (((pod.get("spec") or {}).get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
     for term in required.get("nodeSelectorTerms") or []:
         for field in term.get("matchFields") or []:
             if field.get("key") == "metadata.name" and field.get("values"):
@@ -82,7 +90,7 @@ class DaemonSets:
         self.ctx = ctx
 
     def reconcile(self, ns: str, name: str) -> None:
-        ds = self.ctx.api.store.get(DAEMONSETS, ns, name)
+        ds = self.ctx.api.store.peek(DAEMONSETS, ns, name)
         if ds is None or ds["metadata"].get("deletionTimestamp") or self.ctx.index.terminating(ns):
             return
         self.ctx.adopt(PODS, ds, lambda pod: True)
@@ -102,53 +110,83 @@ class DaemonSets:
             if node_name not in by_node:
                 self._create(ds, spec, node_name, revision)
         self._roll(ds, by_node, eligible, revision)
-        current = self.ctx.api.store.get(DAEMONSETS, ns, name)
+        current = self.ctx.api.store.peek(DAEMONSETS, ns, name)
         if current is None:
             return
         pods = active(self.ctx.index.owned(current["metadata"]["uid"], PODS))
         placed = {_target(p): p for p in pods}
         scheduled = [n for n in placed if n in eligible]
-        self.ctx.write_status(DAEMONSETS, current, daemonset_status(
+        self.ctx.write_status(
+            DAEMONSETS,
             current,
-            desired=len(eligible),
-            scheduled=len(scheduled),
-            misscheduled=len([n for n in placed if n not in eligible]),
-            ready=sum(1 for n in scheduled if is_ready(placed[n])),
-            updated=sum(1 for n in scheduled
-                        if (placed[n]["metadata"].get("labels") or {}).get(REVISION_LABEL)
-                        == revision),
-        ))
+            daemonset_status(
+                current,
+                desired=len(eligible),
+                scheduled=len(scheduled),
+                misscheduled=len([n for n in placed if n not in eligible]),
+                ready=sum(1 for n in scheduled if is_ready(placed[n])),
+                updated=sum(
+                    1
+                    for n in scheduled
+                    if (placed[n]["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision
+                ),
+            ),
+        )
 
     def _create(self, ds: dict[str, Any], spec: dict[str, Any], node: str, revision: str) -> None:
         template = copy.deepcopy(ds["spec"]["template"])
         template["spec"] = copy.deepcopy(spec)
         _pin(template["spec"], node)
-        pod = from_template(ds, template, labels={
-            REVISION_LABEL: revision,
-            "pod-template-generation": str(ds["metadata"].get("generation", 1)),
-        })
+        pod = from_template(
+            ds,
+            template,
+            labels={
+                REVISION_LABEL: revision,
+                "pod-template-generation": str(ds["metadata"].get("generation", 1)),
+            },
+        )
         created = self.ctx.create(PODS, ds["metadata"]["namespace"], pod)
-        self.ctx.events.record(ds, "Normal", "SuccessfulCreate",
-                               f"Created pod: {created['metadata']['name']}",
-                               component="daemonset-controller")
+        self.ctx.events.record(
+            ds,
+            "Normal",
+            "SuccessfulCreate",
+            f"Created pod: {created['metadata']['name']}",
+            component="daemonset-controller",
+        )
 
     def _delete(self, ds: dict[str, Any], pod: dict[str, Any]) -> None:
         self.ctx.delete(PODS, pod)
-        self.ctx.events.record(ds, "Normal", "SuccessfulDelete",
-                               f"Deleted pod: {pod['metadata']['name']}",
-                               component="daemonset-controller")
+        self.ctx.events.record(
+            ds,
+            "Normal",
+            "SuccessfulDelete",
+            f"Deleted pod: {pod['metadata']['name']}",
+            component="daemonset-controller",
+        )
 
-    def _roll(self, ds: dict[str, Any], by_node: dict[str | None, list[dict[str, Any]]],
-              eligible: list[str], revision: str) -> None:
+    def _roll(
+        self,
+        ds: dict[str, Any],
+        by_node: dict[str | None, list[dict[str, Any]]],
+        eligible: list[str],
+        revision: str,
+    ) -> None:
         strategy = ds["spec"].get("updateStrategy") or {}
         if strategy.get("type", "RollingUpdate") != "RollingUpdate":
             return
-        max_unavailable = max(1, scaled(
-            (strategy.get("rollingUpdate") or {}).get("maxUnavailable", 1), len(eligible), True))
+        max_unavailable = max(
+            1,
+            scaled(
+                (strategy.get("rollingUpdate") or {}).get("maxUnavailable", 1), len(eligible), True
+            ),
+        )
         pods = {n: ps[0] for n, ps in by_node.items() if n in eligible and ps}
         unavailable = sum(1 for n in eligible if n not in pods or not is_ready(pods[n]))
-        outdated = [p for n, p in sorted(pods.items())
-                    if (p["metadata"].get("labels") or {}).get(REVISION_LABEL) != revision]
+        outdated = [
+            p
+            for n, p in sorted(pods.items())
+            if (p["metadata"].get("labels") or {}).get(REVISION_LABEL) != revision
+        ]
         for pod in outdated:
             if not is_ready(pod):
                 self._delete(ds, pod)

@@ -110,6 +110,8 @@ def default_workload(key: StoreKey, obj: dict[str, Any], *, creating: bool) -> N
         spec.setdefault("suspend", False)
         spec.setdefault("successfulJobsHistoryLimit", 3)
         spec.setdefault("failedJobsHistoryLimit", 1)
-        podspec.default_template(((spec.get("jobTemplate") or {}).get("spec") or {}).get("template"))
+        podspec.default_template(
+            ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template")
+        )
         return
     podspec.default_template(spec.get("template"))

@@ -4,6 +4,7 @@ deletionTimestamp, and immediate removal when nothing holds the object.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .api import Api
@@ -40,7 +41,7 @@ def delete(
 ) -> tuple[dict[str, Any], bool]:
     """Returns (object, removed): removed is False while finalizers hold the object."""
     with api.store.lock:
-        obj = api._existing(rtype, ns, name)
+        obj = api._current(rtype, ns, name)
         meta = obj["metadata"]
         pre = options.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta["uid"]:
@@ -61,7 +62,7 @@ def delete(
                 f"{meta['resourceVersion']}",
             )
         if dry_run:
-            return api.present(rtype, obj), False
+            return api.present(rtype, copy.deepcopy(obj)), False
         finalizers = list(meta.get("finalizers") or [])
         if policy == "Foreground" and FOREGROUND not in finalizers:
             finalizers.append(FOREGROUND)
@@ -71,8 +72,9 @@ def delete(
         if not finalizers and not is_namespace:
             return api.present(rtype, api.store.remove(rtype.store_key, ns, name)), True
         if meta.get("deletionTimestamp") and finalizers == (meta.get("finalizers") or []):
-            return api.present(rtype, obj), False
-        new = obj
+            return api.present(rtype, copy.deepcopy(obj)), False
+        new = copy.deepcopy(obj)
+        meta = new["metadata"]
         new["metadata"]["finalizers"] = finalizers
         if not finalizers:
             new["metadata"].pop("finalizers")

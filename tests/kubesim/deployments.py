@@ -50,21 +50,32 @@ class ReplicaSets:
         want = _replicas(rs)
         for _ in range(want - len(live)):
             pod = self.ctx.create(PODS, ns, from_template(rs, rs["spec"]["template"]))
-            self.ctx.events.record(rs, "Normal", "SuccessfulCreate",
-                                   f"Created pod: {pod['metadata']['name']}",
-                                   component="replicaset-controller")
+            self.ctx.events.record(
+                rs,
+                "Normal",
+                "SuccessfulCreate",
+                f"Created pod: {pod['metadata']['name']}",
+                component="replicaset-controller",
+            )
         if len(live) > want:
             # Unscheduled first, then not ready, then the newest, as the controller ranks them.
             doomed = sorted(
                 live,
-                key=lambda p: (bool(p["spec"].get("nodeName")), is_ready(p),
-                               [-ord(c) for c in p["metadata"].get("creationTimestamp", "")]),
+                key=lambda p: (
+                    bool(p["spec"].get("nodeName")),
+                    is_ready(p),
+                    [-ord(c) for c in p["metadata"].get("creationTimestamp", "")],
+                ),
             )[: len(live) - want]
             for pod in doomed:
                 self.ctx.delete(PODS, pod)
-                self.ctx.events.record(rs, "Normal", "SuccessfulDelete",
-                                       f"Deleted pod: {pod['metadata']['name']}",
-                                       component="replicaset-controller")
+                self.ctx.events.record(
+                    rs,
+                    "Normal",
+                    "SuccessfulDelete",
+                    f"Deleted pod: {pod['metadata']['name']}",
+                    component="replicaset-controller",
+                )
         current = self.ctx.index.objects[REPLICASETS].get((ns, name))
         if current is not None:
             pods = self.ctx.index.owned(uid, PODS)
@@ -76,7 +87,7 @@ class Deployments:
         self.ctx = ctx
 
     def reconcile(self, ns: str, name: str) -> None:
-        deployment = self.ctx.api.store.get(DEPLOYMENTS, ns, name)
+        deployment = self.ctx.api.store.peek(DEPLOYMENTS, ns, name)
         if deployment is None or deployment["metadata"].get("deletionTimestamp"):
             return
         if self.ctx.index.terminating(ns):
@@ -88,25 +99,40 @@ class Deployments:
         self.ctx.adopt(REPLICASETS, deployment, lambda rs: True)
         all_rs = self.ctx.index.owned(deployment["metadata"]["uid"], REPLICASETS)
         new_rs = next(
-            (rs for rs in all_rs
-             if (rs["metadata"].get("labels") or {}).get(HASH_LABEL) == pod_hash),
+            (
+                rs
+                for rs in all_rs
+                if (rs["metadata"].get("labels") or {}).get(HASH_LABEL) == pod_hash
+            ),
             None,
         )
         if not deployment["spec"].get("paused"):
             new_rs = self._rollout(deployment, pod_hash, new_rs, all_rs)
             self._annotate_revision(deployment, new_rs)
-        deployment = self.ctx.api.store.get(DEPLOYMENTS, ns, name)
+        deployment = self.ctx.api.store.peek(DEPLOYMENTS, ns, name)
         if deployment is None:
             return
         all_rs = self.ctx.index.owned(deployment["metadata"]["uid"], REPLICASETS)
-        new_rs = next((rs for rs in all_rs if new_rs is not None
-                       and rs["metadata"]["uid"] == new_rs["metadata"]["uid"]), None)
-        self.ctx.write_status(DEPLOYMENTS, deployment,
-                              deployment_status(deployment, new_rs, all_rs))
+        new_rs = next(
+            (
+                rs
+                for rs in all_rs
+                if new_rs is not None and rs["metadata"]["uid"] == new_rs["metadata"]["uid"]
+            ),
+            None,
+        )
+        self.ctx.write_status(
+            DEPLOYMENTS, deployment, deployment_status(deployment, new_rs, all_rs)
+        )
 
     # ---- rollout ------------------------------------------------------------------------
-    def _rollout(self, deployment: dict[str, Any], pod_hash: str, new_rs: dict[str, Any] | None,
-                 all_rs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def _rollout(
+        self,
+        deployment: dict[str, Any],
+        pod_hash: str,
+        new_rs: dict[str, Any] | None,
+        all_rs: list[dict[str, Any]],
+    ) -> dict[str, Any] | None:
         replicas = _replicas(deployment)
         old = [rs for rs in all_rs if new_rs is None or rs is not new_rs]
         surge, max_unavailable = surge_and_unavailable(deployment)
@@ -126,20 +152,28 @@ class Deployments:
         if new_rs is None:
             new_rs = self._create_rs(deployment, pod_hash, target, all_rs, surge)
         else:
-            new_rs = self._scale(deployment, new_rs, target, surge,
-                                 revision=max(_revision(rs) for rs in all_rs))
+            new_rs = self._scale(
+                deployment, new_rs, target, surge, revision=max(_revision(rs) for rs in all_rs)
+            )
         self._scale_down_old(deployment, new_rs, old, max_unavailable, surge)
         return new_rs
 
-    def _scale_down_old(self, deployment: dict[str, Any], new_rs: dict[str, Any],
-                        old: list[dict[str, Any]], max_unavailable: int, surge: int) -> None:
+    def _scale_down_old(
+        self,
+        deployment: dict[str, Any],
+        new_rs: dict[str, Any],
+        old: list[dict[str, Any]],
+        max_unavailable: int,
+        surge: int,
+    ) -> None:
         old = [rs for rs in old if _replicas(rs)]
         if not old:
             return
         replicas = _replicas(deployment)
         min_available = replicas - max_unavailable
         new_unavailable = _replicas(new_rs) - (new_rs.get("status") or {}).get(
-            "availableReplicas", 0)
+            "availableReplicas", 0
+        )
         every = [new_rs, *old]
         budget = sum(_replicas(rs) for rs in every) - min_available - new_unavailable
         if budget <= 0:
@@ -154,8 +188,12 @@ class Deployments:
         available = sum((rs.get("status") or {}).get("availableReplicas", 0) for rs in every)
         budget = available - min_available
         for rs in old:
-            rs = self.ctx.index.objects[REPLICASETS].get(
-                (rs["metadata"]["namespace"], rs["metadata"]["name"])) or rs
+            rs = (
+                self.ctx.index.objects[REPLICASETS].get(
+                    (rs["metadata"]["namespace"], rs["metadata"]["name"])
+                )
+                or rs
+            )
             if budget <= 0:
                 break
             cut = min(_replicas(rs), budget)
@@ -163,8 +201,14 @@ class Deployments:
                 self._scale(deployment, rs, _replicas(rs) - cut, surge)
                 budget -= cut
 
-    def _create_rs(self, deployment: dict[str, Any], pod_hash: str, replicas: int,
-                   all_rs: list[dict[str, Any]], surge: int) -> dict[str, Any]:
+    def _create_rs(
+        self,
+        deployment: dict[str, Any],
+        pod_hash: str,
+        replicas: int,
+        all_rs: list[dict[str, Any]],
+        surge: int,
+    ) -> dict[str, Any]:
         meta = deployment["metadata"]
         template = copy.deepcopy(deployment["spec"]["template"])
         template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = pod_hash
@@ -179,8 +223,11 @@ class Deployments:
                 "name": f"{meta['name']}-{pod_hash}",
                 "namespace": meta["namespace"],
                 "labels": dict(template["metadata"]["labels"]),
-                "annotations": {REVISION: str(revision), DESIRED: str(want),
-                                MAX: str(want + surge)},
+                "annotations": {
+                    REVISION: str(revision),
+                    DESIRED: str(want),
+                    MAX: str(want + surge),
+                },
                 "ownerReferences": [owner_reference(deployment)],
             },
             "spec": {
@@ -194,8 +241,14 @@ class Deployments:
         self._scaled_event(deployment, rs, 0, replicas)
         return rs
 
-    def _scale(self, deployment: dict[str, Any], rs: dict[str, Any], replicas: int,
-               surge: int, revision: int | None = None) -> dict[str, Any]:
+    def _scale(
+        self,
+        deployment: dict[str, Any],
+        rs: dict[str, Any],
+        replicas: int,
+        surge: int,
+        revision: int | None = None,
+    ) -> dict[str, Any]:
         """Scale a ReplicaSet; the new one also takes the next revision when it had an older
         one (a rollback to an earlier template)."""
         want = _replicas(deployment)
@@ -205,23 +258,29 @@ class Deployments:
             annotations[REVISION] = str(revision + 1)
         if _replicas(rs) == replicas and annotations == (rs["metadata"].get("annotations") or {}):
             return rs
-        new = copy.deepcopy(rs)
-        new["spec"]["replicas"] = replicas
-        new["metadata"]["annotations"] = annotations
+        new = {
+            **rs,
+            "spec": {**rs["spec"], "replicas": replicas},
+            "metadata": {**rs["metadata"], "annotations": annotations},
+        }
         updated = self.ctx.update(REPLICASETS, new)
         if _replicas(rs) != replicas:
             self._scaled_event(deployment, updated, _replicas(rs), replicas)
         return updated
 
-    def _scaled_event(self, deployment: dict[str, Any], rs: dict[str, Any], before: int,
-                      after: int) -> None:
+    def _scaled_event(
+        self, deployment: dict[str, Any], rs: dict[str, Any], before: int, after: int
+    ) -> None:
         if before == after:
             return
         direction = "up" if after > before else "down"
         self.ctx.events.record(
-            deployment, "Normal", "ScalingReplicaSet",
+            deployment,
+            "Normal",
+            "ScalingReplicaSet",
             f"Scaled {direction} replica set {rs['metadata']['name']} from {before} to {after}",
-            component="deployment-controller")
+            component="deployment-controller",
+        )
 
     def _annotate_revision(self, deployment: dict[str, Any], new_rs: dict[str, Any] | None) -> None:
         if new_rs is None:
@@ -229,6 +288,8 @@ class Deployments:
         revision = str(_revision(new_rs))
         if (deployment["metadata"].get("annotations") or {}).get(REVISION) == revision:
             return
-        new = copy.deepcopy(deployment)
-        new["metadata"].setdefault("annotations", {})[REVISION] = revision
-        self.ctx.update(DEPLOYMENTS, new)
+        meta = deployment["metadata"]
+        annotations = {**(meta.get("annotations") or {}), REVISION: revision}
+        self.ctx.update(
+            DEPLOYMENTS, {**deployment, "metadata": {**meta, "annotations": annotations}}
+        )

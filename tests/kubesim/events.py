@@ -42,8 +42,10 @@ class EventRecorder:
 
     def _create(self, involved: dict[str, Any], body: dict[str, Any]) -> None:
         ns = involved["metadata"].get("namespace") or "default"
-        body["metadata"] = {"name": f"{involved['metadata']['name']}.{time.time_ns():x}",
-                            "namespace": ns}
+        body["metadata"] = {
+            "name": f"{involved['metadata']['name']}.{time.time_ns():x}",
+            "namespace": ns,
+        }
         body["involvedObject"] = _reference(involved)
         assert self.rtype is not None
         try:

@@ -5,6 +5,7 @@ limit, it reports the limit as reached at once)."""
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from .cluster_index import PODS, is_ready
@@ -26,13 +27,21 @@ def _phase(pod: dict[str, Any]) -> str:
 
 
 def _condition(kind: str, reason: str, message: str, stamp: str) -> dict[str, Any]:
-    return {"type": kind, "status": "True", "reason": reason, "message": message,
-            "lastProbeTime": stamp, "lastTransitionTime": stamp}
+    return {
+        "type": kind,
+        "status": "True",
+        "reason": reason,
+        "message": message,
+        "lastProbeTime": stamp,
+        "lastTransitionTime": stamp,
+    }
 
 
 def finished(job: dict[str, Any]) -> bool:
-    return any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
-               for c in (job.get("status") or {}).get("conditions") or [])
+    return any(
+        c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+        for c in (job.get("status") or {}).get("conditions") or []
+    )
 
 
 class Jobs:
@@ -40,8 +49,12 @@ class Jobs:
         self.ctx = ctx
 
     def reconcile(self, ns: str, name: str) -> None:
-        job = self.ctx.api.store.get(JOBS, ns, name)
-        if job is None or job["metadata"].get("deletionTimestamp") or self.ctx.index.terminating(ns):
+        job = self.ctx.api.store.peek(JOBS, ns, name)
+        if (
+            job is None
+            or job["metadata"].get("deletionTimestamp")
+            or self.ctx.index.terminating(ns)
+        ):
             return
         if finished(job):
             return
@@ -65,8 +78,10 @@ class Jobs:
             remaining = 0 if succeeded else spec.get("parallelism", 1) - len(running)
         slots = min(spec.get("parallelism", 1) - len(running), remaining)
         indexed = spec.get("completionMode") == "Indexed"
-        taken = {(p["metadata"].get("annotations") or {}).get(INDEX_ANNOTATION)
-                 for p in running + succeeded}
+        taken = {
+            (p["metadata"].get("annotations") or {}).get(INDEX_ANNOTATION)
+            for p in running + succeeded
+        }
         free = [str(i) for i in range(completions or 0) if str(i) not in taken]
         for slot in range(max(slots, 0)):
             labels: dict[str, str] = {}
@@ -77,21 +92,35 @@ class Jobs:
             if indexed and slot < len(free):
                 pod["metadata"]["generateName"] = f"{job['metadata']['name']}-{free[slot]}-"
             created = self.ctx.create(PODS, job["metadata"]["namespace"], pod)
-            self.ctx.events.record(job, "Normal", "SuccessfulCreate",
-                                   f"Created pod: {created['metadata']['name']}",
-                                   component="job-controller")
+            self.ctx.events.record(
+                job,
+                "Normal",
+                "SuccessfulCreate",
+                f"Created pod: {created['metadata']['name']}",
+                component="job-controller",
+            )
 
     def _write_status(self, job: dict[str, Any], pods: list[dict[str, Any]]) -> None:
         spec, stamp = job["spec"], now_rfc3339()
-        status = dict(job.get("status") or {})
-        active = [p for p in pods if _phase(p) not in ("Succeeded", "Failed")
-                  and not p["metadata"].get("deletionTimestamp")]
+        status = copy.deepcopy(job.get("status") or {})
+        active = [
+            p
+            for p in pods
+            if _phase(p) not in ("Succeeded", "Failed")
+            and not p["metadata"].get("deletionTimestamp")
+        ]
         succeeded = sum(1 for p in pods if _phase(p) == "Succeeded")
         failed = [p for p in pods if _phase(p) == "Failed"]
         if pods and "startTime" not in status:
             status["startTime"] = stamp
-        status.update({"active": len(active), "ready": sum(1 for p in active if is_ready(p)),
-                       "terminating": 0, "uncountedTerminatedPods": {}})
+        status.update(
+            {
+                "active": len(active),
+                "ready": sum(1 for p in active if is_ready(p)),
+                "terminating": 0,
+                "uncountedTerminatedPods": {},
+            }
+        )
         if not status["active"]:
             status.pop("active")
         if succeeded:
@@ -114,8 +143,11 @@ class Jobs:
             ]
             event = ("Normal", "Completed", "Job completed")
         if spec.get("completionMode") == "Indexed" and succeeded:
-            done = sorted(int((p["metadata"].get("annotations") or {}).get(INDEX_ANNOTATION, 0))
-                          for p in pods if _phase(p) == "Succeeded")
+            done = sorted(
+                int((p["metadata"].get("annotations") or {}).get(INDEX_ANNOTATION, 0))
+                for p in pods
+                if _phase(p) == "Succeeded"
+            )
             status["completedIndexes"] = ",".join(str(i) for i in done)
         self.ctx.write_status(JOBS, job, status)
         if event is not None:

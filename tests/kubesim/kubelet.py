@@ -51,14 +51,18 @@ def _container_statuses(
     ]
 
 
-def started_status(pod: dict[str, Any], node: dict[str, Any] | None, *, outcome: str,
-                   restarts: int = 0) -> dict[str, Any]:
+def started_status(
+    pod: dict[str, Any], node: dict[str, Any] | None, *, outcome: str, restarts: int = 0
+) -> dict[str, Any]:
     """The status a kubelet reports for a started pod: Running and Ready, or ended
     (`Succeeded` with exit code 0, `Failed` with exit code 1)."""
     spec, stamp = pod.get("spec") or {}, now_rfc3339()
     host_ip = next(
-        (a["address"] for a in ((node or {}).get("status") or {}).get("addresses") or []
-         if a.get("type") == "InternalIP"),
+        (
+            a["address"]
+            for a in ((node or {}).get("status") or {}).get("addresses") or []
+            if a.get("type") == "InternalIP"
+        ),
         "172.18.0.2",
     )
     n = next(_pod_ips)
@@ -68,9 +72,15 @@ def started_status(pod: dict[str, Any], node: dict[str, Any] | None, *, outcome:
         state = {"running": {"startedAt": stamp}}
     else:
         code = 0 if outcome == "Succeeded" else 1
-        state = {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error",
-                                "startedAt": stamp, "finishedAt": stamp,
-                                "containerID": f"containerd://{uuid.uuid4().hex}"}}
+        state = {
+            "terminated": {
+                "exitCode": code,
+                "reason": "Completed" if code == 0 else "Error",
+                "startedAt": stamp,
+                "finishedAt": stamp,
+                "containerID": f"containerd://{uuid.uuid4().hex}",
+            }
+        }
     ready = "True" if running else "False"
     not_ready_reason = "" if running else "PodCompleted"
     status: dict[str, Any] = {
@@ -93,8 +103,14 @@ def started_status(pod: dict[str, Any], node: dict[str, Any] | None, *, outcome:
     if spec.get("initContainers"):
         status["initContainerStatuses"] = _container_statuses(
             {"containers": spec["initContainers"]},
-            {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": stamp,
-                            "finishedAt": stamp}},
+            {
+                "terminated": {
+                    "exitCode": 0,
+                    "reason": "Completed",
+                    "startedAt": stamp,
+                    "finishedAt": stamp,
+                }
+            },
             False,
         )
     return status
@@ -135,8 +151,9 @@ class Kubelet:
             outcome = "Failed" if self._should_fail(pod) else "Succeeded"
             if outcome == "Failed" and pod["spec"].get("restartPolicy") == "OnFailure":
                 restarts = self._backoff_limit(pod)
-        status = started_status(pod, self.ctx.index.nodes.get(node_name), outcome=outcome,
-                                restarts=restarts)
+        status = started_status(
+            pod, self.ctx.index.nodes.get(node_name), outcome=outcome, restarts=restarts
+        )
         self.ctx.write_status(PODS, pod, status, manager="kubelet")
 
     def _backoff_limit(self, pod: dict[str, Any]) -> int:
@@ -144,8 +161,9 @@ class Kubelet:
         owner = controller_ref(pod)
         if owner is None or owner.get("kind") != "Job":
             return 0
-        job = self.ctx.api.store.get(("batch", "jobs"), pod["metadata"]["namespace"],
-                                     owner["name"])
+        job = self.ctx.api.store.peek(
+            ("batch", "jobs"), pod["metadata"]["namespace"], owner["name"]
+        )
         return int(((job or {}).get("spec") or {}).get("backoffLimit", 6))
 
 

@@ -39,14 +39,18 @@ def node_specs(nodes: int | list[dict[str, Any]]) -> list[NodeSpec]:
     for i, spec in enumerate(nodes):
         unknown = set(spec) - {"name", "labels", "taints", "unschedulable"}
         if unknown:
-            raise ValueError(f"node {i}: unknown settings {sorted(unknown)}; "
-                             "expected name, labels, taints, unschedulable")
-        specs.append(NodeSpec(
-            spec.get("name", f"kubesim-node-{i}"),
-            dict(spec["labels"]) if "labels" in spec else dict(NODE_LABELS),
-            tuple(dict(t) for t in spec.get("taints") or ()),
-            bool(spec.get("unschedulable", False)),
-        ))
+            raise ValueError(
+                f"node {i}: unknown settings {sorted(unknown)}; "
+                "expected name, labels, taints, unschedulable"
+            )
+        specs.append(
+            NodeSpec(
+                spec.get("name", f"kubesim-node-{i}"),
+                dict(spec["labels"]) if "labels" in spec else dict(NODE_LABELS),
+                tuple(dict(t) for t in spec.get("taints") or ()),
+                bool(spec.get("unschedulable", False)),
+            )
+        )
     return specs
 
 
@@ -67,30 +71,51 @@ def node_object(spec: NodeSpec, index: int) -> dict[str, Any]:
         node_spec["taints"] = [dict(t) for t in spec.taints]
     if spec.unschedulable:
         node_spec["unschedulable"] = True
-    return {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": spec.name, "labels": labels}, "spec": node_spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": spec.name, "labels": labels},
+        "spec": node_spec,
+    }
 
 
 def node_status(spec: NodeSpec, index: int) -> dict[str, Any]:
     stamp = now_rfc3339()
 
     def condition(kind: str, status: str, reason: str, message: str) -> dict[str, Any]:
-        return {"type": kind, "status": status, "reason": reason, "message": message,
-                "lastHeartbeatTime": stamp, "lastTransitionTime": stamp}
+        return {
+            "type": kind,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastHeartbeatTime": stamp,
+            "lastTransitionTime": stamp,
+        }
 
     resources = {"cpu": "8", "memory": "32Gi", "pods": "110", "ephemeral-storage": "100Gi"}
     return {
         "conditions": [
-            condition("MemoryPressure", "False", "KubeletHasSufficientMemory",
-                      "kubelet has sufficient memory available"),
-            condition("DiskPressure", "False", "KubeletHasNoDiskPressure",
-                      "kubelet has no disk pressure"),
-            condition("PIDPressure", "False", "KubeletHasSufficientPID",
-                      "kubelet has sufficient PID available"),
+            condition(
+                "MemoryPressure",
+                "False",
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+            ),
+            condition(
+                "DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"
+            ),
+            condition(
+                "PIDPressure",
+                "False",
+                "KubeletHasSufficientPID",
+                "kubelet has sufficient PID available",
+            ),
             condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
         ],
-        "addresses": [{"type": "InternalIP", "address": f"172.18.0.{index + 2}"},
-                      {"type": "Hostname", "address": spec.name}],
+        "addresses": [
+            {"type": "InternalIP", "address": f"172.18.0.{index + 2}"},
+            {"type": "Hostname", "address": spec.name},
+        ],
         "allocatable": dict(resources),
         "capacity": dict(resources),
         "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},

@@ -14,21 +14,58 @@ from typing import Any
 TERMINATION_MESSAGE_PATH = "/dev/termination-log"
 DEFAULT_MODE = 420  # 0644, of secret, configMap, downwardAPI and projected volumes
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-_PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1,
-                   "failureThreshold": 3}
+_PROBE_DEFAULTS = {
+    "timeoutSeconds": 1,
+    "periodSeconds": 10,
+    "successThreshold": 1,
+    "failureThreshold": 3,
+}
 _VOLUME_SOURCES = {
-    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret",
-    "nfs", "iscsi", "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder",
-    "cephfs", "flocker", "downwardAPI", "fc", "azureFile", "configMap", "vsphereVolume",
-    "quobyte", "azureDisk", "photonPersistentDisk", "projected", "portworxVolume", "scaleIO",
-    "storageos", "csi", "ephemeral", "image",
+    "hostPath",
+    "emptyDir",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "secret",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "persistentVolumeClaim",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "downwardAPI",
+    "fc",
+    "azureFile",
+    "configMap",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "projected",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+    "ephemeral",
+    "image",
 }
 # DefaultTolerationSeconds admission: pods ride out a short node outage.
 DEFAULT_TOLERATIONS = (
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
-     "tolerationSeconds": 300},
-    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
-     "tolerationSeconds": 300},
+    {
+        "key": "node.kubernetes.io/not-ready",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
+    {
+        "key": "node.kubernetes.io/unreachable",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
 )
 
 
@@ -67,7 +104,7 @@ def _container(container: dict[str, Any]) -> None:
             for key, value in _PROBE_DEFAULTS.items():
                 probe.setdefault(key, value)
             _handler(probe)
-    for hook in ((container.get("lifecycle") or {}).values()):
+    for hook in (container.get("lifecycle") or {}).values():
         _handler(hook)
 
 
@@ -79,11 +116,11 @@ def _volume(volume: dict[str, Any]) -> None:
             volume[source].setdefault("defaultMode", DEFAULT_MODE)
     if isinstance(volume.get("hostPath"), dict):
         volume["hostPath"].setdefault("type", "")
-    for item in ((volume.get("projected") or {}).get("sources") or []):
+    for item in (volume.get("projected") or {}).get("sources") or []:
         token = (item or {}).get("serviceAccountToken")
         if isinstance(token, dict):
             token.setdefault("expirationSeconds", 3600)
-    for item in ((volume.get("downwardAPI") or {}).get("items") or []):
+    for item in (volume.get("downwardAPI") or {}).get("items") or []:
         field_ref = (item or {}).get("fieldRef")
         if isinstance(field_ref, dict):
             field_ref.setdefault("apiVersion", "v1")

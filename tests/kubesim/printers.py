@@ -108,11 +108,22 @@ def _images(obj: dict[str, Any]) -> str:
 
 
 def _wide(selector: bool = True) -> list[Column]:
-    cols = [Column("Containers", "string", _containers, 1, "Names of each container in the template."),
-            Column("Images", "string", _images, 1, "Images referenced by each container in the template.")]
+    cols = [
+        Column("Containers", "string", _containers, 1, "Names of each container in the template."),
+        Column(
+            "Images", "string", _images, 1, "Images referenced by each container in the template."
+        ),
+    ]
     if selector:
-        cols.append(Column("Selector", "string", lambda o: selector_text(_get(o, "spec", "selector")),
-                           1, "Label selector of the pods."))
+        cols.append(
+            Column(
+                "Selector",
+                "string",
+                lambda o: selector_text(_get(o, "spec", "selector")),
+                1,
+                "Label selector of the pods.",
+            )
+        )
     return cols
 
 
@@ -145,28 +156,66 @@ def _pod_ready(pod: dict[str, Any]) -> str:
 
 
 def _restarts(pod: dict[str, Any]) -> int:
-    return sum(c.get("restartCount", 0) for c in _get(pod, "status", "containerStatuses",
-                                                        default=[]))
+    return sum(
+        c.get("restartCount", 0) for c in _get(pod, "status", "containerStatuses", default=[])
+    )
 
 
 POD_COLUMNS = [
-    Column("Ready", "string", _pod_ready, 0,
-           "The aggregate readiness state of this pod for accepting traffic."),
-    Column("Status", "string", pod_status_text, 0,
-           "The aggregate status of the containers in this pod."),
-    Column("Restarts", "string", _restarts, 0,
-           "The number of times the containers in this pod have been restarted."),
+    Column(
+        "Ready",
+        "string",
+        _pod_ready,
+        0,
+        "The aggregate readiness state of this pod for accepting traffic.",
+    ),
+    Column(
+        "Status",
+        "string",
+        pod_status_text,
+        0,
+        "The aggregate status of the containers in this pod.",
+    ),
+    Column(
+        "Restarts",
+        "string",
+        _restarts,
+        0,
+        "The number of times the containers in this pod have been restarted.",
+    ),
     Column("Age", "string", age),
-    Column("IP", "string", lambda o: _get(o, "status", "podIP", default="<none>"), 1,
-           "IP address allocated to the pod."),
-    Column("Node", "string", lambda o: _get(o, "spec", "nodeName", default="<none>"), 1,
-           "Name of the Node the Pod is running on."),
-    Column("Nominated Node", "string",
-           lambda o: _get(o, "status", "nominatedNodeName", default="<none>"), 1,
-           "Node the Pod is nominated to run on."),
-    Column("Readiness Gates", "string",
-           lambda o: str(len(_get(o, "spec", "readinessGates", default=[]))) + " gates"
-           if _get(o, "spec", "readinessGates") else "<none>", 1, "Pod readiness gates."),
+    Column(
+        "IP",
+        "string",
+        lambda o: _get(o, "status", "podIP", default="<none>"),
+        1,
+        "IP address allocated to the pod.",
+    ),
+    Column(
+        "Node",
+        "string",
+        lambda o: _get(o, "spec", "nodeName", default="<none>"),
+        1,
+        "Name of the Node the Pod is running on.",
+    ),
+    Column(
+        "Nominated Node",
+        "string",
+        lambda o: _get(o, "status", "nominatedNodeName", default="<none>"),
+        1,
+        "Node the Pod is nominated to run on.",
+    ),
+    Column(
+        "Readiness Gates",
+        "string",
+        lambda o: (
+            str(len(_get(o, "spec", "readinessGates", default=[]))) + " gates"
+            if _get(o, "spec", "readinessGates")
+            else "<none>"
+        ),
+        1,
+        "Pod readiness gates.",
+    ),
 ]
 
 
@@ -201,14 +250,43 @@ def _event_count(ev: dict[str, Any]) -> int:
 
 
 EVENT_COLUMNS = [
-    Column("Last Seen", "string", _event_last, 0, "The time at which the most recent occurrence of this event was recorded."),
-    Column("Type", "string", lambda e: e.get("type", ""), 0, "Type of this event (Normal, Warning)."),
-    Column("Reason", "string", lambda e: e.get("reason", ""), 0, "Short, machine understandable string that gives the reason for the transition into the object's current status."),
+    Column(
+        "Last Seen",
+        "string",
+        _event_last,
+        0,
+        "The time at which the most recent occurrence of this event was recorded.",
+    ),
+    Column(
+        "Type", "string", lambda e: e.get("type", ""), 0, "Type of this event (Normal, Warning)."
+    ),
+    Column(
+        "Reason",
+        "string",
+        lambda e: e.get("reason", ""),
+        0,
+        "Short, machine understandable string that gives the reason for the transition into "
+        "the object's current status.",
+    ),
     Column("Object", "string", _event_object, 0, "The object that this event is about."),
-    Column("Subobject", "string", lambda e: _get(e, "involvedObject", "fieldPath", default=""), 1, "A field of the object."),
+    Column(
+        "Subobject",
+        "string",
+        lambda e: _get(e, "involvedObject", "fieldPath", default=""),
+        1,
+        "A field of the object.",
+    ),
     Column("Source", "string", _event_source, 1, "The component reporting this event."),
-    Column("Message", "string", lambda e: str(e.get("message", "")).strip(), 0, "A human-readable description of the status of this operation."),
-    Column("First Seen", "string", _event_first, 1, "The time at which the event was first recorded."),
+    Column(
+        "Message",
+        "string",
+        lambda e: str(e.get("message", "")).strip(),
+        0,
+        "A human-readable description of the status of this operation.",
+    ),
+    Column(
+        "First Seen", "string", _event_first, 1, "The time at which the event was first recorded."
+    ),
     Column("Count", "string", _event_count, 1, "The number of times this event has occurred."),
     Column("Name", "string", lambda e: e["metadata"]["name"], 1, "Name of the event.", "name"),
 ]
@@ -216,8 +294,11 @@ EVENT_COLUMNS = [
 
 # ---- the rest ---------------------------------------------------------------------------
 def _job_status(job: dict[str, Any]) -> str:
-    conditions = {c.get("type") for c in _get(job, "status", "conditions", default=[])
-                  if c.get("status") == "True"}
+    conditions = {
+        c.get("type")
+        for c in _get(job, "status", "conditions", default=[])
+        if c.get("status") == "True"
+    }
     if "Complete" in conditions:
         return "Complete"
     if "Failed" in conditions:
@@ -248,24 +329,39 @@ def _job_duration(job: dict[str, Any]) -> str:
 
 
 def _node_status(node: dict[str, Any]) -> str:
-    ready = next((c.get("status") for c in _get(node, "status", "conditions", default=[])
-                  if c.get("type") == "Ready"), None)
+    ready = next(
+        (
+            c.get("status")
+            for c in _get(node, "status", "conditions", default=[])
+            if c.get("type") == "Ready"
+        ),
+        None,
+    )
     text = {"True": "Ready", "False": "NotReady"}.get(ready or "", "Unknown")
     return text + (",SchedulingDisabled" if _get(node, "spec", "unschedulable") else "")
 
 
 def _node_roles(node: dict[str, Any]) -> str:
     labels = node["metadata"].get("labels") or {}
-    roles = {k.split("/", 1)[1] for k in labels
-             if k.startswith("node-role.kubernetes.io/") and k != "node-role.kubernetes.io/"}
+    roles = {
+        k.split("/", 1)[1]
+        for k in labels
+        if k.startswith("node-role.kubernetes.io/") and k != "node-role.kubernetes.io/"
+    }
     if labels.get("kubernetes.io/role"):
         roles.add(labels["kubernetes.io/role"])
     return ",".join(sorted(roles)) or "<none>"
 
 
 def _node_address(kind: str) -> Callable[[dict[str, Any]], str]:
-    return lambda node: next((a["address"] for a in _get(node, "status", "addresses", default=[])
-                              if a.get("type") == kind), "<none>")
+    return lambda node: next(
+        (
+            a["address"]
+            for a in _get(node, "status", "addresses", default=[])
+            if a.get("type") == kind
+        ),
+        "<none>",
+    )
 
 
 def _ports(svc: dict[str, Any]) -> str:
@@ -276,8 +372,12 @@ def _ports(svc: dict[str, Any]) -> str:
     return ",".join(out) or "<none>"
 
 
-_ACCESS = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX",
-           "ReadWriteOncePod": "RWOP"}
+_ACCESS = {
+    "ReadWriteOnce": "RWO",
+    "ReadOnlyMany": "ROX",
+    "ReadWriteMany": "RWX",
+    "ReadWriteOncePod": "RWOP",
+}
 
 
 def _count(*fields: str) -> Callable[[dict[str, Any]], int]:
@@ -288,8 +388,14 @@ BUILTIN: dict[tuple[str, str], list[Column]] = {
     ("", "pods"): POD_COLUMNS,
     ("", "events"): EVENT_COLUMNS,
     ("apps", "deployments"): [
-        Column("Ready", "string", lambda o: f"{_get(o, 'status', 'readyReplicas', default=0)}/"
-                                            f"{_get(o, 'spec', 'replicas', default=0)}"),
+        Column(
+            "Ready",
+            "string",
+            lambda o: (
+                f"{_get(o, 'status', 'readyReplicas', default=0)}/"
+                f"{_get(o, 'spec', 'replicas', default=0)}"
+            ),
+        ),
         Column("Up-to-date", "integer", lambda o: _get(o, "status", "updatedReplicas", default=0)),
         Column("Available", "integer", lambda o: _get(o, "status", "availableReplicas", default=0)),
         Column("Age", "string", age),
@@ -303,16 +409,30 @@ BUILTIN: dict[tuple[str, str], list[Column]] = {
         *_wide(),
     ],
     ("apps", "statefulsets"): [
-        Column("Ready", "string", lambda o: f"{_get(o, 'status', 'readyReplicas', default=0)}/"
-                                            f"{_get(o, 'spec', 'replicas', default=0)}"),
+        Column(
+            "Ready",
+            "string",
+            lambda o: (
+                f"{_get(o, 'status', 'readyReplicas', default=0)}/"
+                f"{_get(o, 'spec', 'replicas', default=0)}"
+            ),
+        ),
         Column("Age", "string", age),
         *_wide(selector=False),
     ],
     ("apps", "daemonsets"): [
-        Column("Desired", "integer", lambda o: _get(o, "status", "desiredNumberScheduled", default=0)),
-        Column("Current", "integer", lambda o: _get(o, "status", "currentNumberScheduled", default=0)),
+        Column(
+            "Desired", "integer", lambda o: _get(o, "status", "desiredNumberScheduled", default=0)
+        ),
+        Column(
+            "Current", "integer", lambda o: _get(o, "status", "currentNumberScheduled", default=0)
+        ),
         Column("Ready", "integer", lambda o: _get(o, "status", "numberReady", default=0)),
-        Column("Up-to-date", "integer", lambda o: _get(o, "status", "updatedNumberScheduled", default=0)),
+        Column(
+            "Up-to-date",
+            "integer",
+            lambda o: _get(o, "status", "updatedNumberScheduled", default=0),
+        ),
         Column("Available", "integer", lambda o: _get(o, "status", "numberAvailable", default=0)),
         Column("Node Selector", "string", lambda o: _labels(_template_spec(o).get("nodeSelector"))),
         Column("Age", "string", age),
@@ -330,16 +450,25 @@ BUILTIN: dict[tuple[str, str], list[Column]] = {
         Column("Timezone", "string", lambda o: _get(o, "spec", "timeZone", default="<none>")),
         Column("Suspend", "boolean", lambda o: bool(_get(o, "spec", "suspend", default=False))),
         Column("Active", "integer", lambda o: len(_get(o, "status", "active", default=[]))),
-        Column("Last Schedule", "string",
-               lambda o: since(_get(o, "status", "lastScheduleTime"))
-               if _get(o, "status", "lastScheduleTime") else "<none>"),
+        Column(
+            "Last Schedule",
+            "string",
+            lambda o: (
+                since(_get(o, "status", "lastScheduleTime"))
+                if _get(o, "status", "lastScheduleTime")
+                else "<none>"
+            ),
+        ),
         Column("Age", "string", age),
     ],
     ("", "services"): [
         Column("Type", "string", lambda o: _get(o, "spec", "type", default="ClusterIP")),
         Column("Cluster-IP", "string", lambda o: _get(o, "spec", "clusterIP", default="<none>")),
-        Column("External-IP", "string",
-               lambda o: ",".join(_get(o, "spec", "externalIPs", default=[])) or "<none>"),
+        Column(
+            "External-IP",
+            "string",
+            lambda o: ",".join(_get(o, "spec", "externalIPs", default=[])) or "<none>",
+        ),
         Column("Port(s)", "string", _ports),
         Column("Age", "string", age),
         Column("Selector", "string", lambda o: _labels(_get(o, "spec", "selector")), 1),
@@ -348,17 +477,31 @@ BUILTIN: dict[tuple[str, str], list[Column]] = {
         Column("Status", "string", _node_status),
         Column("Roles", "string", _node_roles),
         Column("Age", "string", age),
-        Column("Version", "string", lambda o: _get(o, "status", "nodeInfo", "kubeletVersion",
-                                                   default="")),
+        Column(
+            "Version",
+            "string",
+            lambda o: _get(o, "status", "nodeInfo", "kubeletVersion", default=""),
+        ),
         Column("Internal-IP", "string", _node_address("InternalIP"), 1),
         Column("External-IP", "string", _node_address("ExternalIP"), 1),
-        Column("OS-Image", "string", lambda o: _get(o, "status", "nodeInfo", "osImage",
-                                                    default="<unknown>"), 1),
-        Column("Kernel-Version", "string", lambda o: _get(o, "status", "nodeInfo",
-                                                          "kernelVersion", default="<unknown>"), 1),
-        Column("Container-Runtime", "string",
-               lambda o: _get(o, "status", "nodeInfo", "containerRuntimeVersion",
-                              default="<unknown>"), 1),
+        Column(
+            "OS-Image",
+            "string",
+            lambda o: _get(o, "status", "nodeInfo", "osImage", default="<unknown>"),
+            1,
+        ),
+        Column(
+            "Kernel-Version",
+            "string",
+            lambda o: _get(o, "status", "nodeInfo", "kernelVersion", default="<unknown>"),
+            1,
+        ),
+        Column(
+            "Container-Runtime",
+            "string",
+            lambda o: _get(o, "status", "nodeInfo", "containerRuntimeVersion", default="<unknown>"),
+            1,
+        ),
     ],
     ("", "namespaces"): [
         Column("Status", "string", lambda o: _get(o, "status", "phase", default="")),
@@ -376,14 +519,26 @@ BUILTIN: dict[tuple[str, str], list[Column]] = {
     ("", "persistentvolumeclaims"): [
         Column("Status", "string", lambda o: _get(o, "status", "phase", default="")),
         Column("Volume", "string", lambda o: _get(o, "spec", "volumeName", default="")),
-        Column("Capacity", "string", lambda o: _get(o, "status", "capacity", "storage", default="")),
-        Column("Access Modes", "string",
-               lambda o: ",".join(_ACCESS.get(m, m) for m in _get(o, "status", "accessModes",
-                                                                  default=[]))),
-        Column("StorageClass", "string",
-               lambda o: _get(o, "spec", "storageClassName", default="<unset>")),
-        Column("VolumeAttributesClass", "string",
-               lambda o: _get(o, "spec", "volumeAttributesClassName", default="<unset>")),
+        Column(
+            "Capacity", "string", lambda o: _get(o, "status", "capacity", "storage", default="")
+        ),
+        Column(
+            "Access Modes",
+            "string",
+            lambda o: ",".join(
+                _ACCESS.get(m, m) for m in _get(o, "status", "accessModes", default=[])
+            ),
+        ),
+        Column(
+            "StorageClass",
+            "string",
+            lambda o: _get(o, "spec", "storageClassName", default="<unset>"),
+        ),
+        Column(
+            "VolumeAttributesClass",
+            "string",
+            lambda o: _get(o, "spec", "volumeAttributesClassName", default="<unset>"),
+        ),
         Column("Age", "string", age),
         Column("VolumeMode", "string", lambda o: _get(o, "spec", "volumeMode", default=""), 1),
     ],

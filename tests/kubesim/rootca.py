@@ -42,7 +42,7 @@ class RootCAPublisher:
     def reconcile(self, ns: str, _: str) -> None:
         if self.ctx.index.terminating(ns):
             return
-        current = self.ctx.api.store.get(CONFIGMAPS, ns, ROOT_CA_CONFIGMAP)
+        current = self.ctx.api.store.peek(CONFIGMAPS, ns, ROOT_CA_CONFIGMAP)
         data = {"ca.crt": CA_CERT}
         if current is None:
             self.ctx.create(

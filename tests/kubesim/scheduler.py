@@ -59,36 +59,49 @@ class Scheduler:
             self._unschedulable(pod, decision.message)
 
     def _bind(self, pod: dict[str, Any], node: str) -> None:
-        new = copy.deepcopy(pod)
-        new["spec"]["nodeName"] = node
-        status = new.setdefault("status", {})
+        status = dict(pod.get("status") or {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "True",
-                           "lastTransitionTime": now_rfc3339()})
+        conditions.append(
+            {"type": "PodScheduled", "status": "True", "lastTransitionTime": now_rfc3339()}
+        )
         status["conditions"] = conditions
+        # Shallow: _commit rebuilds the object before it changes anything in it.
+        new = {**pod, "spec": {**pod["spec"], "nodeName": node}, "status": status}
         rtype = self.ctx.rtype(PODS)
         with self.ctx.api.store.lock:
-            current = self.ctx.api.store.get(PODS, pod["metadata"]["namespace"],
-                                             pod["metadata"]["name"])
-            if current is None or current["metadata"]["resourceVersion"] != pod["metadata"][
-                "resourceVersion"
-            ]:
-                self.ctx.enqueue("scheduler", (pod["metadata"]["namespace"],
-                                               pod["metadata"]["name"]))
+            current = self.ctx.api.store.peek(
+                PODS, pod["metadata"]["namespace"], pod["metadata"]["name"]
+            )
+            if (
+                current is None
+                or current["metadata"]["resourceVersion"] != pod["metadata"]["resourceVersion"]
+            ):
+                self.ctx.enqueue(
+                    "scheduler", (pod["metadata"]["namespace"], pod["metadata"]["name"])
+                )
                 return
             # The binding subresource writes spec.nodeName and the condition together.
             self.ctx.api._commit(rtype, current, new, manager="kube-scheduler")
 
     def _unschedulable(self, pod: dict[str, Any], message: str) -> None:
         current = _scheduled_condition(pod)
-        if current is not None and current.get("status") == "False" and current.get(
-            "message"
-        ) == message:
+        if (
+            current is not None
+            and current.get("status") == "False"
+            and current.get("message") == message
+        ):
             return
         status = copy.deepcopy(pod.get("status") or {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                           "message": message, "lastTransitionTime": now_rfc3339()})
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "message": message,
+                "lastTransitionTime": now_rfc3339(),
+            }
+        )
         status["conditions"] = conditions
         self.ctx.write_status(PODS, pod, status, manager="kube-scheduler")
         self.ctx.events.scheduling(pod, "Warning", "FailedScheduling", message)

@@ -81,12 +81,9 @@ def node_matches(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
     labels = node["metadata"].get("labels") or {}
     if any(labels.get(k) != v for k, v in (pod_spec.get("nodeSelector") or {}).items()):
         return False
-    required = (
-        ((pod_spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-            "requiredDuringSchedulingIgnoredDuringExecution"
-        )
-        or {}
-    )
+    required = ((pod_spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
     terms = required.get("nodeSelectorTerms")
     return terms is None or any(_node_term(node, t) for t in terms)
 
@@ -191,8 +188,10 @@ def _affinity_failure(
         if any(t.get("topologyKey") not in node_labels for t in affinity):
             return "node(s) didn't match pod affinity rules", False
         satisfied = all(
-            any(cluster.domain(p.node, t["topologyKey"]) == node_labels[t["topologyKey"]]
-                for p in matching)
+            any(
+                cluster.domain(p.node, t["topologyKey"]) == node_labels[t["topologyKey"]]
+                for p in matching
+            )
             for t in affinity
         )
         self_match = all(
@@ -267,5 +266,6 @@ def schedule(
     if (pod.get("spec") or {}).get("preemptionPolicy") == "Never":
         return Decision(None, f"{message} preemption: not eligible due to preemptionPolicy=Never.")
     verdicts = (NO_VICTIMS if resolvable else NOT_HELPFUL for _, resolvable in failures.values())
-    return Decision(None, f"{message} preemption: 0/{total} nodes are available: "
-                          f"{_histogram(verdicts)}.")
+    return Decision(
+        None, f"{message} preemption: 0/{total} nodes are available: {_histogram(verdicts)}."
+    )

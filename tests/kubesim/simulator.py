@@ -185,8 +185,12 @@ class Simulator:
         unschedulable: bool = False,
     ) -> dict[str, Any]:
         """A new Ready node (labels default to OpenStack-Helm's all-in-one labels)."""
-        spec = NodeSpec(name, dict(NODE_LABELS) if labels is None else dict(labels),
-                        tuple(taints or ()), unschedulable)
+        spec = NodeSpec(
+            name,
+            dict(NODE_LABELS) if labels is None else dict(labels),
+            tuple(taints or ()),
+            unschedulable,
+        )
         index = len(self.store.list(("", "nodes"))[0])
         return self.call(self._create_node, spec, index)
 
@@ -214,9 +218,10 @@ class Simulator:
                 continue
             index, spec = wanted[name]
             want = node_object(spec, index)
-            if node.get("spec") != want["spec"] or node["metadata"].get("labels") != want[
-                "metadata"
-            ]["labels"]:
+            if (
+                node.get("spec") != want["spec"]
+                or node["metadata"].get("labels") != want["metadata"]["labels"]
+            ):
                 node["spec"] = want["spec"]
                 node["metadata"]["labels"] = want["metadata"]["labels"]
                 self.api.update(nodes, "", name, node, manager="kubesim")

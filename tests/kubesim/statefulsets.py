@@ -22,7 +22,7 @@ REVISION_LABEL = "controller-revision-hash"
 def ordinal_of(sts_name: str, pod: dict[str, Any]) -> int | None:
     name = pod["metadata"]["name"]
     prefix = f"{sts_name}-"
-    tail = name[len(prefix):]
+    tail = name[len(prefix) :]
     return int(tail) if name.startswith(prefix) and tail.isdigit() else None
 
 
@@ -35,8 +35,12 @@ class StatefulSets:
         self.ctx = ctx
 
     def reconcile(self, ns: str, name: str) -> None:
-        sts = self.ctx.api.store.get(STATEFULSETS, ns, name)
-        if sts is None or sts["metadata"].get("deletionTimestamp") or self.ctx.index.terminating(ns):
+        sts = self.ctx.api.store.peek(STATEFULSETS, ns, name)
+        if (
+            sts is None
+            or sts["metadata"].get("deletionTimestamp")
+            or self.ctx.index.terminating(ns)
+        ):
             return
         self.ctx.adopt(PODS, sts, lambda pod: ordinal_of(name, pod) is not None)
         spec = sts["spec"]
@@ -59,19 +63,23 @@ class StatefulSets:
             self._delete(sts, pods[ordinal])
         if not extra:
             self._roll(sts, pods, revision, wanted, parallel)
-        current = self.ctx.api.store.get(STATEFULSETS, ns, name)
+        current = self.ctx.api.store.peek(STATEFULSETS, ns, name)
         if current is None:
             return
         live = self._pods(current)
         updated = sum(1 for p in active(live) if _revision_of(p) == revision)
         if updated == len(wanted) == len(active(live)):
             current_revision = revision
-        self.ctx.write_status(STATEFULSETS, current,
-                              statefulset_status(current, live, revision, current_revision))
+        self.ctx.write_status(
+            STATEFULSETS, current, statefulset_status(current, live, revision, current_revision)
+        )
 
     def _pods(self, sts: dict[str, Any]) -> list[dict[str, Any]]:
-        return [p for p in self.ctx.index.owned(sts["metadata"]["uid"], PODS)
-                if ordinal_of(sts["metadata"]["name"], p) is not None]
+        return [
+            p
+            for p in self.ctx.index.owned(sts["metadata"]["uid"], PODS)
+            if ordinal_of(sts["metadata"]["name"], p) is not None
+        ]
 
     def _create(self, sts: dict[str, Any], ordinal: int, revision: str) -> None:
         name = f"{sts['metadata']['name']}-{ordinal}"
@@ -92,24 +100,40 @@ class StatefulSets:
         volumes = pod["spec"].setdefault("volumes", [])
         for template in sts["spec"].get("volumeClaimTemplates") or []:
             claim = f"{template['metadata']['name']}-{sts['metadata']['name']}-{ordinal}"
-            volumes.append({"name": template["metadata"]["name"],
-                            "persistentVolumeClaim": {"claimName": claim}})
+            volumes.append(
+                {
+                    "name": template["metadata"]["name"],
+                    "persistentVolumeClaim": {"claimName": claim},
+                }
+            )
         self.ctx.create(PODS, sts["metadata"]["namespace"], pod)
         self.ctx.events.record(
-            sts, "Normal", "SuccessfulCreate",
+            sts,
+            "Normal",
+            "SuccessfulCreate",
             f"create Pod {name} in StatefulSet {sts['metadata']['name']} successful",
-            component="statefulset-controller")
+            component="statefulset-controller",
+        )
 
     def _delete(self, sts: dict[str, Any], pod: dict[str, Any]) -> None:
         self.ctx.delete(PODS, pod)
         self.ctx.events.record(
-            sts, "Normal", "SuccessfulDelete",
+            sts,
+            "Normal",
+            "SuccessfulDelete",
             f"delete Pod {pod['metadata']['name']} in StatefulSet {sts['metadata']['name']} "
             "successful",
-            component="statefulset-controller")
+            component="statefulset-controller",
+        )
 
-    def _roll(self, sts: dict[str, Any], pods: dict[int | None, dict[str, Any]], revision: str,
-              wanted: range, parallel: bool) -> None:
+    def _roll(
+        self,
+        sts: dict[str, Any],
+        pods: dict[int | None, dict[str, Any]],
+        revision: str,
+        wanted: range,
+        parallel: bool,
+    ) -> None:
         """RollingUpdate: replace the highest outdated Pod at or above the partition, once
         every Pod is Running and Ready (Parallel does not wait)."""
         strategy = sts["spec"].get("updateStrategy") or {}
@@ -121,8 +145,13 @@ class StatefulSets:
             return
         if not parallel and not all(is_ready(p) for p in live.values()):
             return
-        outdated = sorted((o for o, p in live.items()
-                           if o >= wanted.start + partition and _revision_of(p) != revision),
-                          reverse=True)
+        outdated = sorted(
+            (
+                o
+                for o, p in live.items()
+                if o >= wanted.start + partition and _revision_of(p) != revision
+            ),
+            reverse=True,
+        )
         if outdated and not live[outdated[0]]["metadata"].get("deletionTimestamp"):
             self._delete(sts, live[outdated[0]])

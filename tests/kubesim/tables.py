@@ -96,7 +96,10 @@ def _crd_columns(rtype: ResourceType) -> list[Column]:
 
 
 NAME = Column(
-    "Name", "string", lambda o: o["metadata"]["name"], 0,
+    "Name",
+    "string",
+    lambda o: o["metadata"]["name"],
+    0,
     "Name must be unique within a namespace. Is required when creating resources, although "
     "some resources may allow a client to request the generation of an appropriate name "
     "automatically. Name is primarily intended for creation idempotence and configuration "

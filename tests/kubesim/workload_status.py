@@ -107,26 +107,44 @@ def deployment_status(
         "availableReplicas": available,
         "unavailableReplicas": max(sum(_spec_replicas(rs) for rs in all_rs) - available, 0),
     }
-    omit_zero(status, ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas",
-                       "unavailableReplicas"))
+    omit_zero(
+        status,
+        (
+            "replicas",
+            "updatedReplicas",
+            "readyReplicas",
+            "availableReplicas",
+            "unavailableReplicas",
+        ),
+    )
     collisions = (deployment.get("status") or {}).get("collisionCount")
     if collisions:
         status["collisionCount"] = collisions
     _, max_unavailable = surge_and_unavailable(deployment)
     if available >= replicas - max_unavailable:
-        available_cond = cond("Available", "True", "MinimumReplicasAvailable",
-                              "Deployment has minimum availability.")
+        available_cond = cond(
+            "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."
+        )
     else:
-        available_cond = cond("Available", "False", "MinimumReplicasUnavailable",
-                              "Deployment does not have minimum availability.")
+        available_cond = cond(
+            "Available",
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+        )
     rs_name = new_rs["metadata"]["name"] if new_rs else deployment["metadata"]["name"]
     complete = updated == replicas and total == replicas and available == replicas
     if complete:
-        progressing = cond("Progressing", "True", "NewReplicaSetAvailable",
-                           f'ReplicaSet "{rs_name}" has successfully progressed.')
+        progressing = cond(
+            "Progressing",
+            "True",
+            "NewReplicaSetAvailable",
+            f'ReplicaSet "{rs_name}" has successfully progressed.',
+        )
     else:
-        progressing = cond("Progressing", "True", "ReplicaSetUpdated",
-                           f'ReplicaSet "{rs_name}" is progressing.')
+        progressing = cond(
+            "Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{rs_name}" is progressing.'
+        )
     status["conditions"] = [available_cond, progressing]
     return status
 
@@ -139,7 +157,8 @@ def statefulset_status(
 
     def at(revision: str) -> int:
         return sum(
-            1 for p in live
+            1
+            for p in live
             if (p["metadata"].get("labels") or {}).get("controller-revision-hash") == revision
         )
 

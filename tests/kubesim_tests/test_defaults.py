@@ -34,17 +34,39 @@ def workloads() -> list[dict]:
     labels = {"app": "w"}
     selector = {"matchLabels": labels}
     return [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},
-         "spec": {"selector": selector, "template": template(labels)}},
-        {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "w"},
-         "spec": {"selector": selector, "serviceName": "w", "template": template(labels)}},
-        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "w"},
-         "spec": {"selector": selector, "template": template(labels)}},
-        {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "w"},
-         "spec": {"template": template(labels, "OnFailure")}},
-        {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "w"},
-         "spec": {"schedule": "0 * * * *",
-                  "jobTemplate": {"spec": {"template": template(labels, "Never")}}}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "w"},
+            "spec": {"selector": selector, "template": template(labels)},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "w"},
+            "spec": {"selector": selector, "serviceName": "w", "template": template(labels)},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {"name": "w"},
+            "spec": {"selector": selector, "template": template(labels)},
+        },
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "w"},
+            "spec": {"template": template(labels, "OnFailure")},
+        },
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "w"},
+            "spec": {
+                "schedule": "0 * * * *",
+                "jobTemplate": {"spec": {"template": template(labels, "Never")}},
+            },
+        },
     ]
 
 
@@ -73,7 +95,8 @@ def test_pod_templates_of_every_workload_kind_get_kube_apiserver_defaults(
         assert spec["securityContext"] == {}, kind
         assert spec["terminationGracePeriodSeconds"] == 30, kind
         assert spec["restartPolicy"] == {"job": "OnFailure", "cronjob": "Never"}.get(
-            kind, "Always"), kind
+            kind, "Always"
+        ), kind
 
 
 def test_untagged_and_latest_images_are_always_pulled(http: Http, namespace: str) -> None:
@@ -92,20 +115,27 @@ def test_untagged_and_latest_images_are_always_pulled(http: Http, namespace: str
 def test_ports_probes_volumes_and_field_refs_are_defaulted(http: Http, namespace: str) -> None:
     body = deployment("details")
     spec = body["spec"]["template"]["spec"]
-    spec["containers"][0].update({
-        "readinessProbe": {"httpGet": {"port": 8080}},
-        "env": [{"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
-    })
-    spec["volumes"] = [{"name": "etc", "secret": {"secretName": "etc"}},
-                       {"name": "cfg", "configMap": {"name": "cfg"}},
-                       {"name": "scratch"}]
+    spec["containers"][0].update(
+        {
+            "readinessProbe": {"httpGet": {"port": 8080}},
+            "env": [{"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+        }
+    )
+    spec["volumes"] = [
+        {"name": "etc", "secret": {"secretName": "etc"}},
+        {"name": "cfg", "configMap": {"name": "cfg"}},
+        {"name": "scratch"},
+    ]
     created = http.post(f"/apis/apps/v1/namespaces/{namespace}/deployments", body).json()
     spec = created["spec"]["template"]["spec"]
     container = spec["containers"][0]
     assert container["ports"] == [{"containerPort": 8080, "protocol": "TCP"}]
     assert container["readinessProbe"] == {
         "httpGet": {"port": 8080, "path": "/", "scheme": "HTTP"},
-        "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3,
+        "timeoutSeconds": 1,
+        "periodSeconds": 10,
+        "successThreshold": 1,
+        "failureThreshold": 3,
     }
     assert container["env"][0]["valueFrom"]["fieldRef"]["apiVersion"] == "v1"
     assert spec["volumes"] == [
@@ -118,28 +148,46 @@ def test_ports_probes_volumes_and_field_refs_are_defaulted(http: Http, namespace
 def test_statefulset_claim_templates_are_typed_and_defaulted_like_claims(
     http: Http, namespace: str
 ) -> None:
-    claim = {"metadata": {"name": "data"},
-             "spec": {"accessModes": ["ReadWriteOnce"],
-                      "resources": {"requests": {"storage": "1Gi"}}}}
-    body = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
-            "spec": {"selector": {"matchLabels": {"app": "db"}}, "serviceName": "db",
-                     "template": template({"app": "db"}), "volumeClaimTemplates": [claim]}}
-    created = http.post(f"/apis/apps/v1/namespaces/{namespace}/statefulsets", body).json()
-    assert created["spec"]["volumeClaimTemplates"] == [{
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
+    claim = {
         "metadata": {"name": "data"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
-                 "volumeMode": "Filesystem"},
-        "status": {"phase": "Pending"},
-    }]
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "db"}},
+            "serviceName": "db",
+            "template": template({"app": "db"}),
+            "volumeClaimTemplates": [claim],
+        },
+    }
+    created = http.post(f"/apis/apps/v1/namespaces/{namespace}/statefulsets", body).json()
+    assert created["spec"]["volumeClaimTemplates"] == [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+                "volumeMode": "Filesystem",
+            },
+            "status": {"phase": "Pending"},
+        }
+    ]
 
 
 def test_a_job_gets_a_selector_on_its_uid_and_its_pods_the_matching_labels(
     http: Http, namespace: str
 ) -> None:
-    body = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "sync"},
-            "spec": {"template": template({"app": "sync"}, "Never")}}
+    body = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "sync"},
+        "spec": {"template": template({"app": "sync"}, "Never")},
+    }
     job = http.post(f"/apis/batch/v1/namespaces/{namespace}/jobs", body).json()
     uid = job["metadata"]["uid"]
     assert job["spec"]["selector"] == {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
@@ -157,8 +205,12 @@ def test_a_job_gets_a_selector_on_its_uid_and_its_pods_the_matching_labels(
 
 
 def test_a_job_template_that_would_restart_always_is_rejected(http: Http, namespace: str) -> None:
-    body = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "bad"},
-            "spec": {"template": template({"app": "bad"})}}
+    body = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "bad"},
+        "spec": {"template": template({"app": "bad"})},
+    }
     response = http.post(f"/apis/batch/v1/namespaces/{namespace}/jobs", body)
     assert response.status_code == 422
     assert response.json()["message"] == (
@@ -183,9 +235,20 @@ def test_a_selector_that_does_not_match_the_template_is_rejected(
 
 
 def test_pods_get_what_admission_adds(http: Http, namespace: str) -> None:
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare"},
-           "spec": {"containers": [{"name": "c", "image": "c:1",
-                                    "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "bare"},
+        "spec": {
+            "containers": [
+                {
+                    "name": "c",
+                    "image": "c:1",
+                    "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
+                }
+            ]
+        },
+    }
     created = http.post(f"/api/v1/namespaces/{namespace}/pods", pod).json()
     spec = created["spec"]
     assert spec["serviceAccountName"] == "default"
@@ -213,8 +276,10 @@ def test_null_fields_of_a_created_object_are_dropped(http: Http, namespace: str)
 
 def test_null_in_a_merge_patch_removes_the_field(http: Http, namespace: str) -> None:
     path = f"/api/v1/namespaces/{namespace}/configmaps/m"
-    http.post(f"/api/v1/namespaces/{namespace}/configmaps",
-              {"metadata": {"name": "m", "annotations": {"a": "1"}}, "data": {"k": "v"}})
+    http.post(
+        f"/api/v1/namespaces/{namespace}/configmaps",
+        {"metadata": {"name": "m", "annotations": {"a": "1"}}, "data": {"k": "v"}},
+    )
     patched = http.patch(path, {"metadata": {"annotations": None}, "data": {"k": None}}, MERGE)
     assert "annotations" not in patched.json()["metadata"]
     assert "k" not in (patched.json().get("data") or {})
@@ -224,8 +289,12 @@ def test_null_in_an_applied_configuration_is_not_stored(http: Http, namespace: s
     config = deployment("applied")
     config["metadata"]["annotations"] = None
     config["spec"]["template"]["metadata"]["annotations"] = None
-    response = http.patch(f"/apis/apps/v1/namespaces/{namespace}/deployments/applied",
-                          json.dumps(config), APPLY, fieldManager="helm")
+    response = http.patch(
+        f"/apis/apps/v1/namespaces/{namespace}/deployments/applied",
+        json.dumps(config),
+        APPLY,
+        fieldManager="helm",
+    )
     assert response.status_code == 201, response.text
     obj = response.json()
     assert "annotations" not in obj["metadata"]
@@ -235,17 +304,30 @@ def test_null_in_an_applied_configuration_is_not_stored(http: Http, namespace: s
 def test_null_metadata_of_a_custom_resource_is_dropped(
     http: Http, namespace: str, widgets: str
 ) -> None:
-    body = {"apiVersion": "kubesim.test/v1", "kind": "Widget",
-            "metadata": {"name": "w", "annotations": None, "labels": None},
-            "spec": {"size": "small"}}
+    body = {
+        "apiVersion": "kubesim.test/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "annotations": None, "labels": None},
+        "spec": {"size": "small"},
+    }
     created = http.post(f"{widgets}/namespaces/{namespace}/widgets", body).json()
     assert "annotations" not in created["metadata"] and "labels" not in created["metadata"]
 
 
 def test_every_namespace_gets_the_kube_root_ca_configmap(kube, namespace: str) -> None:
-    listed = json.loads(ok(kube.kubectl(
-        "get", "configmaps", "-A", "--field-selector", "metadata.name=kube-root-ca.crt",
-        "-o", "json")))
+    listed = json.loads(
+        ok(
+            kube.kubectl(
+                "get",
+                "configmaps",
+                "-A",
+                "--field-selector",
+                "metadata.name=kube-root-ca.crt",
+                "-o",
+                "json",
+            )
+        )
+    )
     have = {i["metadata"]["namespace"] for i in listed["items"]}
     assert {"default", "kube-system", "kube-public", "kube-node-lease", namespace} <= have
     configmap = get(kube, namespace, "configmap/kube-root-ca.crt")

@@ -34,28 +34,50 @@ def running(pod: dict) -> bool:
 def statefulset(name: str, replicas: int, policy: str = "OrderedReady") -> dict:
     labels = {"app": name}
     return {
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name},
         "spec": {
-            "replicas": replicas, "serviceName": name, "podManagementPolicy": policy,
+            "replicas": replicas,
+            "serviceName": name,
+            "podManagementPolicy": policy,
             "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels},
-                         "spec": {"containers": [{"name": "db", "image": "db:1"}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
-                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}],
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "db", "image": "db:1"}]},
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "1Gi"}},
+                    },
+                }
+            ],
         },
     }
 
 
 def job(name: str, restart: str = "OnFailure") -> dict:
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
-            "spec": {"backoffLimit": 2, "template": {"spec": {
-                "restartPolicy": restart, "containers": [{"name": "c", "image": "c:1"}]}}}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {
+            "backoffLimit": 2,
+            "template": {
+                "spec": {"restartPolicy": restart, "containers": [{"name": "c", "image": "c:1"}]}
+            },
+        },
+    }
 
 
 def test_a_deployment_runs_its_pods_through_a_replicaset(kube, http: Http, namespace: str) -> None:
     http.post(f"/apis/apps/v1/namespaces/{namespace}/deployments", deployment("web", replicas=2))
-    found = wait_for(lambda: len(p := pods(http, namespace, "app=web")) == 2
-                     and all(running(x) for x in p) and p)
+    found = wait_for(
+        lambda: len(p := pods(http, namespace, "app=web")) == 2 and all(running(x) for x in p) and p
+    )
     replicasets = http.get(f"/apis/apps/v1/namespaces/{namespace}/replicasets").json()["items"]
     assert len(replicasets) == 1
     rs = replicasets[0]
@@ -75,8 +97,12 @@ def test_workload_readiness_comes_from_its_pods(http: Http, namespace: str, sim)
     sim.controllers.enable("kubelet", False)
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments"
     http.post(path, deployment("slow"))
-    wait_for(lambda: pods(http, namespace, "app=slow")
-             and all(p["spec"].get("nodeName") for p in pods(http, namespace, "app=slow")))
+    wait_for(
+        lambda: (
+            pods(http, namespace, "app=slow")
+            and all(p["spec"].get("nodeName") for p in pods(http, namespace, "app=slow"))
+        )
+    )
     status = http.get(f"{path}/slow").json()["status"]
     assert "availableReplicas" not in status and status["unavailableReplicas"] == 1
     sim.controllers.enable("kubelet", True)
@@ -87,22 +113,30 @@ def test_a_new_template_rolls_the_pods_to_a_new_replicaset(http: Http, namespace
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments"
     http.post(path, deployment("roll", replicas=2))
     wait_for(lambda: http.get(f"{path}/roll").json()["status"].get("availableReplicas") == 2)
-    http.patch(f"{path}/roll", {"spec": {"template": {"spec": {
-        "containers": [{"name": "app", "image": "app:2"}]}}}},
-        content_type="application/strategic-merge-patch+json")
+    http.patch(
+        f"{path}/roll",
+        {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app:2"}]}}}},
+        content_type="application/strategic-merge-patch+json",
+    )
 
     def rolled() -> bool:
         d = http.get(f"{path}/roll").json()
         current = pods(http, namespace, "app=roll")
-        return (d["status"].get("updatedReplicas") == 2 and d["status"].get("replicas") == 2
-                and d["status"].get("availableReplicas") == 2 and len(current) == 2
-                and all(p["spec"]["containers"][0]["image"] == "app:2" for p in current))
+        return (
+            d["status"].get("updatedReplicas") == 2
+            and d["status"].get("replicas") == 2
+            and d["status"].get("availableReplicas") == 2
+            and len(current) == 2
+            and all(p["spec"]["containers"][0]["image"] == "app:2" for p in current)
+        )
 
     wait_for(rolled)
     d = http.get(f"{path}/roll").json()
     assert d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
-    sets = {rs["metadata"]["name"]: rs["spec"]["replicas"] for rs in http.get(
-        f"/apis/apps/v1/namespaces/{namespace}/replicasets").json()["items"]}
+    sets = {
+        rs["metadata"]["name"]: rs["spec"]["replicas"]
+        for rs in http.get(f"/apis/apps/v1/namespaces/{namespace}/replicasets").json()["items"]
+    }
     assert sorted(sets.values()) == [0, 2]
 
 
@@ -121,52 +155,91 @@ def test_statefulset_pods_are_ordinals_with_claims_started_in_order(
         assert labels["apps.kubernetes.io/pod-index"] == str(ordinal)
         assert labels["controller-revision-hash"].startswith("db-")
         assert (pod["spec"]["hostname"], pod["spec"]["subdomain"]) == (f"db-{ordinal}", "db")
-        assert {"name": "data", "persistentVolumeClaim": {"claimName": f"data-db-{ordinal}"}} in \
-            pod["spec"]["volumes"]
+        assert {
+            "name": "data",
+            "persistentVolumeClaim": {"claimName": f"data-db-{ordinal}"},
+        } in pod["spec"]["volumes"]
     status = http.get(f"/apis/apps/v1/namespaces/{namespace}/statefulsets/db").json()["status"]
-    assert (status["readyReplicas"], status["currentReplicas"], status["updatedReplicas"]) == (2, 2, 2)
+    assert (status["readyReplicas"], status["currentReplicas"], status["updatedReplicas"]) == (
+        2,
+        2,
+        2,
+    )
 
 
 def test_a_daemonset_runs_one_pod_per_matching_node(http: Http, namespace: str) -> None:
-    body = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ovs"},
-            "spec": {"selector": {"matchLabels": {"app": "ovs"}},
-                     "template": {"metadata": {"labels": {"app": "ovs"}}, "spec": {
-                         "nodeSelector": {"openvswitch": "enabled"},
-                         "containers": [{"name": "ovs", "image": "ovs:1"}]}}}}
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "ovs"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "ovs"}},
+            "template": {
+                "metadata": {"labels": {"app": "ovs"}},
+                "spec": {
+                    "nodeSelector": {"openvswitch": "enabled"},
+                    "containers": [{"name": "ovs", "image": "ovs:1"}],
+                },
+            },
+        },
+    }
     http.post(f"/apis/apps/v1/namespaces/{namespace}/daemonsets", body)
     pod = wait_for(lambda: [p for p in pods(http, namespace, "app=ovs") if running(p)])[0]
     assert re.fullmatch(f"ovs-{RANDOM}", pod["metadata"]["name"])
     assert owner(pod) == ("DaemonSet", "ovs")
     affinity = pod["spec"]["affinity"]["nodeAffinity"]
     assert affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] == [
-        {"matchFields": [{"key": "metadata.name", "operator": "In",
-                          "values": ["kubesim-node-0"]}]}]
-    status = wait_for(lambda: (s := http.get(
-        f"/apis/apps/v1/namespaces/{namespace}/daemonsets/ovs").json()["status"]
-    ).get("numberReady") == 1 and s)
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["kubesim-node-0"]}]}
+    ]
+    status = wait_for(
+        lambda: (
+            (
+                s := http.get(f"/apis/apps/v1/namespaces/{namespace}/daemonsets/ovs").json()[
+                    "status"
+                ]
+            ).get("numberReady")
+            == 1
+            and s
+        )
+    )
     assert (status["desiredNumberScheduled"], status["updatedNumberScheduled"]) == (1, 1)
 
 
 def test_a_job_completes_from_its_pod(http: Http, namespace: str) -> None:
     http.post(f"/apis/batch/v1/namespaces/{namespace}/jobs", job("migrate"))
-    wait_for(lambda: http.get(f"/apis/batch/v1/namespaces/{namespace}/jobs/migrate").json()
-             .get("status", {}).get("succeeded") == 1)
+    wait_for(
+        lambda: (
+            http.get(f"/apis/batch/v1/namespaces/{namespace}/jobs/migrate")
+            .json()
+            .get("status", {})
+            .get("succeeded")
+            == 1
+        )
+    )
     (pod,) = pods(http, namespace, "job-name=migrate")
     assert re.fullmatch(f"migrate-{RANDOM}", pod["metadata"]["name"])
     assert owner(pod) == ("Job", "migrate")
     terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
     assert (pod["status"]["phase"], terminated["exitCode"], terminated["reason"]) == (
-        "Succeeded", 0, "Completed")
+        "Succeeded",
+        0,
+        "Completed",
+    )
 
 
-def test_a_job_matching_a_failure_rule_fails_with_its_pod(
-    http: Http, namespace: str, sim
-) -> None:
+def test_a_job_matching_a_failure_rule_fails_with_its_pod(http: Http, namespace: str, sim) -> None:
     sim.faults.fail_jobs(r"^broken$")
     http.post(f"/apis/batch/v1/namespaces/{namespace}/jobs", job("broken", restart="Never"))
-    status = wait_for(lambda: (s := http.get(
-        f"/apis/batch/v1/namespaces/{namespace}/jobs/broken").json().get("status", {})
-    ).get("conditions") and s)
+    status = wait_for(
+        lambda: (
+            (
+                s := http.get(f"/apis/batch/v1/namespaces/{namespace}/jobs/broken")
+                .json()
+                .get("status", {})
+            ).get("conditions")
+            and s
+        )
+    )
     assert [c["type"] for c in status["conditions"]] == ["FailureTarget", "Failed"]
     assert status["failed"] == 3  # backoffLimit + 1: the retries are not run one by one
     (pod,) = pods(http, namespace, "job-name=broken")
@@ -189,8 +262,9 @@ def test_deleting_a_job_without_a_policy_orphans_its_pods_with_a_warning(
     http.post(path, job("keep"))
     wait_for(lambda: pods(http, namespace, "job-name=keep"))
     response = http.delete(f"{path}/keep")
-    assert "child pods are preserved by default when jobs are deleted" in response.headers[
-        "Warning"]
+    assert (
+        "child pods are preserved by default when jobs are deleted" in response.headers["Warning"]
+    )
     wait_for(lambda: http.get(f"{path}/keep").status_code == 404)
     (pod,) = pods(http, namespace, "job-name=keep")
     assert "ownerReferences" not in pod["metadata"]
@@ -205,8 +279,9 @@ def test_pods_orphaned_by_a_statefulset_are_adopted_by_its_successor(
 ) -> None:
     path = f"/apis/apps/v1/namespaces/{namespace}/statefulsets"
     http.post(path, statefulset("mq", 2, "Parallel"))
-    before = wait_for(lambda: len(p := pods(http, namespace, "app=mq")) == 2
-                      and all(map(running, p)) and p)
+    before = wait_for(
+        lambda: len(p := pods(http, namespace, "app=mq")) == 2 and all(map(running, p)) and p
+    )
     http.delete(f"{path}/mq", {"propagationPolicy": "Orphan"})
     wait_for(lambda: http.get(f"{path}/mq").status_code == 404)
     http.post(path, statefulset("mq", 2, "Parallel"))

@@ -9,8 +9,16 @@ from tests.kubesim import Simulator
 
 from .support import Http, wait_for
 
-ANTI_AFFINITY = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-    {"labelSelector": {"matchLabels": {"app": "db"}}, "topologyKey": "kubernetes.io/hostname"}]}}
+ANTI_AFFINITY = {
+    "podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [
+            {
+                "labelSelector": {"matchLabels": {"app": "db"}},
+                "topologyKey": "kubernetes.io/hostname",
+            }
+        ]
+    }
+}
 
 
 def ok(result) -> str:
@@ -21,17 +29,29 @@ def ok(result) -> str:
 def statefulset(name: str, replicas: int, **pod_spec) -> dict:
     labels = {"app": name}
     return {
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
-        "spec": {"replicas": replicas, "serviceName": name, "podManagementPolicy": "Parallel",
-                 "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {
-                     "containers": [{"name": "c", "image": "c:1"}], **pod_spec}}},
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "serviceName": name,
+            "podManagementPolicy": "Parallel",
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "c", "image": "c:1"}], **pod_spec},
+            },
+        },
     }
 
 
 def pod(name: str, **spec) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}},
-            "spec": {"containers": [{"name": "c", "image": "c:1"}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {"containers": [{"name": "c", "image": "c:1"}], **spec},
+    }
 
 
 def get_pod(http: Http, ns: str, name: str) -> dict:
@@ -39,8 +59,14 @@ def get_pod(http: Http, ns: str, name: str) -> dict:
 
 
 def scheduled(pod_obj: dict) -> dict | None:
-    return next((c for c in pod_obj.get("status", {}).get("conditions") or []
-                 if c["type"] == "PodScheduled"), None)
+    return next(
+        (
+            c
+            for c in pod_obj.get("status", {}).get("conditions") or []
+            if c["type"] == "PodScheduled"
+        ),
+        None,
+    )
 
 
 def unschedulable(http: Http, ns: str, name: str) -> dict:
@@ -61,8 +87,10 @@ def test_a_pod_whose_node_selector_matches_no_node_stays_pending_with_one_event(
 ) -> None:
     http.post(f"/api/v1/namespaces/{namespace}/pods", pod("lost", nodeSelector={"gpu": "yes"}))
     cond = unschedulable(http, namespace, "lost")
-    message = ("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. "
-               "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
+    message = (
+        "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. "
+        "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    )
     assert (cond["reason"], cond["message"]) == ("Unschedulable", message)
     found = get_pod(http, namespace, "lost")
     assert found["status"]["phase"] == "Pending" and "nodeName" not in found["spec"]
@@ -70,7 +98,10 @@ def test_a_pod_whose_node_selector_matches_no_node_stays_pending_with_one_event(
     time.sleep(0.2)
     (event,) = events_of(http, namespace, "lost")
     assert (event["type"], event["reason"], event["message"]) == (
-        "Warning", "FailedScheduling", message)
+        "Warning",
+        "FailedScheduling",
+        message,
+    )
     assert event["reportingComponent"] == "default-scheduler"
 
 
@@ -83,7 +114,8 @@ def test_required_anti_affinity_keeps_the_second_replica_pending_on_one_node(
     cond = unschedulable(http, namespace, "db-1")
     assert cond["message"] == (
         "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules. "
-        "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.")
+        "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+    )
     time.sleep(0.3)
     status = http.get(f"/apis/apps/v1/namespaces/{namespace}/statefulsets/db").json()["status"]
     assert (status["replicas"], status.get("readyReplicas")) == (2, 1)
@@ -97,9 +129,11 @@ def test_anti_affinity_spreads_replicas_over_the_nodes_there_are(
     sim.add_node("kubesim-node-1")
     sts = statefulset("db", 2, affinity=ANTI_AFFINITY)
     http.post(f"/apis/apps/v1/namespaces/{namespace}/statefulsets", sts)
+
     def placed() -> list[str]:
-        nodes = [get_pod(http, namespace, f"db-{i}").get("spec", {}).get("nodeName")
-                 for i in range(2)]
+        nodes = [
+            get_pod(http, namespace, f"db-{i}").get("spec", {}).get("nodeName") for i in range(2)
+        ]
         return all(nodes) and sorted(nodes)
 
     assert wait_for(placed) == ["kubesim-node-0", "kubesim-node-1"]
@@ -121,9 +155,14 @@ def test_untolerated_taints_keep_pods_off_a_node_and_tolerations_let_them_on(
     http.post(f"/api/v1/namespaces/{namespace}/pods", pod("plain"))
     cond = unschedulable(http, namespace, "plain")
     assert cond["message"].startswith(
-        "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: ceph}. ")
-    tolerated = pod("ceph", tolerations=[
-        {"key": "dedicated", "operator": "Equal", "value": "ceph", "effect": "NoSchedule"}])
+        "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: ceph}. "
+    )
+    tolerated = pod(
+        "ceph",
+        tolerations=[
+            {"key": "dedicated", "operator": "Equal", "value": "ceph", "effect": "NoSchedule"}
+        ],
+    )
     http.post(f"/api/v1/namespaces/{namespace}/pods", tolerated)
     wait_for(lambda: get_pod(http, namespace, "ceph")["spec"].get("nodeName"))
     ok(kube.kubectl("taint", "node", "kubesim-node-0", "dedicated=ceph:NoSchedule-"))
@@ -144,11 +183,21 @@ def test_a_cordoned_node_takes_no_new_pods(kube, http: Http, namespace: str, sim
 def test_daemonsets_follow_the_nodes_and_their_labels(
     kube, http: Http, namespace: str, sim
 ) -> None:
-    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
-          "spec": {"selector": {"matchLabels": {"app": "agent"}},
-                   "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {
-                       "nodeSelector": {"openstack-compute-node": "enabled"},
-                       "containers": [{"name": "a", "image": "a:1"}]}}}}
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "agent"}},
+            "template": {
+                "metadata": {"labels": {"app": "agent"}},
+                "spec": {
+                    "nodeSelector": {"openstack-compute-node": "enabled"},
+                    "containers": [{"name": "a", "image": "a:1"}],
+                },
+            },
+        },
+    }
     http.post(f"/apis/apps/v1/namespaces/{namespace}/daemonsets", ds)
     path = f"/apis/apps/v1/namespaces/{namespace}/daemonsets/agent"
 
@@ -170,8 +219,7 @@ def test_daemonsets_follow_the_nodes_and_their_labels(
 
 def test_pods_of_a_removed_node_are_deleted(http: Http, namespace: str, sim) -> None:
     sim.add_node("kubesim-node-1", labels={"role": "spare"})
-    http.post(f"/api/v1/namespaces/{namespace}/pods",
-              pod("spare", nodeSelector={"role": "spare"}))
+    http.post(f"/api/v1/namespaces/{namespace}/pods", pod("spare", nodeSelector={"role": "spare"}))
     wait_for(lambda: get_pod(http, namespace, "spare")["spec"].get("nodeName") == "kubesim-node-1")
     sim.remove_node("kubesim-node-1")
     wait_for(lambda: http.get(f"/api/v1/namespaces/{namespace}/pods/spare").status_code == 404)
@@ -180,8 +228,11 @@ def test_pods_of_a_removed_node_are_deleted(http: Http, namespace: str, sim) -> 
 def test_nodes_are_a_setting_of_the_simulator() -> None:
     nodes = [
         {"name": "control", "labels": {"openstack-control-plane": "enabled"}},
-        {"name": "compute", "labels": {"openstack-compute-node": "enabled"},
-         "taints": [{"key": "compute", "value": "only", "effect": "NoSchedule"}]},
+        {
+            "name": "compute",
+            "labels": {"openstack-compute-node": "enabled"},
+            "taints": [{"key": "compute", "value": "only", "effect": "NoSchedule"}],
+        },
     ]
     with Simulator(nodes=nodes) as sim:
         http = Http(sim.url)
