@@ -301,3 +301,56 @@ def test_kubectl_get_pods_wide_adds_ip_and_node(kube, http: Http, namespace: str
     assert header.split()[:7] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
     assert row.split()[6] == "kubesim-node-0"
     assert re.fullmatch(r"10\.244\.\d+\.\d+", row.split()[5])
+
+
+def test_a_rolling_deployment_keeps_its_old_pod_until_the_new_one_is_ready(
+    http: Http, namespace: str, sim
+) -> None:
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments"
+    http.post(path, deployment("surge"))
+    wait_for(lambda: http.get(f"{path}/surge").json()["status"].get("availableReplicas") == 1)
+    sim.workload_delay = 1.0
+    http.patch(
+        f"{path}/surge",
+        {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app:2"}]}}}},
+        content_type="application/strategic-merge-patch+json",
+    )
+
+    def surging() -> dict | None:
+        d = http.get(f"{path}/surge").json()
+        status = d["status"]
+        rolled = status.get("observedGeneration") == d["metadata"]["generation"]
+        return status if rolled and status.get("updatedReplicas") == 1 else None
+
+    # maxSurge 25% of 1 rounds up to 1, maxUnavailable rounds down to 0: the old pod stays
+    # available while the new one starts, so these counts alone do not say "rolled out".
+    status = wait_for(surging)
+    assert (status["replicas"], status["updatedReplicas"], status["availableReplicas"]) == (2, 1, 1)
+    assert {c["type"]: c["status"] for c in status["conditions"]}["Available"] == "True"
+    wait_for(lambda: http.get(f"{path}/surge").json()["status"].get("replicas") == 1)
+
+
+def test_a_statefulset_reports_no_updated_replicas_until_a_pod_is_updated(
+    http: Http, namespace: str
+) -> None:
+    path = f"/apis/apps/v1/namespaces/{namespace}/statefulsets"
+    sts = statefulset("held", 2, "Parallel")
+    sts["spec"]["updateStrategy"] = {"type": "OnDelete"}
+    http.post(path, sts)
+    wait_for(lambda: http.get(f"{path}/held").json()["status"].get("readyReplicas") == 2)
+    http.patch(
+        f"{path}/held",
+        {"spec": {"template": {"spec": {"containers": [{"name": "db", "image": "db:2"}]}}}},
+        content_type="application/strategic-merge-patch+json",
+    )
+
+    def observed() -> dict | None:
+        d = http.get(f"{path}/held").json()
+        status = d["status"]
+        return status if status.get("observedGeneration") == d["metadata"]["generation"] else None
+
+    status = wait_for(observed)
+    assert status["updateRevision"] != status["currentRevision"]
+    # Zero is omitted from the JSON, as kube-controller-manager's status is.
+    assert "updatedReplicas" not in status
+    assert (status["readyReplicas"], status["currentReplicas"]) == (2, 2)
