@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .api import Api
+from .api import REQUEST, Api
 from .errors import bad_request, conflict
 from .resources import ResourceType
 from .timeutil import now_rfc3339
@@ -26,6 +26,31 @@ def propagation(options: dict[str, Any], query_policy: str | None) -> str:
             f'propagationPolicy: Unsupported value: "{policy}": supported values: '
             '"Foreground", "Background", "Orphan"'
         )
+    return policy
+
+
+JOB_DELETE_WARNING = (
+    "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background "
+    "to remove them or set propagationPolicy=Orphan to suppress this warning"
+)
+
+
+def request_policy(rtype: ResourceType, options: dict[str, Any], query: Any) -> str:
+    """The propagation policy of a delete; batch/v1 Jobs orphan their pods unless told
+    otherwise, with kube-apiserver's warning."""
+    policy = propagation(options, query.get("propagationPolicy"))
+    if query.get("orphanDependents") is not None and not query.get("propagationPolicy"):
+        policy = "Orphan" if query["orphanDependents"] == "true" else "Background"
+    explicit = any(
+        source.get(field) is not None
+        for source in (options, query)
+        for field in ("propagationPolicy", "orphanDependents")
+    )
+    if (rtype.group, rtype.version, rtype.plural) == ("batch", "v1", "jobs") and not explicit:
+        request = REQUEST.get()
+        if request is not None:
+            request.warnings.append(JOB_DELETE_WARNING)
+        return "Orphan"
     return policy
 
 

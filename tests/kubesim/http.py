@@ -12,7 +12,7 @@ from aiohttp import web
 
 from . import discovery, listing, openapi, patch_requests, protobuf, scale, tables
 from .api import REQUEST, Api, RequestOptions
-from .deletion import delete, propagation, success_status
+from .deletion import delete, request_policy, success_status
 from .errors import (
     ApiError,
     bad_request,
@@ -265,7 +265,7 @@ class Server:
             if sub:
                 raise method_not_allowed(method, f"{rtype.plural}/{sub}")
             options = await self._body(request) or {}
-            policy = _policy(rtype, options, query)
+            policy = request_policy(rtype, options, query)
             obj, removed = delete(
                 self.api, rtype, ns_key, name, options, policy=policy, dry_run=dry_run
             )
@@ -344,7 +344,7 @@ class Server:
         labels = parse_label_selector(query.get("labelSelector"))
         fields = parse_field_selector(query.get("fieldSelector"), rtype.group, rtype.plural)
         options = await self._body(request) or {}
-        policy = _policy(rtype, options, query)
+        policy = request_policy(rtype, options, query)
         items, _ = self.api.list(rtype, target.namespace)
         deleted = []
         for obj in items:
@@ -400,31 +400,6 @@ class Server:
             manager=self._manager(request),
         )
         return _json(scale.to_scale(rtype, updated))
-
-
-JOB_DELETE_WARNING = (
-    "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background "
-    "to remove them or set propagationPolicy=Orphan to suppress this warning"
-)
-
-
-def _policy(rtype: Any, options: dict[str, Any], query: Any) -> str:
-    """The propagation policy of a delete; batch/v1 Jobs orphan their pods unless told
-    otherwise, with kube-apiserver's warning."""
-    policy = propagation(options, query.get("propagationPolicy"))
-    if query.get("orphanDependents") is not None and not query.get("propagationPolicy"):
-        policy = "Orphan" if query["orphanDependents"] == "true" else "Background"
-    explicit = any(
-        source.get(field) is not None
-        for source in (options, query)
-        for field in ("propagationPolicy", "orphanDependents")
-    )
-    if (rtype.group, rtype.version, rtype.plural) == ("batch", "v1", "jobs") and not explicit:
-        request = REQUEST.get()
-        if request is not None:
-            request.warnings.append(JOB_DELETE_WARNING)
-        return "Orphan"
-    return policy
 
 
 def _escape(text: str) -> str:
