@@ -144,7 +144,10 @@ class Controllers:
                 try:
                     self._handlers[name](ns, obj_name)
                 except ApiError as exc:
-                    if exc.code in (404, 409):
+                    if exc.reason == "AlreadyExists":
+                        # Someone else's object in the way: retried, but not in a tight loop.
+                        self.enqueue_later(1.0, name, (ns, obj_name))
+                    elif exc.code in (404, 409):
                         self.enqueue_later(0.01, name, (ns, obj_name))
                     elif exc.code == 403:
                         log.debug("simulated %s controller: %s", name, exc.message)

@@ -7,6 +7,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from .cluster_index import PODS, REPLICASETS, is_ready
+from .errors import ApiError
 from .pods import from_template, owner_reference, template_hash
 from .workload_status import (
     active,
@@ -151,6 +152,8 @@ class Deployments:
             target = current + max(0, min(room, replicas - current)) if room > 0 else current
         if new_rs is None:
             new_rs = self._create_rs(deployment, pod_hash, target, all_rs, surge)
+            if new_rs is None:
+                return None
         else:
             new_rs = self._scale(
                 deployment, new_rs, target, surge, revision=max(_revision(rs) for rs in all_rs)
@@ -208,7 +211,7 @@ class Deployments:
         replicas: int,
         all_rs: list[dict[str, Any]],
         surge: int,
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | None:
         meta = deployment["metadata"]
         template = copy.deepcopy(deployment["spec"]["template"])
         template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = pod_hash
@@ -237,7 +240,17 @@ class Deployments:
                 "template": template,
             },
         }
-        rs = self.ctx.create(REPLICASETS, meta["namespace"], body)
+        try:
+            rs = self.ctx.create(REPLICASETS, meta["namespace"], body)
+        except ApiError as exc:
+            if exc.reason != "AlreadyExists":
+                raise
+            # A ReplicaSet of that name that is not ours: count a collision, which changes
+            # the hash and so the name (the status write wakes the next reconcile).
+            status = dict(deployment.get("status") or {})
+            status["collisionCount"] = status.get("collisionCount", 0) + 1
+            self.ctx.write_status(DEPLOYMENTS, deployment, status)
+            return None
         self._scaled_event(deployment, rs, 0, replicas)
         return rs
 

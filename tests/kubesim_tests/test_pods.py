@@ -354,3 +354,24 @@ def test_a_statefulset_reports_no_updated_replicas_until_a_pod_is_updated(
     # Zero is omitted from the JSON, as kube-controller-manager's status is.
     assert "updatedReplicas" not in status
     assert (status["readyReplicas"], status["currentReplicas"]) == (2, 2)
+
+
+def test_a_replicaset_name_taken_by_another_counts_a_collision(http: Http, namespace: str) -> None:
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments"
+    sets = f"/apis/apps/v1/namespaces/{namespace}/replicasets"
+    http.post(path, deployment("clash"))
+    (taken,) = wait_for(lambda: http.get(sets).json()["items"])
+    http.delete(f"{path}/clash", {"propagationPolicy": "Orphan"})
+    wait_for(lambda: http.get(f"{path}/clash").status_code == 404)
+    # The orphan no longer matches the selector: the new Deployment cannot adopt it.
+    http.patch(f"{sets}/{taken['metadata']['name']}", {"metadata": {"labels": {"app": None}}})
+    http.post(path, deployment("clash"))
+    status = wait_for(
+        lambda: (
+            (s := http.get(f"{path}/clash").json().get("status", {})).get("availableReplicas") == 1
+            and s
+        )
+    )
+    assert status["collisionCount"] == 1
+    names = sorted(rs["metadata"]["name"] for rs in http.get(sets).json()["items"])
+    assert len(names) == 2 and taken["metadata"]["name"] in names
