@@ -1,4 +1,5 @@
-"""`python -m tests.kubesim serve --kubeconfig PATH [--port N] [--workload-delay S] [--job-delay S]`
+"""`python -m tests.kubesim serve --kubeconfig PATH [--port N] [--nodes N] [--workload-delay S]
+[--job-delay S]`
 
 Starts the simulator with its controllers on loopback, writes a kubeconfig, and serves until
 interrupted: for debugging by hand with kubectl, helm or the operator.
@@ -22,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--kubeconfig", required=True, help="where to write the kubeconfig")
     serve.add_argument("--port", type=int, default=0, help="loopback port (default: any free)")
     serve.add_argument(
+        "--nodes", type=int, default=1, help="all-in-one nodes in the cluster (default: 1)"
+    )
+    serve.add_argument(
         "--workload-delay",
         type=float,
         default=1.0,
@@ -41,7 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    sim = Simulator(port=args.port, workload_delay=args.workload_delay, job_delay=args.job_delay)
+    sim = Simulator(
+        port=args.port,
+        workload_delay=args.workload_delay,
+        job_delay=args.job_delay,
+        nodes=args.nodes,
+    )
     sim.start()
     for pattern in args.fail_jobs:
         sim.faults.fail_jobs(pattern)

@@ -25,7 +25,14 @@ from .errors import (
     not_found,
 )
 from .lists import Resolver, builtin_rule, schema_resolver
-from .objects import apply_defaults, check_name, generate_name, normalize_secret, validate_builtin
+from .objects import (
+    apply_defaults,
+    check_name,
+    generate_name,
+    normalize_secret,
+    prune_nulls,
+    validate_builtin,
+)
 from .resources import Registry, ResourceType
 from .store import Store
 from .timeutil import now_rfc3339
@@ -65,7 +72,15 @@ class Api:
         return obj
 
     def _existing(self, rtype: ResourceType, ns: str, name: str) -> dict[str, Any]:
+        """A copy of the stored object, the caller's to change."""
         obj = self.store.get(rtype.store_key, ns, name)
+        if obj is None:
+            raise not_found(rtype.plural, rtype.group, name)
+        return obj
+
+    def _current(self, rtype: ResourceType, ns: str, name: str) -> dict[str, Any]:
+        """The stored object itself, to read only (the `old` side of a write)."""
+        obj = self.store.peek(rtype.store_key, ns, name)
         if obj is None:
             raise not_found(rtype.plural, rtype.group, name)
         return obj
@@ -80,8 +95,10 @@ class Api:
         return self.present(rtype, self._existing(rtype, ns, name))
 
     def list(self, rtype: ResourceType, ns: str | None) -> tuple[list[dict[str, Any]], int]:
-        items, rv = self.store.list(rtype.store_key, ns)
-        return [self.present(rtype, o) for o in items], rv
+        with self.store.lock:
+            items, rv = self.store.items(rtype.store_key, ns), self.store.resource_version
+        # Shallow copies: a listing is serialized, never changed.
+        return [self.present(rtype, dict(o)) for o in items], rv
 
     # ---- writes --------------------------------------------------------------------------
     def create(
@@ -130,7 +147,7 @@ class Api:
                 self._check_namespace_open(ns)
             if rtype.is_custom:
                 crds.reject_while_terminating(rtype)
-            if self.store.get(rtype.store_key, ns if rtype.namespaced else "", meta["name"]):
+            if self.store.peek(rtype.store_key, ns if rtype.namespaced else "", meta["name"]):
                 raise already_exists(rtype.plural, rtype.group, meta["name"])
             meta["uid"] = str(uuid.uuid4())
             meta["creationTimestamp"] = now_rfc3339()
@@ -161,7 +178,7 @@ class Api:
                 f"name on the URL ({name})"
             )
         with self.store.lock:
-            old = self._existing(rtype, ns, name)
+            old = self._current(rtype, ns, name)
             sent_rv = meta.get("resourceVersion")
             if sent_rv and sent_rv != old["metadata"]["resourceVersion"]:
                 raise conflict(rtype.plural, rtype.group, name, STALE)
@@ -183,7 +200,8 @@ class Api:
     ) -> dict[str, Any]:
         """The object to store: status and main resource are written through separate doors."""
         if subresource == "status":
-            new = copy.deepcopy(old)
+            # Shallow: _commit rebuilds the object (prune_nulls) before anything changes it.
+            new = {**old, "metadata": dict(old["metadata"])}
             new["status"] = body.get("status")
             if new["status"] is None:
                 new.pop("status")
@@ -222,7 +240,7 @@ class Api:
         subresource: str = "",
         dry_run: bool = False,
     ) -> dict[str, Any]:
-        self.present(rtype, new)
+        new = self.present(rtype, prune_nulls(rtype, new))
         meta = new["metadata"]
         options = REQUEST.get()
         if options is not None and not rtype.is_custom and options.field_validation != "Ignore":
@@ -252,7 +270,7 @@ class Api:
             normalize_secret(new)
         if subresource != "status":
             _keep_allocated(rtype, old, new)
-            apply_defaults(rtype, new)
+            apply_defaults(rtype, new, creating=old is None)
             if old is not None:
                 immutability.check(rtype, old, new)
         if rtype.is_custom:
@@ -321,7 +339,7 @@ class Api:
             )
 
     def _check_namespace_open(self, ns: str) -> None:
-        namespace = self.store.get(NAMESPACES.store_key, "", ns)
+        namespace = self.store.peek(NAMESPACES.store_key, "", ns)
         if namespace is None:
             raise not_found("namespaces", "", ns)
         if namespace["metadata"].get("deletionTimestamp"):

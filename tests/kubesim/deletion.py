@@ -4,9 +4,10 @@ deletionTimestamp, and immediate removal when nothing holds the object.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from .api import Api
+from .api import REQUEST, Api
 from .errors import bad_request, conflict
 from .resources import ResourceType
 from .timeutil import now_rfc3339
@@ -28,6 +29,31 @@ def propagation(options: dict[str, Any], query_policy: str | None) -> str:
     return policy
 
 
+JOB_DELETE_WARNING = (
+    "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background "
+    "to remove them or set propagationPolicy=Orphan to suppress this warning"
+)
+
+
+def request_policy(rtype: ResourceType, options: dict[str, Any], query: Any) -> str:
+    """The propagation policy of a delete; batch/v1 Jobs orphan their pods unless told
+    otherwise, with kube-apiserver's warning."""
+    policy = propagation(options, query.get("propagationPolicy"))
+    if query.get("orphanDependents") is not None and not query.get("propagationPolicy"):
+        policy = "Orphan" if query["orphanDependents"] == "true" else "Background"
+    explicit = any(
+        source.get(field) is not None
+        for source in (options, query)
+        for field in ("propagationPolicy", "orphanDependents")
+    )
+    if (rtype.group, rtype.version, rtype.plural) == ("batch", "v1", "jobs") and not explicit:
+        request = REQUEST.get()
+        if request is not None:
+            request.warnings.append(JOB_DELETE_WARNING)
+        return "Orphan"
+    return policy
+
+
 def delete(
     api: Api,
     rtype: ResourceType,
@@ -40,7 +66,7 @@ def delete(
 ) -> tuple[dict[str, Any], bool]:
     """Returns (object, removed): removed is False while finalizers hold the object."""
     with api.store.lock:
-        obj = api._existing(rtype, ns, name)
+        obj = api._current(rtype, ns, name)
         meta = obj["metadata"]
         pre = options.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta["uid"]:
@@ -61,7 +87,7 @@ def delete(
                 f"{meta['resourceVersion']}",
             )
         if dry_run:
-            return api.present(rtype, obj), False
+            return api.present(rtype, copy.deepcopy(obj)), False
         finalizers = list(meta.get("finalizers") or [])
         if policy == "Foreground" and FOREGROUND not in finalizers:
             finalizers.append(FOREGROUND)
@@ -71,8 +97,9 @@ def delete(
         if not finalizers and not is_namespace:
             return api.present(rtype, api.store.remove(rtype.store_key, ns, name)), True
         if meta.get("deletionTimestamp") and finalizers == (meta.get("finalizers") or []):
-            return api.present(rtype, obj), False
-        new = obj
+            return api.present(rtype, copy.deepcopy(obj)), False
+        new = copy.deepcopy(obj)
+        meta = new["metadata"]
         new["metadata"]["finalizers"] = finalizers
         if not finalizers:
             new["metadata"].pop("finalizers")

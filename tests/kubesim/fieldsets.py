@@ -137,11 +137,12 @@ def remove_path(obj: dict[str, Any], path: Path, resolve: Resolver) -> None:
 
 def to_fields_v1(paths: set[Path]) -> dict[str, Any]:
     root: dict[str, Any] = {}
+    parents = {p[:i] for p in paths for i in range(1, len(p))}
     for path in sorted(paths, key=len):
         node = root
         for element in path:
             node = node.setdefault(element, {})
-        if any(p != path and p[: len(path)] == path for p in paths):
+        if path in parents:
             node["."] = {}
     return root
 

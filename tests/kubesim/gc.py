@@ -56,9 +56,9 @@ class GarbageCollector:
         if event.type == "DELETED":
             self._pending |= self._dependents.pop(meta["uid"], set())
             for uid in before:
-                owner = self.api.store.by_uid(uid)
-                if owner is not None:
-                    self._pending.add(self._ident(owner[0], owner[1]))
+                where = self.api.store.locate(uid)
+                if where is not None:
+                    self._pending.add((where[0], *where[1]))
             if meta.get("namespace"):
                 self._pending.add((NS_KEY, "", meta["namespace"]))
             if event.key == CRD_KEY:
@@ -107,7 +107,7 @@ class GarbageCollector:
     def _process(self, ident: Ident) -> None:
         key, ns, name = ident
         with self.api.store.lock:
-            obj = self.api.store.get(key, ns, name)
+            obj = self.api.store.peek(key, ns, name)
             if obj is None:
                 return
             meta = obj["metadata"]
@@ -115,11 +115,11 @@ class GarbageCollector:
                 deps = [
                     (d[0], o)
                     for d in sorted(self._dependents.get(meta["uid"], set()))
-                    if (o := self.api.store.get(*d)) is not None
+                    if (o := self.api.store.peek(*d)) is not None
                 ]
                 self._finalize(key, obj, deps)
             elif meta.get("ownerReferences") and not any(
-                self.api.store.by_uid(uid) is not None for uid in _owner_uids(obj)
+                self.api.store.has_uid(uid) for uid in _owner_uids(obj)
             ):
                 self._delete(key, obj, "Background")
 
@@ -170,7 +170,7 @@ class GarbageCollector:
         elif key == CRD_KEY and crds.CLEANUP_FINALIZER in finalizers:
             spec = obj["spec"]
             cr_key = (spec["group"], spec["names"]["plural"])
-            items, _ = self.api.store.list(cr_key)
+            items = self.api.store.items(cr_key)
             for item in items:
                 if not item["metadata"].get("deletionTimestamp"):
                     self._delete(cr_key, item, "Background")
@@ -183,7 +183,7 @@ class GarbageCollector:
         for key in self.api.store.kinds():
             if key == NS_KEY:
                 continue
-            items, _ = self.api.store.list(key, name)
+            items = self.api.store.items(key, name)
             remaining += len(items)
             for item in items:
                 if not item["metadata"].get("deletionTimestamp"):

@@ -9,6 +9,7 @@ import contextlib
 import os
 import re
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,9 +109,27 @@ class Kube:
 
         name = f"{prefix}-{uuid.uuid4().hex[:6]}"
         with self.api_client() as api:
-            client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
-        self._namespaces.add(name)
+            core = client.CoreV1Api(api)
+            core.create_namespace({"metadata": {"name": name}})
+            self._namespaces.add(name)
+            self._wait_for_root_ca(core, name)
         return name
+
+    @staticmethod
+    def _wait_for_root_ca(core: Any, namespace: str, timeout: float = 10.0) -> None:
+        """A namespace is settled once kube-controller-manager published kube-root-ca.crt in
+        it; tests that watch or count ConfigMaps start from there."""
+        from kubernetes.client.exceptions import ApiException
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                core.read_namespaced_config_map("kube-root-ca.crt", namespace)
+                return
+            except ApiException as exc:
+                if exc.status != 404 or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.01)
 
     def delete_namespace(self, name: str) -> None:
         from kubernetes import client
@@ -139,6 +158,7 @@ class Kube:
             self.sim.controllers.enable(name, True)
         self.sim.controllers.resume()
         self.sim.gc.resume()
+        self.sim.reset_nodes()
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from . import discovery, listing, openapi, patch_requests, protobuf, scale, tables
 from .api import REQUEST, Api, RequestOptions
-from .deletion import delete, propagation, success_status
+from .deletion import delete, request_policy, success_status
 from .errors import (
     ApiError,
     bad_request,
@@ -265,9 +265,7 @@ class Server:
             if sub:
                 raise method_not_allowed(method, f"{rtype.plural}/{sub}")
             options = await self._body(request) or {}
-            policy = propagation(options, query.get("propagationPolicy"))
-            if query.get("orphanDependents") is not None and not query.get("propagationPolicy"):
-                policy = "Orphan" if query["orphanDependents"] == "true" else "Background"
+            policy = request_policy(rtype, options, query)
             obj, removed = delete(
                 self.api, rtype, ns_key, name, options, policy=policy, dry_run=dry_run
             )
@@ -346,7 +344,7 @@ class Server:
         labels = parse_label_selector(query.get("labelSelector"))
         fields = parse_field_selector(query.get("fieldSelector"), rtype.group, rtype.plural)
         options = await self._body(request) or {}
-        policy = propagation(options, query.get("propagationPolicy"))
+        policy = request_policy(rtype, options, query)
         items, _ = self.api.list(rtype, target.namespace)
         deleted = []
         for obj in items:

@@ -13,6 +13,7 @@ import random
 import re
 from typing import Any
 
+from . import defaults
 from .errors import ApiError, invalid
 from .resources import ResourceType
 
@@ -77,6 +78,54 @@ def _require(rtype: ResourceType, obj: dict[str, Any], path: str) -> None:
         )
 
 
+def _go_map(labels: dict[str, Any]) -> str:
+    """A label map as Go's %#v prints it in validation messages."""
+    inner = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
+    return f"map[string]string{{{inner}}}"
+
+
+def _selector_matches_template(rtype: ResourceType, obj: dict[str, Any]) -> None:
+    from .scheduling import selector_matches
+
+    spec = obj.get("spec") or {}
+    selector = spec.get("selector")
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    if isinstance(selector, dict) and not selector_matches(selector, labels):
+        raise invalid(
+            rtype.kind,
+            rtype.group,
+            obj["metadata"]["name"],
+            [
+                {
+                    "reason": "FieldValueInvalid",
+                    "field": "spec.template.metadata.labels",
+                    "message": f"Invalid value: {_go_map(labels)}: "
+                    "`selector` does not match template `labels`",
+                }
+            ],
+        )
+
+
+def _job_restart_policy(rtype: ResourceType, obj: dict[str, Any]) -> None:
+    policy = (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
+        "restartPolicy"
+    )
+    if policy not in ("OnFailure", "Never"):
+        raise invalid(
+            rtype.kind,
+            rtype.group,
+            obj["metadata"]["name"],
+            [
+                {
+                    "reason": "FieldValueNotSupported",
+                    "field": "spec.template.spec.restartPolicy",
+                    "message": f'Unsupported value: "{policy}": supported values: '
+                    '"OnFailure", "Never"',
+                }
+            ],
+        )
+
+
 def validate_builtin(rtype: ResourceType, obj: dict[str, Any]) -> None:
     key = (rtype.group, rtype.plural)
     if key in {
@@ -87,8 +136,11 @@ def validate_builtin(rtype: ResourceType, obj: dict[str, Any]) -> None:
     }:
         _require(rtype, obj, "spec.selector")
         _require(rtype, obj, "spec.template")
+        _selector_matches_template(rtype, obj)
     elif key == ("batch", "jobs"):
         _require(rtype, obj, "spec.template")
+        _job_restart_policy(rtype, obj)
+        _selector_matches_template(rtype, obj)
     elif key in {("", "configmaps"), ("", "secrets")}:
         for field in ("data", "binaryData"):
             value = obj.get(field)
@@ -96,32 +148,15 @@ def validate_builtin(rtype: ResourceType, obj: dict[str, Any]) -> None:
                 raise ApiError(400, "BadRequest", f"{field} must be a map of strings")
 
 
-def apply_defaults(rtype: ResourceType, obj: dict[str, Any]) -> None:
-    """Server-side defaults the simulated kinds need; mutates `obj`."""
+def apply_defaults(rtype: ResourceType, obj: dict[str, Any], *, creating: bool = False) -> None:
+    """Server-side defaults of the simulated kinds; mutates `obj`. Workloads and Pods:
+    defaults.py."""
     key = (rtype.group, rtype.plural)
+    if key in defaults.WORKLOADS:
+        defaults.default_workload(key, obj, creating=creating)
+        return
     spec = obj.setdefault("spec", {}) if key in _HAS_SPEC else obj.get("spec")
-    if key in {("apps", "deployments"), ("apps", "statefulsets"), ("apps", "replicasets")}:
-        spec.setdefault("replicas", 1)
-        spec.setdefault("revisionHistoryLimit", 10)
-    if key == ("apps", "deployments"):
-        _rolling(spec, "strategy", {"maxUnavailable": "25%", "maxSurge": "25%"})
-        spec.setdefault("progressDeadlineSeconds", 600)
-    elif key == ("apps", "statefulsets"):
-        spec.setdefault("podManagementPolicy", "OrderedReady")
-        _rolling(spec, "updateStrategy", {"partition": 0})
-        policy = spec.setdefault("persistentVolumeClaimRetentionPolicy", {})
-        policy.setdefault("whenDeleted", "Retain")
-        policy.setdefault("whenScaled", "Retain")
-    elif key == ("apps", "daemonsets"):
-        _rolling(spec, "updateStrategy", {"maxUnavailable": 1, "maxSurge": 0})
-        spec.setdefault("revisionHistoryLimit", 10)
-    elif key == ("batch", "jobs"):
-        spec.setdefault("parallelism", 1)
-        spec.setdefault("completions", 1)
-        spec.setdefault("backoffLimit", 6)
-        spec.setdefault("completionMode", "NonIndexed")
-        spec.setdefault("suspend", False)
-    elif key == ("", "services"):
+    if key == ("", "services"):
         spec.setdefault("type", "ClusterIP")
         spec.setdefault("sessionAffinity", "None")
         if spec["type"] != "ExternalName" and not spec.get("clusterIP"):
@@ -142,30 +177,48 @@ def apply_defaults(rtype: ResourceType, obj: dict[str, Any]) -> None:
     elif key == ("", "persistentvolumeclaims"):
         spec.setdefault("volumeMode", "Filesystem")
         obj.setdefault("status", {"phase": "Pending"})
-    elif key == ("", "pods"):
-        obj.setdefault("status", {"phase": "Pending"})
-
-
-def _rolling(spec: dict[str, Any], field: str, defaults: dict[str, Any]) -> None:
-    """Fill a rollout strategy field by field, as Go defaulting does after apply removals."""
-    strategy = spec.setdefault(field, {})
-    strategy.setdefault("type", "RollingUpdate")
-    if strategy["type"] == "RollingUpdate":
-        rolling = strategy.setdefault("rollingUpdate", {})
-        for key, value in defaults.items():
-            rolling.setdefault(key, value)
 
 
 _HAS_SPEC = {
-    ("apps", "deployments"),
-    ("apps", "statefulsets"),
-    ("apps", "replicasets"),
-    ("apps", "daemonsets"),
-    ("batch", "jobs"),
     ("", "services"),
     ("", "namespaces"),
     ("", "persistentvolumeclaims"),
 }
+
+
+# Maps of strings: Go decodes `{"k": null}` in them to the empty string, not to a missing key.
+_STRING_MAPS = {"labels", "annotations", "nodeSelector", "matchLabels"}
+
+
+def drop_nulls(value: Any, string_map: bool = False) -> Any:
+    """What decoding into Go structs does to null-valued fields: they are simply absent
+    (OpenStack-Helm renders `annotations: null`); values of string maps become ""."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if item is None:
+                if string_map:
+                    out[key] = ""
+                continue
+            out[key] = drop_nulls(item, key in _STRING_MAPS)
+        return out
+    if isinstance(value, list):
+        return [drop_nulls(item) for item in value]
+    return value
+
+
+def prune_nulls(rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    """Built-in kinds lose every null; custom resources only in metadata (their schema
+    decides the rest, in schema.admit)."""
+    if rtype.is_custom:
+        obj["metadata"] = drop_nulls(obj.get("metadata") or {})
+        return obj
+    pruned = drop_nulls(obj)
+    if rtype.plural == "configmaps" and rtype.group == "":
+        for field in ("data", "binaryData"):
+            if isinstance(obj.get(field), dict):
+                pruned[field] = {k: "" if v is None else v for k, v in obj[field].items()}
+    return pruned
 
 
 def normalize_secret(obj: dict[str, Any]) -> None:

@@ -46,7 +46,7 @@ def patch(
         )
     body = _parse_json(raw)
     with api.store.lock:
-        old = api._existing(rtype, ns, name)
+        old = api._current(rtype, ns, name)
         current = api.present(rtype, copy.deepcopy(old))
         if content_type == MERGE:
             patched = merge_patch(current, body)
@@ -121,7 +121,7 @@ def _apply(
         )
     section = api._section(rtype, subresource)
     with api.store.lock:
-        old = api.store.get(rtype.store_key, ns, name)
+        old = api.store.peek(rtype.store_key, ns, name)
         if old is None and subresource:
             raise not_found(rtype.plural, rtype.group, name)
         if old is not None and meta.get("resourceVersion") not in (

@@ -106,7 +106,8 @@ _FIELD_LABELS: dict[tuple[str, str], set[str]] = {
 
 def _lookup(obj: dict[str, Any], path: str) -> str:
     if path == "source":
-        path = "source.component"
+        # kube-apiserver matches `source` on source.component, else reportingComponent.
+        return _lookup(obj, "source.component") or _lookup(obj, "reportingComponent")
     value: Any = obj
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
@@ -117,21 +118,76 @@ def _lookup(obj: dict[str, Any], path: str) -> str:
     return str(value)
 
 
+def _split_escaped(selector: str) -> list[str]:
+    """Terms split on commas that no backslash escapes (fields.ParseSelector's splitTerms)."""
+    terms, current, escaped = [], "", False
+    for ch in selector:
+        if escaped:
+            current += "\\" + ch
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == ",":
+            terms.append(current)
+            current = ""
+        else:
+            current += ch
+    if escaped:
+        current += "\\"
+    terms.append(current)
+    return [t for t in terms if t]
+
+
+def _split_term(term: str) -> tuple[str, str, str] | None:
+    """(field, operator, raw value) at the first unescaped `!=`, `==` or `=`."""
+    i = 0
+    while i < len(term):
+        if term[i] == "\\":
+            i += 2
+            continue
+        for op in ("!=", "==", "="):
+            if term.startswith(op, i):
+                return term[:i], op, term[i + len(op) :]
+        i += 1
+    return None
+
+
+def _unescape(value: str) -> str:
+    """fields.UnescapeValue: `\\\\`, `\\,` and `\\=` are escapes; a bare `,` or `=` is an error."""
+    out, i = "", 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\":
+            if i + 1 >= len(value) or value[i + 1] not in "\\,=":
+                sequence = value[i : i + 2]
+                raise bad_request(f"invalid field selector: invalid escape sequence: {sequence}")
+            out += value[i + 1]
+            i += 2
+            continue
+        if ch in ",=":
+            raise bad_request(f"invalid field selector: unescaped character in value: {ch}")
+        out += ch
+        i += 1
+    return out
+
+
 def parse_field_selector(
     selector: str | None, group: str, plural: str, selectable: set[str] | None = None
 ) -> Predicate:
-    """Parse `a=b,c!=d`; unsupported field labels are a 400 exactly as the apiserver says."""
+    """Parse `a=b,c!=d` as kube-apiserver does (values may hold anything but unescaped `,`
+    and `=`); unsupported field labels are a 400 with the apiserver's wording."""
     if not selector:
         return lambda obj: True
     allowed = {"metadata.name", "metadata.namespace"}
     allowed |= _FIELD_LABELS.get((group, plural), set())
     allowed |= selectable or set()
     checks: list[Predicate] = []
-    for term in _split_terms(selector):
-        match = _EQ.match(term)
-        if not match:
-            raise bad_request(f"invalid field selector: {term.strip()!r}")
-        key, op, value = match.groups()
+    for term in _split_escaped(selector):
+        parts = _split_term(term)
+        if parts is None:
+            raise bad_request(f"invalid selector: '{selector}'; can't understand '{term}'")
+        key, op, raw = parts
+        key, value = key.strip(), _unescape(raw)
         if key not in allowed:
             raise bad_request(f"field label not supported: {key}")
         if op == "!=":

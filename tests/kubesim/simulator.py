@@ -18,18 +18,9 @@ from .controllers import Controllers
 from .faults import Faults
 from .gc import GarbageCollector
 from .http import Server
+from .nodes import NODE_LABELS, NodeSpec, node_object, node_specs, node_status
 from .resources import Registry
 from .store import Store
-from .timeutil import now_rfc3339
-
-# An all-in-one node, labelled like OpenStack-Helm's single-node setups, so that both
-# control-plane workloads and compute/network DaemonSets are scheduled on it.
-NODE_LABELS = {
-    "openstack-control-plane": "enabled",
-    "openstack-compute-node": "enabled",
-    "openvswitch": "enabled",
-    "linuxbridge": "enabled",
-}
 
 
 class Simulator:
@@ -41,7 +32,12 @@ class Simulator:
         `fail_jobs(pattern)`;
       * `controllers.pause()` / `resume()` / `enable(name, on)`; `gc.pause()` / `resume()`;
       * `drop_watches(pattern)`: end the matching open watch streams now;
-      * `compact()`: forget watch history, so older resourceVersions answer 410.
+      * `compact()`: forget watch history, so older resourceVersions answer 410;
+      * `add_node(...)`, `remove_node(name)`, `reset_nodes()`: the cluster's nodes.
+
+    `nodes` is a count of all-in-one nodes (`kubesim-node-<i>`) or one dict per node (see
+    nodes.node_specs); labels and taints also change through the API (`kubectl label`,
+    `kubectl taint`), as nodes are ordinary objects.
     """
 
     def __init__(
@@ -52,7 +48,7 @@ class Simulator:
         job_delay: float = 0.1,
         bookmark_interval: float = 1.0,
         history_size: int = 50_000,
-        nodes: int = 1,
+        nodes: int | list[dict[str, Any]] = 1,
     ) -> None:
         self.port = port
         self.store = Store(history_size)
@@ -65,7 +61,7 @@ class Simulator:
         self._runner: web.AppRunner | None = None
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
-        self._nodes = nodes
+        self._nodes = node_specs(nodes)
         self._initial_delays = (workload_delay, job_delay)
         self.controllers: Controllers
         self.gc: GarbageCollector
@@ -134,31 +130,18 @@ class Simulator:
     def _bootstrap(self) -> None:
         """What a fresh cluster has: system namespaces and nodes."""
         ns = self.registry.get("", "v1", "namespaces")
-        nodes = self.registry.get("", "v1", "nodes")
-        assert ns is not None and nodes is not None
+        assert ns is not None
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.api.create(ns, "", {"metadata": {"name": name}}, manager="kube-apiserver")
-        for i in range(self._nodes):
-            name = f"kubesim-node-{i}"
-            labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **NODE_LABELS}
-            node = self.api.create(
-                nodes, "", {"metadata": {"name": name, "labels": labels}}, manager="kubelet"
-            )
-            node["status"] = {
-                "conditions": [
-                    {
-                        "type": "Ready",
-                        "status": "True",
-                        "reason": "KubeletReady",
-                        "message": "kubelet is posting ready status",
-                        "lastHeartbeatTime": now_rfc3339(),
-                        "lastTransitionTime": now_rfc3339(),
-                    }
-                ],
-                "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
-                "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
-            }
-            self.api.update(nodes, "", name, node, manager="kubelet", subresource="status")
+        for index, spec in enumerate(self._nodes):
+            self._create_node(spec, index)
+
+    def _create_node(self, spec: NodeSpec, index: int) -> dict[str, Any]:
+        nodes = self.registry.get("", "v1", "nodes")
+        assert nodes is not None
+        node = self.api.create(nodes, "", node_object(spec, index), manager="kubelet")
+        node["status"] = node_status(spec, index)
+        return self.api.update(nodes, "", spec.name, node, manager="kubelet", subresource="status")
 
     # ---- control surface -----------------------------------------------------------------
     def write_kubeconfig(self, path: str | Path) -> Path:
@@ -193,6 +176,58 @@ class Simulator:
 
     def compact(self) -> int:
         return self.store.compact()
+
+    def add_node(
+        self,
+        name: str,
+        labels: dict[str, str] | None = None,
+        taints: list[dict[str, Any]] | None = None,
+        unschedulable: bool = False,
+    ) -> dict[str, Any]:
+        """A new Ready node (labels default to OpenStack-Helm's all-in-one labels)."""
+        spec = NodeSpec(
+            name,
+            dict(NODE_LABELS) if labels is None else dict(labels),
+            tuple(taints or ()),
+            unschedulable,
+        )
+        index = len(self.store.list(("", "nodes"))[0])
+        return self.call(self._create_node, spec, index)
+
+    def remove_node(self, name: str) -> None:
+        """Delete a node; its pods go with it (pod garbage collection)."""
+        from .deletion import delete
+
+        nodes = self.registry.get("", "v1", "nodes")
+        self.call(delete, self.api, nodes, "", name, {}, policy="Background")
+
+    def reset_nodes(self) -> None:
+        """Back to the nodes the simulator started with, labels and taints included."""
+        self.call(self._reset_nodes)
+
+    def _reset_nodes(self) -> None:
+        from .deletion import delete
+
+        nodes = self.registry.get("", "v1", "nodes")
+        assert nodes is not None
+        wanted = {spec.name: (index, spec) for index, spec in enumerate(self._nodes)}
+        for node in self.store.list(("", "nodes"))[0]:
+            name = node["metadata"]["name"]
+            if name not in wanted:
+                delete(self.api, nodes, "", name, {}, policy="Background")
+                continue
+            index, spec = wanted[name]
+            want = node_object(spec, index)
+            if (
+                node.get("spec") != want["spec"]
+                or node["metadata"].get("labels") != want["metadata"]["labels"]
+            ):
+                node["spec"] = want["spec"]
+                node["metadata"]["labels"] = want["metadata"]["labels"]
+                self.api.update(nodes, "", name, node, manager="kubesim")
+        for name, (index, spec) in wanted.items():
+            if self.store.get(("", "nodes"), "", name) is None:
+                self._create_node(spec, index)
 
     def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Run `fn` on the simulator loop and wait for its result (for loop-bound helpers)."""

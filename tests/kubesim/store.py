@@ -3,6 +3,9 @@
 All writes go through `put`/`remove`, which stamp the next resourceVersion and fan the event
 out to watchers (asyncio queues on the server loop) and to in-process listeners
 (controllers, garbage collector). A single re-entrant lock makes every API operation atomic.
+
+A stored object is never mutated, only replaced: `get`/`list` hand out copies, while `peek`,
+`items` and events hand out the stored objects themselves, for readers that do not mutate.
 """
 
 from __future__ import annotations
@@ -91,6 +94,29 @@ class Store:
             ]
             return items, self._rv
 
+    def peek(self, key: StoreKey, namespace: str, name: str) -> dict[str, Any] | None:
+        """The stored object itself (read-only), or None."""
+        with self.lock:
+            return self._objects.get(key, {}).get((namespace, name))
+
+    def items(self, key: StoreKey, namespace: str | None = None) -> list[dict[str, Any]]:
+        """The stored objects themselves (read-only), in the order `list` gives."""
+        with self.lock:
+            return [
+                o
+                for (ns, _), o in sorted(self._objects.get(key, {}).items())
+                if namespace is None or ns == namespace
+            ]
+
+    def has_uid(self, uid: str) -> bool:
+        with self.lock:
+            return uid in self._uids
+
+    def locate(self, uid: str) -> tuple[StoreKey, ObjKey] | None:
+        """Where the object with this uid is stored."""
+        with self.lock:
+            return self._uids.get(uid)
+
     def kinds(self) -> list[StoreKey]:
         with self.lock:
             return list(self._objects)
@@ -103,7 +129,8 @@ class Store:
             return where[0], copy.deepcopy(self._objects[where[0]][where[1]])
 
     def put(self, key: StoreKey, obj: dict[str, Any]) -> dict[str, Any]:
-        """Create or replace; stamps and returns the stored object with its new resourceVersion."""
+        """Create or replace; stamps and returns (a copy of) the stored object with its new
+        resourceVersion. The store keeps `obj` itself: the caller hands it over."""
         with self.lock:
             meta = obj["metadata"]
             okey = (meta.get("namespace", ""), meta["name"])
@@ -111,7 +138,7 @@ class Store:
             old = bucket.get(okey)
             self._rv += 1
             meta["resourceVersion"] = str(self._rv)
-            stored = copy.deepcopy(obj)
+            stored = obj
             bucket[okey] = stored
             self._uids[meta["uid"]] = (key, okey)
             self._record(Event(self._rv, "MODIFIED" if old else "ADDED", key, stored, old))
@@ -124,8 +151,7 @@ class Store:
                 return None
             self._uids.pop(old["metadata"]["uid"], None)
             self._rv += 1
-            gone = copy.deepcopy(old)
-            gone["metadata"]["resourceVersion"] = str(self._rv)
+            gone = {**old, "metadata": {**old["metadata"], "resourceVersion": str(self._rv)}}
             self._record(Event(self._rv, "DELETED", key, gone, old))
             return copy.deepcopy(gone)
 

@@ -1,18 +1,16 @@
 """Server-side printing (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`), which
-kubectl asks for on `get`: a CRD's additionalPrinterColumns, a few columns of the built-in
-workloads, Name and Age for everything else.
+kubectl asks for on `get`: a CRD's additionalPrinterColumns (or Age), the built-in kinds'
+columns of printers.py, Name and Age for the other built-in kinds. Every column is sent
+with its priority; kubectl shows priority > 0 only with `-o wide`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from .printers import BUILTIN, Column, age, since
 from .resources import ResourceType
-
-Column = tuple[str, str, str, Callable[[dict[str, Any]], Any]]  # name, type, description, cell
 
 
 def wants_table(accept: str) -> bool:
@@ -23,21 +21,6 @@ def wants_table(accept: str) -> bool:
         if part.strip().split(";")[0] in ("application/json", "*/*") and "as" not in params:
             return False
     return False
-
-
-def _age(obj: dict[str, Any]) -> str:
-    stamp = obj["metadata"].get("creationTimestamp")
-    if not stamp:
-        return "<unknown>"
-    seconds = int(
-        (
-            datetime.now(UTC) - datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        ).total_seconds()
-    )
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= 2 * size:
-            return f"{seconds // size}{unit}"
-    return f"{max(seconds, 0)}s"
 
 
 def _get(obj: Any, *path: str, default: Any = 0) -> Any:
@@ -79,10 +62,15 @@ def jsonpath(obj: Any, expression: str) -> list[Any]:
 
 
 def _crd_columns(rtype: ResourceType) -> list[Column]:
+    """A version's additionalPrinterColumns, or Age alone when it declares none (the
+    apiextensions-apiserver default); never both."""
     assert rtype.crd is not None
     version = next(v for v in rtype.crd["spec"]["versions"] if v["name"] == rtype.version)
+    specs = version.get("additionalPrinterColumns") or [
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+    ]
     columns: list[Column] = []
-    for spec in version.get("additionalPrinterColumns") or []:
+    for spec in specs:
 
         def cell(
             obj: dict[str, Any], path: str = spec["jsonPath"], kind: str = spec["type"]
@@ -91,80 +79,44 @@ def _crd_columns(rtype: ResourceType) -> list[Column]:
             if not found:
                 return None
             value = found[0] if len(found) == 1 else ",".join(str(v) for v in found)
-            return _age({"metadata": {"creationTimestamp": value}}) if kind == "date" else value
+            return since(value) if kind == "date" else value
 
-        columns.append((spec["name"], spec["type"], spec.get("description", ""), cell))
+        columns.append(
+            Column(
+                spec["name"],
+                spec["type"],
+                cell,
+                spec.get("priority", 0),
+                spec.get("description")
+                or f"Custom resource definition column (in JSONPath format): {spec['jsonPath']}",
+                spec.get("format", ""),
+            )
+        )
     return columns
 
 
-_BUILTIN: dict[tuple[str, str], list[Column]] = {
-    ("apps", "deployments"): [
-        (
-            "Ready",
-            "string",
-            "",
-            lambda o: f"{_get(o, 'status', 'readyReplicas')}/{_get(o, 'spec', 'replicas')}",
-        ),
-        ("Up-to-date", "integer", "", lambda o: _get(o, "status", "updatedReplicas")),
-        ("Available", "integer", "", lambda o: _get(o, "status", "availableReplicas")),
-    ],
-    ("apps", "statefulsets"): [
-        (
-            "Ready",
-            "string",
-            "",
-            lambda o: f"{_get(o, 'status', 'readyReplicas')}/{_get(o, 'spec', 'replicas')}",
-        )
-    ],
-    ("apps", "daemonsets"): [
-        ("Desired", "integer", "", lambda o: _get(o, "status", "desiredNumberScheduled")),
-        ("Ready", "integer", "", lambda o: _get(o, "status", "numberReady")),
-    ],
-    ("batch", "jobs"): [
-        (
-            "Status",
-            "string",
-            "",
-            lambda o: next(
-                (
-                    c["type"]
-                    for c in _get(o, "status", "conditions", default=[])
-                    if c["type"] in ("Complete", "Failed") and c["status"] == "True"
-                ),
-                "Running",
-            ),
-        ),
-        (
-            "Completions",
-            "string",
-            "",
-            lambda o: (
-                f"{_get(o, 'status', 'succeeded')}/{_get(o, 'spec', 'completions', default=1)}"
-            ),
-        ),
-    ],
-    ("", "persistentvolumeclaims"): [
-        ("Status", "string", "", lambda o: _get(o, "status", "phase", default="")),
-        ("Capacity", "string", "", lambda o: _get(o, "status", "capacity", "storage", default="")),
-    ],
-    ("", "namespaces"): [
-        ("Status", "string", "", lambda o: _get(o, "status", "phase", default=""))
-    ],
-}
+NAME = Column(
+    "Name",
+    "string",
+    lambda o: o["metadata"]["name"],
+    0,
+    "Name must be unique within a namespace. Is required when creating resources, although "
+    "some resources may allow a client to request the generation of an appropriate name "
+    "automatically. Name is primarily intended for creation idempotence and configuration "
+    "definition. Cannot be updated.",
+    "name",
+)
 
 
 def columns(rtype: ResourceType) -> list[Column]:
-    middle = (
-        _crd_columns(rtype) if rtype.is_custom else _BUILTIN.get((rtype.group, rtype.plural), [])
-    )
-    name: Column = (
-        "Name",
-        "string",
-        "Name must be unique within a namespace.",
-        lambda o: o["metadata"]["name"],
-    )
-    age: Column = ("Age", "string", "Time since creation.", _age)
-    return [name, *middle, age]
+    if rtype.is_custom:
+        return [NAME, *_crd_columns(rtype)]
+    if (rtype.group, rtype.plural) == ("", "events"):
+        return list(BUILTIN[("", "events")])
+    found = BUILTIN.get((rtype.group, rtype.plural))
+    if found is None:
+        return [NAME, Column("Age", "string", age, 0, "Time since creation.")]
+    return [NAME, *found]
 
 
 def table(
@@ -176,7 +128,7 @@ def table(
     cols = columns(rtype)
     rows = []
     for obj in items:
-        row: dict[str, Any] = {"cells": [cell(obj) for _, _, _, cell in cols]}
+        row: dict[str, Any] = {"cells": [col.cell(obj) for col in cols]}
         if include_object == "Object":
             row["object"] = obj
         elif include_object != "None":
@@ -192,13 +144,13 @@ def table(
         "metadata": metadata,
         "columnDefinitions": [
             {
-                "name": n,
-                "type": t,
-                "format": "name" if n == "Name" else "",
-                "description": d,
-                "priority": 0,
+                "name": col.name,
+                "type": col.type,
+                "format": col.format,
+                "description": col.description,
+                "priority": col.priority,
             }
-            for n, t, d, _ in cols
+            for col in cols
         ],
         "rows": rows,
     }

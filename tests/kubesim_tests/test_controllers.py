@@ -169,4 +169,9 @@ def test_daemonset_reports_one_ready_pod_per_node(http: Http, namespace: str, si
 def test_a_fresh_cluster_has_a_ready_all_in_one_node(http: Http) -> None:
     node = http.get("/api/v1/nodes/kubesim-node-0").json()
     assert node["metadata"]["labels"]["openstack-compute-node"] == "enabled"
-    assert {c["type"]: c["status"] for c in node["status"]["conditions"]} == {"Ready": "True"}
+    assert {c["type"]: c["status"] for c in node["status"]["conditions"]} == {
+        "Ready": "True",
+        "MemoryPressure": "False",
+        "DiskPressure": "False",
+        "PIDPressure": "False",
+    }

@@ -66,7 +66,7 @@ def test_helm_release_lifecycle(kube, namespace: str) -> None:
     left = json.loads(
         ok(kube.kubectl("get", "deployments,services,configmaps,secrets", *ns, "-o", "json"))
     )
-    assert [i["metadata"]["name"] for i in left["items"]] == []
+    assert [i["metadata"]["name"] for i in left["items"]] == ["kube-root-ca.crt"]
 
 
 def test_helm_install_waits_for_workloads_and_hook_jobs(kube, sim, namespace: str) -> None:

@@ -90,8 +90,86 @@ def test_kubectl_works_with_custom_resources(kube, sim, namespace: str) -> None:
         )
         ok(kube.kubectl("wait", *ns, "--for=condition=Ready", "widget/w1", "--timeout=10s"))
         header, row = ok(kube.kubectl("get", "wd", *ns)).splitlines()
-        assert header.split() == ["NAME", "SIZE", "READY", "AGE"]
+        # The CRD's own columns only: kube adds Age to CRDs that declare none.
+        assert header.split() == ["NAME", "SIZE", "READY"]
         assert row.split()[:3] == ["w1", "small", "True"]
         ok(kube.kubectl("delete", "widget", "w1", *ns))
     finally:
         ok(kube.kubectl("delete", "crd", "widgets.kubesim.test", "--wait=true", "--timeout=20s"))
+
+
+GADGET_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "gadgets.kubesim.test"},
+    "spec": {
+        "group": "kubesim.test",
+        "scope": "Namespaced",
+        "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                    }
+                },
+                "additionalPrinterColumns": [
+                    {"name": "Phase", "type": "string", "jsonPath": ".spec.phase"},
+                    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    {"name": "Owner", "type": "string", "jsonPath": ".spec.owner", "priority": 1},
+                ],
+            }
+        ],
+    },
+}
+
+
+def test_printer_columns_print_age_once_and_priority_columns_only_wide(
+    kube, namespace: str
+) -> None:
+    ok(kube.kubectl("apply", "-f", "-", input=manifest(GADGET_CRD)))
+    try:
+        ok(
+            kube.kubectl(
+                "wait", "--for=condition=Established", "crd/gadgets.kubesim.test", "--timeout=10s"
+            )
+        )
+        gadget = {
+            "apiVersion": "kubesim.test/v1",
+            "kind": "Gadget",
+            "metadata": {"name": "g"},
+            "spec": {"phase": "Ready", "owner": "ops"},
+        }
+        ok(kube.kubectl("apply", "-n", namespace, "-f", "-", input=manifest(gadget)))
+        header, row = ok(kube.kubectl("get", "gadgets", "-n", namespace)).splitlines()
+        assert header.split() == ["NAME", "PHASE", "AGE"]
+        assert row.split()[:2] == ["g", "Ready"]
+        wide, wide_row = ok(
+            kube.kubectl("get", "gadgets", "-n", namespace, "-o", "wide")
+        ).splitlines()
+        assert wide.split() == ["NAME", "PHASE", "AGE", "OWNER"]
+        assert wide_row.split()[-1] == "ops"
+    finally:
+        ok(kube.kubectl("delete", "crd", "gadgets.kubesim.test", "--wait=true", "--timeout=20s"))
+
+
+def test_workloads_show_containers_images_and_selector_only_wide(kube, namespace: str) -> None:
+    ok(kube.kubectl("apply", "-n", namespace, "-f", "-", input=manifest(deployment("w"))))
+    header = ok(kube.kubectl("get", "deployment", "w", "-n", namespace)).splitlines()[0]
+    assert header.split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    wide = ok(kube.kubectl("get", "deployment", "w", "-n", namespace, "-o", "wide")).splitlines()
+    assert wide[0].split() == [
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+        "CONTAINERS",
+        "IMAGES",
+        "SELECTOR",
+    ]
+    assert wide[1].split()[-3:] == ["app", "app:1", "app=w"]

@@ -158,7 +158,7 @@ def test_strategic_merge_patch_merges_containers_and_env_by_name(
     assert [c["name"] for c in containers] == ["app", "sidecar"]
     assert containers[0]["image"] == "app:2"
     assert containers[0]["env"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
-    assert containers[0]["ports"] == [{"containerPort": 8080}]
+    assert containers[0]["ports"] == [{"containerPort": 8080, "protocol": "TCP"}]
 
 
 def test_strategic_merge_patch_delete_directive_removes_a_list_item(

@@ -7,7 +7,7 @@ import threading
 import pytest
 from kubernetes import client, watch
 
-from .support import configmap, deployment
+from .support import NOT_ROOT_CA, configmap, deployment
 
 
 @pytest.fixture
@@ -28,7 +28,8 @@ def test_crud_round_trip(core: client.CoreV1Api, namespace: str) -> None:
     created.data["k"] = "w"
     replaced = core.replace_namespaced_config_map("c", namespace, created)
     assert replaced.data == {"k": "w"}
-    assert [c.metadata.name for c in core.list_namespaced_config_map(namespace).items] == ["c"]
+    listed = core.list_namespaced_config_map(namespace, field_selector=NOT_ROOT_CA)
+    assert [c.metadata.name for c in listed.items] == ["c"]
     core.delete_namespaced_config_map("c", namespace)
     with pytest.raises(client.ApiException) as missing:
         core.read_namespaced_config_map("c", namespace)

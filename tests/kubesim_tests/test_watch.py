@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from .support import Http, configmap
+from .support import NOT_ROOT_CA, Http, configmap
 
 
 def cms(ns: str) -> str:
@@ -29,7 +29,7 @@ def test_watch_without_resource_version_starts_with_synthetic_added_events(
     http: Http, namespace: str
 ) -> None:
     http.post(cms(namespace), configmap("x"))
-    events = http.watch(cms(namespace), timeoutSeconds=1)
+    events = http.watch(cms(namespace), timeoutSeconds=1, fieldSelector=NOT_ROOT_CA)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "x")]
 
 
@@ -81,6 +81,7 @@ def test_send_initial_events_ends_with_the_initial_events_end_bookmark(
     http.post(cms(namespace), configmap("i"))
     events = http.watch(
         cms(namespace),
+        fieldSelector=NOT_ROOT_CA,
         sendInitialEvents="true",
         allowWatchBookmarks="true",
         resourceVersionMatch="NotOlderThan",
