@@ -107,11 +107,47 @@ def workload_state(kind: str, name: str, obj: Mapping[str, Any] | None, *, hook:
         updated = status.get("updatedNumberScheduled", 0)
         ok = ready >= desired and updated >= desired
         return WorkloadState(kind, name, ready=ok, detail=f"has {ready}/{desired} pods ready")
-    wanted = (obj.get("spec") or {}).get("replicas", 1)
-    ready = status.get("availableReplicas" if kind == "Deployment" else "readyReplicas", 0) or 0
-    updated = status.get("updatedReplicas", wanted if kind == "StatefulSet" else 0) or 0
-    ok = ready >= wanted and updated >= wanted
-    return WorkloadState(kind, name, ready=ok, detail=f"has {ready}/{wanted} replicas ready")
+    spec = obj.get("spec") or {}
+    wanted = spec.get("replicas", 1)
+    if kind == "Deployment":
+        return _deployment_state(name, wanted, status)
+    return _statefulset_state(name, wanted, spec, status)
+
+
+def _deployment_state(name: str, wanted: int, status: Mapping[str, Any]) -> WorkloadState:
+    """Ready as `kubectl rollout status` sees it: every replica updated and available, and no
+    pod of an older ReplicaSet left (mid-rollout the old pod is the one that serves)."""
+    available = status.get("availableReplicas", 0) or 0
+    updated = status.get("updatedReplicas", 0) or 0
+    old = (status.get("replicas", 0) or 0) - updated
+    if old > 0 and updated >= wanted:
+        plural = "s" if old > 1 else ""
+        return WorkloadState("Deployment", name, ready=False,
+                             detail=f"has {old} old replica{plural} pending termination")
+    ok = available >= wanted and updated >= wanted
+    return WorkloadState("Deployment", name, ready=ok,
+                         detail=f"has {available}/{wanted} replicas ready")
+
+
+def _statefulset_state(
+    name: str, wanted: int, spec: Mapping[str, Any], status: Mapping[str, Any]
+) -> WorkloadState:
+    """Ready pods, all of the update revision. kube omits `updatedReplicas` while it is 0;
+    with the OnDelete strategy pods change revision only when deleted, so readiness alone."""
+    ready = status.get("readyReplicas", 0) or 0
+    if ready < wanted:
+        return WorkloadState("StatefulSet", name, ready=False,
+                             detail=f"has {ready}/{wanted} replicas ready")
+    strategy = spec.get("updateStrategy") or {}
+    partition = (strategy.get("rollingUpdate") or {}).get("partition", 0) or 0
+    updated = status.get("updatedReplicas", 0) or 0
+    rolled = (status.get("currentRevision") == status.get("updateRevision")
+              or updated >= wanted - partition)
+    if strategy.get("type", "RollingUpdate") == "RollingUpdate" and not rolled:
+        return WorkloadState("StatefulSet", name, ready=False,
+                             detail=f"has {updated}/{wanted} replicas updated")
+    return WorkloadState("StatefulSet", name, ready=True,
+                         detail=f"has {ready}/{wanted} replicas ready")
 
 
 def _workload_refs(objects: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:

@@ -78,3 +78,40 @@ def test_the_message_names_the_waiting_workloads():
     health = release_health(release([API], [HOOK]), {("Job", "keystone-db-sync"): job("keystone-db-sync")})
     assert "Deployment/keystone-api is missing" in health.message
     assert "Job/keystone-db-sync is running" in health.message
+
+
+def test_a_deployment_mid_rollout_is_not_ready_while_an_old_pod_serves():
+    # kube-controller-manager's status while the new pod starts and the old one still serves.
+    mid = deployment("d", replicas=1, available=1, updated=1)
+    mid["status"]["replicas"] = 2
+    state = workload_state("Deployment", "d", mid, hook=False)
+    assert not state.ready and "1 old replica" in state.detail
+
+
+def statefulset(replicas=2, ready=2, updated=None, current="sts-a", update="sts-a",
+                strategy=None):
+    status = {"observedGeneration": 1, "replicas": replicas, "readyReplicas": ready,
+              "currentRevision": current, "updateRevision": update}
+    if updated:  # kube omits updatedReplicas while it is 0
+        status["updatedReplicas"] = updated
+    spec = {"replicas": replicas}
+    if strategy:
+        spec["updateStrategy"] = {"type": strategy}
+    return {"kind": "StatefulSet", "metadata": {"name": "sts", "generation": 1},
+            "spec": spec, "status": status}
+
+
+def test_a_statefulset_whose_pods_all_run_the_new_revision_is_ready():
+    assert workload_state("StatefulSet", "sts", statefulset(updated=2), hook=False).ready
+
+
+def test_a_statefulset_with_no_pod_updated_yet_is_not_ready():
+    rolling = statefulset(updated=None, current="sts-a", update="sts-b")
+    state = workload_state("StatefulSet", "sts", rolling, hook=False)
+    assert not state.ready and "0/2 replicas updated" in state.detail
+
+
+def test_an_on_delete_statefulset_is_ready_on_its_old_revision():
+    # With OnDelete, pods move to a new revision only when someone deletes them.
+    on_delete = statefulset(updated=None, current="sts-a", update="sts-b", strategy="OnDelete")
+    assert workload_state("StatefulSet", "sts", on_delete, hook=False).ready
