@@ -168,10 +168,8 @@ def test_the_api_server_rejects_a_dependency_violation_naming_the_field(
     assert client.get("OpenStackControlPlane", namespace, body["metadata"]["name"]) is None
 
 
-def test_charts_from_a_local_directory_install_the_same(kube, client, namespace):
-    from tests.fixtures.chartrepo import FIXTURE_CHARTS
-
-    body = control_plane("minimal.yaml", namespace, str(FIXTURE_CHARTS))
+def test_charts_from_a_local_directory_install_the_same(kube, client, namespace, chart_dir):
+    body = control_plane("minimal.yaml", namespace, str(chart_dir))
     with RunningOperator(str(kube.kubeconfig), namespace):
         client.apply_control_plane(body)
         ready = client.wait_ready(namespace, body["metadata"]["name"])
