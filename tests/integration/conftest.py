@@ -12,11 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from osprey import catalog
+from osprey.kube import KubeError
 from tests.fixtures.chartrepo import FIXTURE_CHARTS, ChartRepository, package_fixture_charts
 from tests.fixtures.oshcharts import OshCharts, osh_charts, source_from_env
 from tests.integration.operator_harness import CRD_FILE, Client
 
 DEFAULT_PIN = "2025.1.0"  # the chart version of the samples' default openstackRelease
+# Cluster-scoped kinds OpenStack-Helm charts ship: nova's bootstrap and cell-setup RBAC, ovn's
+# controller RBAC, mariadb's CRDs (2026.1).
+CLUSTER_SCOPED = (
+    "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+    "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -63,3 +72,40 @@ def chart_dir(real_charts) -> Path:
 @pytest.fixture
 def client(kube, crd_installed) -> Client:
     return Client(str(kube.kubeconfig))
+
+
+@pytest.fixture(autouse=True)
+def no_cluster_objects_of_deleted_namespaces(kube) -> None:
+    """Each test starts as on a cluster of its own: cluster-scoped objects that a catalog
+    release of an earlier test's namespace installed are deleted.
+
+    Deleting a namespace does not uninstall its Helm releases, so their cluster-scoped objects
+    stay; the next control plane in another namespace could not install the same chart (Helm
+    refuses objects whose `meta.helm.sh/release-namespace` names another namespace; issue 12).
+    """
+    api = Client(str(kube.kubeconfig))
+    releases = {entry.name for entry in catalog.CATALOG}
+    active: dict[str, bool] = {}
+
+    def namespace_active(name: str) -> bool:
+        if name not in active:
+            try:
+                body = api.run(api.kube.request("GET", f"/api/v1/namespaces/{name}"))
+            except KubeError as exc:
+                if exc.status != 404:
+                    raise
+                body = None
+            active[name] = bool(body) and body["status"].get("phase") != "Terminating"
+        return active[name]
+
+    for path in CLUSTER_SCOPED:
+        for item in api.run(api.kube.request("GET", path)).get("items", ()):
+            annotations = item["metadata"].get("annotations") or {}
+            release = annotations.get("meta.helm.sh/release-name")
+            owner = annotations.get("meta.helm.sh/release-namespace")
+            if release in releases and owner and not namespace_active(owner):
+                try:
+                    api.run(api.kube.request("DELETE", f"{path}/{item['metadata']['name']}"))
+                except KubeError as exc:
+                    if exc.status != 404:
+                        raise
