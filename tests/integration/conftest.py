@@ -74,8 +74,18 @@ def client(kube, crd_installed) -> Client:
     return Client(str(kube.kubeconfig))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def module_without_cluster_objects_of_deleted_namespaces(kube) -> None:
+    """Before a module's own fixtures (they may converge a control plane once for the module)."""
+    delete_cluster_objects_of_deleted_namespaces(Client(str(kube.kubeconfig)))
+
+
 @pytest.fixture(autouse=True)
-def no_cluster_objects_of_deleted_namespaces(kube) -> None:
+def without_cluster_objects_of_deleted_namespaces(kube) -> None:
+    delete_cluster_objects_of_deleted_namespaces(Client(str(kube.kubeconfig)))
+
+
+def delete_cluster_objects_of_deleted_namespaces(api: Client) -> None:
     """Each test starts as on a cluster of its own: cluster-scoped objects that a catalog
     release of an earlier test's namespace installed are deleted.
 
@@ -83,7 +93,6 @@ def no_cluster_objects_of_deleted_namespaces(kube) -> None:
     stay; the next control plane in another namespace could not install the same chart (Helm
     refuses objects whose `meta.helm.sh/release-namespace` names another namespace; issue 12).
     """
-    api = Client(str(kube.kubeconfig))
     releases = {entry.name for entry in catalog.CATALOG}
     active: dict[str, bool] = {}
 
