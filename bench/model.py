@@ -90,7 +90,7 @@ def profile(desired: Plan, charts: Path, values: Mapping[str, Path]) -> list[Rel
     """Render every release with `helm template` and count what takes time."""
     profiles = []
     for release in desired.releases:
-        tarball = charts / f"{release.chart.name}-{release.chart.version}.tgz"
+        tarball = chart_tarball(charts, release.chart.name, release.chart.version)
         rendered = subprocess.run(
             [str(HELM), "template", release.name, str(tarball), "--namespace", desired.namespace,
              "-f", str(values[release.name])],
@@ -109,6 +109,19 @@ def profile(desired: Plan, charts: Path, values: Mapping[str, Path]) -> list[Rel
         profiles.append(ReleaseProfile(release.name, hooks, jobs, workloads,
                                        release.requires_ready, release.requires_installed))
     return profiles
+
+
+def chart_tarball(charts: Path, chart: str, version: str) -> Path:
+    """The packaged chart helm resolves `--version <version>` to: the exact file, or the one
+    with build metadata (`<version>+<commit>`, as OpenStack-Helm publishes them)."""
+    exact = charts / f"{chart}-{version}.tgz"
+    if exact.is_file():
+        return exact
+    found = sorted(charts.glob(f"{chart}-{version}+*.tgz"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"{charts}: no single tarball of {chart} {version} "
+                                f"(found {[p.name for p in found]})")
+    return found[0]
 
 
 def critical_path(profiles: list[ReleaseProfile], delays: Delays,
