@@ -23,6 +23,7 @@ test: install
 unit: install
 	$(PY) -m pytest -q tests/unit
 
+# OSH_CHARTS=DIR (an openstack-helm checkout or git directory): with the real charts.
 integration: install
 	$(PY) -m pytest -q tests/integration
 

@@ -88,13 +88,14 @@ def sequential_baseline(cluster: Cluster, namespace: str) -> float:
     return time.monotonic() - started
 
 
-def converge_figures(result: Converged, baseline: float) -> list[Figure]:
+def converge_figures(result: Converged, baseline: float | None) -> list[Figure]:
+    """The converge rows; `baseline` None leaves out the sequential helm comparison."""
     t, cp, cph = result.seconds, result.physical, result.with_helm
     chain_helm = sum(result.helm_own[n] for n in cph.chain)
     outside = max(0.0, t - cph.seconds)
     ideal_baseline = sequential_seconds(result.profiles, result.delays)
     section = "converge"
-    return [
+    figures = [
         Figure(section, "compute kit to Ready", f"{t:.1f} s ({len(result.profiles)} releases, "
                f"{result.delays.describe()})"),
         Figure(section, "critical path (delays only)",
@@ -103,10 +104,6 @@ def converge_figures(result: Converged, baseline: float) -> list[Figure]:
                f"{verdict(t / cp.seconds <= CONVERGE_TARGET)})"),
         Figure(section, "critical path + helm's own time",
                f"{cph.seconds:.1f} s via {' > '.join(cph.chain)}", f"{t / cph.seconds:.2f}x"),
-        Figure(section, "sequential helm --wait --wait-for-jobs",
-               f"{baseline:.1f} s (delays alone: {ideal_baseline:.0f} s)",
-               f"{baseline / t:.1f}x slower than osprey (target >= {BASELINE_TARGET:g}x: "
-               f"{verdict(baseline / t >= BASELINE_TARGET)})"),
         Figure(section, "operator passes and API requests during converge",
                f"{result.passes} passes; requests: {_by_client(result.requests)}",
                f"API server (simulator) CPU: {result.apiserver_cpu:.1f} s"),
@@ -117,6 +114,13 @@ def converge_figures(result: Converged, baseline: float) -> list[Figure]:
         Figure("overhead", "converge time outside helm and waiting (operator)",
                f"{outside:.1f} s", f"{outside / t:.1%}"),
     ]
+    if baseline is not None:
+        figures.insert(3, Figure(
+            section, "sequential helm --wait --wait-for-jobs",
+            f"{baseline:.1f} s (delays alone: {ideal_baseline:.0f} s)",
+            f"{baseline / t:.1f}x slower than osprey (target >= {BASELINE_TARGET:g}x: "
+            f"{verdict(baseline / t >= BASELINE_TARGET)})"))
+    return figures
 
 
 

@@ -31,7 +31,7 @@ from osprey import catalog
 from osprey.api import validate_spec
 from osprey.plan import Plan, plan
 from osprey.secrets import generate_password
-from tests.fixtures.chartrepo import newest_version
+from osprey.versions import Version, VersionPin
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -91,8 +91,7 @@ def profile(desired: Plan, charts: Path, values: Mapping[str, Path]) -> list[Rel
     """Render every release with `helm template` and count what takes time."""
     profiles = []
     for release in desired.releases:
-        version = newest_version(release.chart.name, release.chart.version)
-        tarball = charts / f"{release.chart.name}-{version}.tgz"
+        tarball = chart_tarball(charts, release.chart.name, release.chart.version)
         rendered = subprocess.run(
             [str(HELM), "template", release.name, str(tarball), "--namespace", desired.namespace,
              "-f", str(values[release.name])],
@@ -111,6 +110,24 @@ def profile(desired: Plan, charts: Path, values: Mapping[str, Path]) -> list[Rel
         profiles.append(ReleaseProfile(release.name, hooks, jobs, workloads,
                                        release.requires_ready, release.requires_installed))
     return profiles
+
+
+def chart_tarball(charts: Path, chart: str, pin: str) -> Path:
+    """The packaged chart helm resolves the pin (a release line or a version) to: the newest
+    tarball of `charts` the pin admits, build metadata (`+<commit>`) and all."""
+    wanted = VersionPin.parse(pin)
+    admitted = {}
+    for path in charts.glob(f"{chart}-*.tgz"):
+        text = path.name[len(chart) + 1:-len(".tgz")]
+        try:
+            version = Version.parse(text)
+        except ValueError:
+            continue  # another chart whose name starts with this one's
+        if wanted.admits(text):
+            admitted[path] = version
+    if not admitted:
+        raise FileNotFoundError(f"{charts}: no tarball of {chart} satisfies {pin}")
+    return max(admitted, key=admitted.__getitem__)
 
 
 def critical_path(profiles: list[ReleaseProfile], delays: Delays,

@@ -113,17 +113,31 @@ def healed_deployment(trial: int) -> str:
 
 
 def steady_figures(n: NoOp, c: Change, h: Healing) -> list[Figure]:
+    return noop_figures(n) + change_figures(c) + healing_figures(h)
+
+
+def noop_figures(n: NoOp) -> list[Figure]:
     requests = ", ".join(f"{k} {v:g}" for k, v in sorted(n.requests.items())) or "none"
-    hooks = f"helm re-runs its hooks: {c.hooks_seconds:.0f} s of Jobs"
     return [
         Figure("no-op", "helm calls per pass", f"{n.helm_calls / n.passes:g} "
                f"({n.passes} passes)", f"must be 0: {verdict(n.helm_calls == 0)}"),
         Figure("no-op", "API requests per pass", requests),
         Figure("no-op", "operator CPU per pass", f"{n.cpu_ms:.1f} ms (wall {n.wall_ms:.1f} ms)"),
+    ]
+
+
+def change_figures(c: Change) -> list[Figure]:
+    hooks = f"helm re-runs its hooks: {c.hooks_seconds:.0f} s of Jobs"
+    return [
         Figure("change", f"{c.release} replicas 2 -> 3: helm calls",
                ", ".join(f"{op} {rel}" for rel, op in c.helm_calls) or "none",
                f"must be 1: {verdict(len(c.helm_calls) == 1)}"),
         Figure("change", "time to Ready", f"{c.seconds:.1f} s", hooks),
+    ]
+
+
+def healing_figures(h: Healing) -> list[Figure]:
+    return [
         Figure("healing", f"deleted Deployment re-created, p50/p95 of {len(h.restored)}",
                f"{median(h.restored):.2f} / {percentile(h.restored, 95):.2f} s",
                f"helm calls: {h.helm_calls}"),
