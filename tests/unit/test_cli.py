@@ -26,6 +26,14 @@ def test_render_rejects_an_invalid_spec_naming_the_field(tmp_path, capsys):
     assert "spec.services.nova.replicas.api" in capsys.readouterr().err
 
 
+def test_render_rejects_a_resource_without_spec(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: osprey.dev/v1alpha1\nkind: OpenStackControlPlane\n"
+                   "metadata: {name: x}\n")
+    assert main(["render", str(bad)]) == 2
+    assert "spec: required field is missing" in capsys.readouterr().err
+
+
 def test_crd_prints_the_checked_in_crd(capsys):
     assert main(["crd"]) == 0
     assert capsys.readouterr().out == (ROOT / "crds/osprey.dev_openstackcontrolplanes.yaml").read_text()

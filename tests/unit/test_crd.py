@@ -17,8 +17,10 @@ from osprey.api.spec import ControlPlaneSpec
 from osprey.api.status import ControlPlaneStatus, Phase, ServiceStatus
 from osprey.api.structural import apply_defaults
 from tests.kubesim.schema import admit, structural_errors, unknown_fields
+from tests.unit.cel import failures
 
 CRD_FILE = Path(__file__).parents[2] / "crds" / "osprey.dev_openstackcontrolplanes.yaml"
+CHART_FILE = Path(__file__).parents[2] / "charts" / "osprey" / "Chart.yaml"
 SCHEMA = openapi_schema()
 SPEC = SCHEMA["properties"]["spec"]
 STATUS = SCHEMA["properties"]["status"]
@@ -49,14 +51,51 @@ def test_schema_is_structural():
     assert structural_errors(SCHEMA) == []
 
 
+def test_root_metadata_is_only_an_object():
+    # kube-apiserver refuses anything else under the root metadata (ObjectMeta is its own).
+    assert SCHEMA["properties"]["metadata"] == {"type": "object"}
+
+
+def test_spec_is_required_and_never_defaulted():
+    # A spec removed by a JSON patch must be refused, not re-defaulted into another cloud.
+    assert "spec" in SCHEMA["required"]
+    assert "default" not in SPEC
+
+
+def test_every_default_satisfies_the_rules_of_its_node_as_written():
+    # kube-apiserver validates each default, as written (no nested defaulting first), against
+    # the CEL rules of its node and of the nodes present in it, with oldSelf = the default.
+    broken = [failure for path, node in walk(SCHEMA) if "default" in node
+              for failure in failures(node["default"], node, old=node["default"], path=path)]
+    assert broken == []
+
+
+def test_every_rule_field_path_names_a_field_of_its_node():
+    for path, node in walk(SCHEMA):
+        for rule in node.get("x-kubernetes-validations", ()):
+            target = node
+            for name in rule.get("fieldPath", "").split(".")[1:]:
+                target = target["properties"][name]
+            assert target, (path, rule)
+
+
+def test_the_chart_requires_the_kubernetes_version_the_rules_need():
+    # kube-apiserver accepts `reason` and `fieldPath` on validation rules from 1.28.
+    rules = [rule for _, node in walk(SCHEMA) for rule in node.get("x-kubernetes-validations", ())]
+    assert any("reason" in rule or "fieldPath" in rule for rule in rules)
+    assert yaml.safe_load(CHART_FILE.read_text())["kubeVersion"] == ">=1.28.0-0"
+
+
 def test_no_union_or_reference_is_left_anywhere():
     for path, node in walk(SCHEMA):
         assert not {"anyOf", "oneOf", "allOf", "not", "$ref", "$defs"} & set(node), path
 
 
 def test_every_field_has_a_description():
+    # Root metadata is ObjectMeta: kube-apiserver refuses a description there.
     missing = [path for path, node in walk(SCHEMA)
-               if "[]" not in path.rsplit(".", 1)[-1] and not node.get("description")]
+               if "[]" not in path.rsplit(".", 1)[-1] and not node.get("description")
+               and not path.startswith(".metadata")]
     assert missing == []
 
 
@@ -140,8 +179,8 @@ def test_schema_default_equals_the_pydantic_default(path, default, node):
         assert apply_defaults(copy.deepcopy(node["default"]), node) == default
 
 
-def test_whole_spec_default_equals_the_pydantic_default():
-    defaulted = apply_defaults(copy.deepcopy(SPEC["default"]), SPEC)
+def test_an_empty_spec_defaults_to_the_pydantic_default():
+    defaulted = apply_defaults({}, SPEC)
     assert defaulted == ControlPlaneSpec().model_dump(mode="json", exclude_none=True)
 
 

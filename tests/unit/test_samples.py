@@ -144,3 +144,20 @@ def test_admission_rejects_a_downgrade_of_the_openstack_release():
     assert [str(c) for c in caught.value.causes] == [
         ("spec.openstackRelease: Forbidden: openstackRelease cannot be downgraded "
         "(database migrations are one-way)")]
+
+
+def test_admission_rejects_a_resource_without_spec():
+    obj = resource({})
+    del obj["spec"]
+    with pytest.raises(SchemaViolation) as caught:
+        admit(SCHEMA, obj, None)
+    assert [str(c) for c in caught.value.causes] == ["spec: Required value"]
+
+
+def test_admission_rejects_removing_the_spec_of_a_stored_resource():
+    # `kubectl patch --type json -p '[{"op": "remove", "path": "/spec"}]'`
+    stored = admit(SCHEMA, resource(load("compute-kit.yaml")["spec"]), None)
+    removed = {k: v for k, v in stored.items() if k != "spec"}
+    with pytest.raises(SchemaViolation) as caught:
+        admit(SCHEMA, removed, stored)
+    assert [c.field for c in caught.value.causes] == ["spec"]

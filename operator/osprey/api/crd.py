@@ -42,9 +42,13 @@ _KEY_ORDER = ("description", "type", "format", "enum", "default", "required")
 
 
 def openapi_schema() -> dict[str, Any]:
-    """The version's openAPIV3Schema: the root object with spec and status."""
+    """The version's openAPIV3Schema: the root object with spec and status.
+
+    `spec` is required and has no default: a spec removed (e.g. by a JSON patch) is refused,
+    never defaulted into a different control plane. kube-apiserver refuses anything but a type
+    under the root `metadata` (it is ObjectMeta, validated on its own).
+    """
     spec = structural_schema(ControlPlaneSpec)
-    spec["default"] = {}
     status = structural_schema(ControlPlaneStatus)
     status.pop("default", None)
     return _canonical({
@@ -59,10 +63,11 @@ def openapi_schema() -> dict[str, Any]:
                 "APIVersion defines the versioned schema of this representation of an object.")},
             "kind": {"type": "string", "description": (
                 "Kind is a string value representing the REST resource this object represents.")},
-            "metadata": {"type": "object", "description": "Standard object metadata."},
+            "metadata": {"type": "object"},
             "spec": spec,
             "status": status,
         },
+        "required": ["spec"],
     })
 
 

@@ -16,6 +16,8 @@ from osprey.api.rules import RULE_ERROR_TYPE
 from osprey.api.spec import QUANTITY_PATTERN, ControlPlaneSpec
 
 _SCALARS = (str, int, float, bool, type(None))
+MISSING_SPEC = ("required field is missing: a control plane without a spec is refused, not "
+                "defaulted (spec: {} asks for the defaults)")
 
 
 class SpecError(Exception):
@@ -27,9 +29,14 @@ class SpecError(Exception):
 
 
 def validate_spec(raw: dict[str, Any] | None) -> ControlPlaneSpec:
-    """Parse a resource's spec as kube stored it (JSON), strictly: "1" is not an integer."""
+    """Parse a resource's spec as kube stored it (JSON), strictly: "1" is not an integer.
+
+    A missing spec is an error, as it is at admission: `spec: {}` asks for the defaults.
+    """
+    if raw is None:
+        raise SpecError([("spec", MISSING_SPEC)])
     try:
-        return ControlPlaneSpec.model_validate_json(json.dumps(raw or {}), strict=True)
+        return ControlPlaneSpec.model_validate_json(json.dumps(raw), strict=True)
     except ValidationError as e:
         raise SpecError(field_errors(e, root="spec")) from None
 
