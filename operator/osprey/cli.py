@@ -65,7 +65,7 @@ def _render(args: argparse.Namespace) -> int:
         return 2
     resource = docs[0]
     try:
-        spec = validate_spec(resource.get("spec"))
+        spec = validate_spec(resource.get("spec"), name=(resource.get("metadata") or {}).get("name"))
     except SpecError as exc:
         print(f"{args.file}: invalid spec:\n{exc}", file=sys.stderr)
         return 2

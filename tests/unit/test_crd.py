@@ -51,9 +51,11 @@ def test_schema_is_structural():
     assert structural_errors(SCHEMA) == []
 
 
-def test_root_metadata_is_only_an_object():
-    # kube-apiserver refuses anything else under the root metadata (ObjectMeta is its own).
-    assert SCHEMA["properties"]["metadata"] == {"type": "object"}
+def test_root_metadata_declares_nothing_but_the_name():
+    # kube-apiserver refuses anything else under the root metadata (ObjectMeta is its own);
+    # the name is declared so that the rule on its length can point at it.
+    assert SCHEMA["properties"]["metadata"] == {
+        "type": "object", "properties": {"name": {"type": "string"}}}
 
 
 def test_spec_is_required_and_never_defaulted():
@@ -77,6 +79,24 @@ def test_every_rule_field_path_names_a_field_of_its_node():
             for name in rule.get("fieldPath", "").split(".")[1:]:
                 target = target["properties"][name]
             assert target, (path, rule)
+
+
+def test_every_string_map_and_list_of_the_spec_is_bounded():
+    # CEL cost estimates take unbounded strings, maps and lists at the size of a whole
+    # request: kube-apiserver refuses rules whose estimate exceeds its budget.
+    def bounded(node: dict[str, Any]) -> bool:
+        kind = node.get("type")
+        if kind == "string":
+            return "maxLength" in node or "enum" in node
+        if kind == "array":
+            return "maxItems" in node
+        if kind == "object" and "additionalProperties" in node:
+            return "maxProperties" in node
+        return True
+
+    # Free-form chart values are invisible to CEL (no schema below them).
+    assert [path for path, node in walk(SPEC, "spec") if not bounded(node)
+            and not node.get("x-kubernetes-preserve-unknown-fields")] == []
 
 
 def test_the_chart_requires_the_kubernetes_version_the_rules_need():

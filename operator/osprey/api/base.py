@@ -1,7 +1,7 @@
 """The base of the API models, and the parts several of them share.
 
 Every field carries a description (it becomes `kubectl explain` text) and a default (it becomes
-the CRD's schema default); unknown fields are errors, never silently dropped.
+the CRD's schema default) or is optional; unknown fields are errors, never silently dropped.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from osprey.api.formats import Quantity
+from osprey.api.formats import Quantity, StorageClassName
 from osprey.api.rules import Compare, Rule, cel_validations, check_rules
 
 
@@ -59,9 +59,9 @@ class Storage(Model):
     """A persistent volume request."""
 
     size: Quantity = Field(description="Size of the persistent volume claim, e.g. 10Gi.")
-    storageClass: str | None = Field(
+    storageClass: StorageClassName | None = Field(
         default=None,
-        description="Storage class of the claim; defaults to spec.storageClass.",
+        description="Storage class of the claim (a DNS subdomain); defaults to spec.storageClass.",
     )
 
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
 from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values
+from osprey.api.rules import Excludes
+
+# What the values builders render for an API replica count left unset (and not autoscaled).
+DEFAULT_API_REPLICAS = 1
+REPLICAS_OWNED_BY_AUTOSCALING = (
+    "{field} is managed by autoscaling; remove it or remove autoscaling")
 
 
 class Service(Model):
@@ -16,10 +23,25 @@ class Service(Model):
     values: Values
 
 
+def _api_replicas(description: str) -> Any:
+    """An API replica count: unset by default, since autoscaling, when set, owns it."""
+    return Field(
+        default=None, ge=0, le=100,
+        description=(f"{description}; {DEFAULT_API_REPLICAS} when unset. Leave unset when "
+                     "autoscaling is set: the autoscaler owns the count."),
+    )
+
+
+def _owned_by_autoscaling(field: str) -> Excludes:
+    return Excludes(field, "autoscaling", REPLICAS_OWNED_BY_AUTOSCALING.format(field=field))
+
+
 class ApiService(Service):
     """A service whose only scalable component is its API."""
 
-    replicas: int = Field(default=1, ge=0, le=100, description="API pods.")
+    cross_field_rules = (_owned_by_autoscaling("replicas"),)
+
+    replicas: int | None = _api_replicas("API pods")
     autoscaling: Autoscaling | None = Field(
         default=None, description="Autoscale the API pods instead of a fixed replica count."
     )
@@ -62,13 +84,14 @@ class NeutronBackend(StrEnum):
 
 
 class NeutronReplicas(Model):
-    server: int = Field(default=1, ge=0, le=100, description="neutron-server pods.")
+    server: int | None = _api_replicas("neutron-server pods")
     rpcServer: int = Field(default=1, ge=0, le=100, description="neutron-rpc-server pods.")
 
 
 class Neutron(Service):
     """Neutron, the networking service."""
 
+    cross_field_rules = (_owned_by_autoscaling("replicas.server"),)
     transition_rules = ({
         "rule": "!oldSelf.enabled || self.backend == oldSelf.backend",
         "message": "backend cannot change once Neutron is enabled: moving networks between "
@@ -100,7 +123,7 @@ class VirtType(StrEnum):
 
 
 class NovaReplicas(Model):
-    api: int = Field(default=1, ge=0, le=100, description="nova-api (osapi) pods.")
+    api: int | None = _api_replicas("nova-api (osapi) pods")
     metadata: int = Field(default=1, ge=0, le=100, description="nova-metadata pods.")
     conductor: int = Field(default=1, ge=0, le=100, description="nova-conductor pods.")
     scheduler: int = Field(default=1, ge=0, le=100, description="nova-scheduler pods.")
@@ -109,6 +132,8 @@ class NovaReplicas(Model):
 
 class Nova(Service):
     """Nova, the compute service (with libvirt on compute nodes)."""
+
+    cross_field_rules = (_owned_by_autoscaling("replicas.api"),)
 
     enabled: bool = Field(default=True, description="Install Nova and libvirt.")
     replicas: NovaReplicas = Field(default_factory=NovaReplicas, description="Pods per component.")
@@ -126,13 +151,15 @@ class Horizon(ApiService):
 
 
 class HeatReplicas(Model):
-    api: int = Field(default=1, ge=0, le=100, description="heat-api pods.")
+    api: int | None = _api_replicas("heat-api pods")
     cfn: int = Field(default=1, ge=0, le=100, description="heat-cfn pods.")
     engine: int = Field(default=1, ge=0, le=100, description="heat-engine pods.")
 
 
 class Heat(Service):
     """Heat, the orchestration service."""
+
+    cross_field_rules = (_owned_by_autoscaling("replicas.api"),)
 
     replicas: HeatReplicas = Field(default_factory=HeatReplicas, description="Pods per component.")
     autoscaling: Autoscaling | None = Field(
@@ -141,7 +168,7 @@ class Heat(Service):
 
 
 class CinderReplicas(Model):
-    api: int = Field(default=1, ge=0, le=100, description="cinder-api pods.")
+    api: int | None = _api_replicas("cinder-api pods")
     scheduler: int = Field(default=1, ge=0, le=100, description="cinder-scheduler pods.")
     volume: int = Field(default=1, ge=0, le=100, description="cinder-volume pods.")
     backup: int = Field(default=1, ge=0, le=100, description="cinder-backup pods.")
@@ -149,6 +176,8 @@ class CinderReplicas(Model):
 
 class Cinder(Service):
     """Cinder, the block storage service."""
+
+    cross_field_rules = (_owned_by_autoscaling("replicas.api"),)
 
     replicas: CinderReplicas = Field(
         default_factory=CinderReplicas, description="Pods per component."
@@ -163,13 +192,15 @@ class Barbican(ApiService):
 
 
 class OctaviaReplicas(Model):
-    api: int = Field(default=1, ge=0, le=100, description="octavia-api pods.")
+    api: int | None = _api_replicas("octavia-api pods")
     worker: int = Field(default=1, ge=0, le=100, description="octavia-worker pods.")
     housekeeping: int = Field(default=1, ge=0, le=100, description="octavia-housekeeping pods.")
 
 
 class Octavia(Service):
     """Octavia, the load balancer service."""
+
+    cross_field_rules = (_owned_by_autoscaling("replicas.api"),)
 
     replicas: OctaviaReplicas = Field(
         default_factory=OctaviaReplicas, description="Pods per component."

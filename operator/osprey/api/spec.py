@@ -1,19 +1,34 @@
 """The spec of an OpenStackControlPlane: the top level, infrastructure and chart source.
 
-The models of the services are in services.py, their base in base.py, string formats in
-formats.py; all are importable from here.
+Every string, list and map is bounded: kube-apiserver estimates the cost of the CRD's CEL rules
+from those bounds and refuses rules whose estimate is too high. The models of the services are
+in services.py, their base in base.py, string formats in formats.py; all are importable from
+here.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
 from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values
 from osprey.api.dependencies import dependency_rules
-from osprey.api.formats import QUANTITY_PATTERN
+from osprey.api.formats import (
+    CHART_REPOSITORY_PATTERN,
+    LABEL_KEY_PATTERNS,
+    PUBLIC_DOMAIN_MAX_LENGTH,
+    PUBLIC_DOMAIN_PATTERN,
+    QUANTITY_PATTERN,
+    REGION_PATTERN,
+    ChartVersion,
+    LabelValue,
+    StorageClassName,
+)
+from osprey.api.rules import KeysIn, KeysMatch, MaxEntries
 from osprey.api.services import (
+    DEFAULT_API_REPLICAS,
     ApiService,
     Barbican,
     Cinder,
@@ -85,23 +100,43 @@ class Infrastructure(Model):
 # --- top level --------------------------------------------------------------------------------
 
 
+def _chart_names() -> tuple[str, ...]:
+    """The charts a spec configures: infrastructure, services and their supporting charts."""
+    names = list(Infrastructure.model_fields)
+    for name, field in Services.model_fields.items():
+        assert field.annotation is not None
+        parts = field.annotation.model_fields.items()
+        names += [name, *(part for part, f in parts if f.annotation is ChartPart)]
+    return tuple(names)
+
+
+CHART_NAMES = _chart_names()
+
+
 class Charts(Model):
     """Where the OpenStack-Helm charts come from."""
 
     repository: str = Field(
         default=DEFAULT_CHART_REPOSITORY,
-        pattern=r"^(https?://|oci://|/).+",
+        max_length=2048,
+        pattern=CHART_REPOSITORY_PATTERN,
         description=(
             "A Helm repository URL (https://...), an OCI registry prefix (oci://...), or an "
             "absolute path to a local directory holding one unpacked chart per folder "
             "(air-gapped installs)."
         ),
     )
-    version: str | None = Field(
+    version: ChartVersion | None = Field(
         default=None,
-        description="Chart version for every chart; defaults to the release catalog's pin.",
+        description=(
+            "Chart version (or Helm version constraint, e.g. ~2025.1.0) for every chart; "
+            "defaults to the release catalog's pin."
+        ),
     )
-    versions: dict[str, str] = Field(
+    versions: Annotated[
+        dict[str, ChartVersion],
+        KeysIn(CHART_NAMES, "keys must be chart names: " + ", ".join(CHART_NAMES)),
+    ] = Field(
         default_factory=dict,
         description="Chart version per chart name (e.g. {nova: 2025.2.0}); wins over version.",
     )
@@ -138,24 +173,40 @@ class ControlPlaneSpec(Model):
         default="RegionOne",
         min_length=1,
         max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        pattern=REGION_PATTERN,
         description="Keystone region name.",
     )
     charts: Charts = Field(default_factory=Charts, description="Chart source and versions.")
     publicDomain: str | None = Field(
         default=None,
-        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$",
+        max_length=PUBLIC_DOMAIN_MAX_LENGTH,
+        pattern=PUBLIC_DOMAIN_PATTERN,
         description=(
             "DNS domain of the public endpoints (e.g. cloud.example.com gives "
-            "keystone.cloud.example.com); cluster-internal names when unset."
+            "keystone.cloud.example.com); cluster-internal names when unset. Labels of at "
+            f"most 63 characters, {PUBLIC_DOMAIN_MAX_LENGTH} in all, so that every public "
+            "host name fits in 253."
         ),
     )
-    nodeSelector: dict[str, str] = Field(
+    nodeSelector: Annotated[
+        dict[str, LabelValue],
+        MaxEntries(1, "OpenStack-Helm places control plane pods by a single node label: "
+                      "give one key/value pair"),
+        KeysMatch(LABEL_KEY_PATTERNS, "keys must be label keys: an optional DNS subdomain "
+                  "prefix (at most 253 characters) and '/', then a name of at most 63 "
+                  "alphanumerics, '-', '_' or '.', beginning and ending with an alphanumeric"),
+    ] = Field(
         default_factory=lambda: {"openstack-control-plane": "enabled"},
-        description="Node labels the control plane pods are scheduled on.",
+        description=(
+            "The node label the control plane pods are scheduled on (one key/value pair: "
+            "OpenStack-Helm selects nodes by a single label); the charts' own label when empty."
+        ),
     )
-    storageClass: str | None = Field(
-        default=None, description="Storage class of every claim; the cluster default when unset."
+    storageClass: StorageClassName | None = Field(
+        default=None,
+        description=(
+            "Storage class of every claim (a DNS subdomain); the cluster default when unset."
+        ),
     )
     infrastructure: Infrastructure = Field(
         default_factory=Infrastructure, description="Database, message queue and cache."
@@ -174,6 +225,8 @@ class ControlPlaneSpec(Model):
 
 
 __all__ = [
+    "CHART_NAMES",
+    "DEFAULT_API_REPLICAS",
     "DEFAULT_CHART_REPOSITORY",
     "QUANTITY_PATTERN",
     "ApiService",
