@@ -130,7 +130,8 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: expected one OpenStackControlPlane document")
     resource = docs[0]
     try:
-        spec = validate_spec(resource.get("spec") or {})
+        spec = validate_spec(resource.get("spec"),
+                             name=(resource.get("metadata") or {}).get("name"))
     except SpecError as exc:  # one line per problem
         raise UsageError(f"{args.file}: invalid spec:\n{exc}") from None
     namespace = args.namespace or resource.get("metadata", {}).get("namespace") or "openstack"

@@ -185,7 +185,8 @@ class ControlPlane:
         self._generation_seen = meta.get("generation")
         previous = self.status.previous(body)
         try:
-            spec = validate_spec(dict(body.get("spec") or {}))
+            raw = body.get("spec")
+            spec = validate_spec(dict(raw) if raw is not None else None, name=self.name)
         except SpecError as exc:
             return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
         observed_at = time.monotonic()

@@ -31,15 +31,10 @@ CLUSTER_SCOPED = (
 )
 
 
-CRD_REFUSED = pytest.mark.xfail(
-    strict=True, reason="CRD rejected by kube-apiserver rules: fixed on branch api-crd")
 NODE = Resource("v1", "Node", "nodes", namespaced=False)
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "crd_installed" in getattr(item, "fixturenames", ()):
-            item.add_marker(CRD_REFUSED)
     if source_from_env() is None:
         return
     for item in items:

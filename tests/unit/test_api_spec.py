@@ -12,13 +12,14 @@ from osprey.api.dependencies import (
     dependency_rules,
 )
 from osprey.api.spec import Infrastructure, Services
+from osprey.api.validation import MISSING_SPEC
 
 COMPUTE_KIT = {"keystone", "glance", "placement", "neutron", "nova"}
 
 
-def errors_of(raw: dict) -> list[tuple[str, str]]:
+def errors_of(raw: dict | None, **kwargs: str) -> list[tuple[str, str]]:
     with pytest.raises(SpecError) as caught:
-        validate_spec(raw)
+        validate_spec(raw, **kwargs)
     return caught.value.errors
 
 
@@ -33,8 +34,12 @@ def test_empty_spec_is_the_compute_kit_on_default_infrastructure():
     assert spec.publicDomain is None
 
 
-def test_missing_spec_is_treated_as_empty():
-    assert validate_spec(None) == ControlPlaneSpec()
+def test_missing_spec_is_refused_not_defaulted():
+    assert errors_of(None) == [("spec", MISSING_SPEC)]
+
+
+def test_empty_spec_asks_for_the_defaults():
+    assert validate_spec({}) == ControlPlaneSpec()
 
 
 def test_string_is_not_accepted_for_an_integer():

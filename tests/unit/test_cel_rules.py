@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import celpy
 import pytest
 
-from osprey.api.crd import openapi_schema
+from osprey.api import SpecError, validate_spec
+from osprey.api.crd import NAME_RULE, openapi_schema
 from osprey.api.dependencies import dependency_rules
 from osprey.api.rules import Compare, Requires, cel_validations
 from osprey.api.spec import Autoscaling, ControlPlaneSpec
-from tests.kubesim.schema import compile_rule, to_cel
+from osprey.api.structural import apply_defaults
+from tests.kubesim.schema import compile_rule
+from tests.unit import cel
+from tests.unit.test_api_limits import PREFIX_253, REPLICAS_OWNED
 
 SCHEMA = openapi_schema()
 SPEC = SCHEMA["properties"]["spec"]
@@ -28,10 +33,15 @@ def all_rules(node: dict[str, Any]):
 
 
 def evaluate(rule: str, schema: dict, value: Any, old: Any = None) -> bool:
-    activation = {"self": to_cel(value, schema)}
-    if old is not None:
-        activation["oldSelf"] = to_cel(old, schema)
-    return bool(compile_rule(rule).program.evaluate(activation))
+    return cel.evaluate(rule, value, old)
+
+
+def operator_accepts(raw: dict[str, Any], **kwargs: str) -> bool:
+    try:
+        validate_spec(raw, **kwargs)
+    except SpecError:
+        return False
+    return True
 
 
 def default_spec(**services: bool) -> dict[str, Any]:
@@ -42,7 +52,7 @@ def default_spec(**services: bool) -> dict[str, Any]:
     return spec
 
 
-def test_every_rule_in_the_crd_compiles_in_cel_python():
+def test_every_rule_in_the_crd_compiles_in_the_simulator():
     rules = list(all_rules(SCHEMA))
     assert len(rules) > 40
     for rule in rules:
@@ -104,7 +114,7 @@ def test_openstack_release_may_be_upgraded_never_downgraded(old: str, new: str, 
     (True, "ovs", "ovs", True), (True, "ovs", "ovn", False), (False, "ovs", "ovn", True)])
 def test_neutron_backend_is_fixed_once_neutron_is_enabled(was_enabled, old, new, ok):
     node = SPEC["properties"]["services"]["properties"]["neutron"]
-    (rule,) = node["x-kubernetes-validations"]
+    (rule,) = [r for r in node["x-kubernetes-validations"] if "oldSelf" in r["rule"]]
     old_value = {"enabled": was_enabled, "backend": old}
     assert evaluate(rule["rule"], node, {"enabled": True, "backend": new}, old_value) is ok
 
@@ -112,3 +122,66 @@ def test_neutron_backend_is_fixed_once_neutron_is_enabled(was_enabled, old, new,
 def test_cel_rule_on_a_missing_field_is_an_evaluation_error_not_a_pass():
     with pytest.raises(celpy.CELEvalError):
         evaluate(dependency_rules()[0].cel(), SPEC, {})
+
+
+# --- rules on names and maps -------------------------------------------------------------------
+
+
+def map_rule(path: str) -> str:
+    node = SPEC
+    for name in path.split("."):
+        node = node["properties"][name]
+    (rule,) = node["x-kubernetes-validations"]
+    return rule["rule"]
+
+
+@pytest.mark.parametrize(("versions", "ok"), [
+    ({}, True), ({"nova": "2025.1.0", "libvirt": "2025.1.0"}, True),
+    ({"novaa": "2025.1.0"}, False), ({"nova": "2025.1.0", "Nova": "2025.1.0"}, False),
+])
+def test_chart_names_rule_agrees_with_the_operator(versions: dict[str, str], ok: bool):
+    assert evaluate(map_rule("charts.versions"), {}, versions) is ok
+    assert operator_accepts({"charts": {"versions": versions}}) is ok
+
+
+@pytest.mark.parametrize(("key", "ok"), [
+    ("openstack-control-plane", True), ("node-role.kubernetes.io/control-plane", True),
+    (f"{PREFIX_253}/x", True), ("A" * 63, True),
+    ("bad key", False), ("a" * 64, False), (f"{PREFIX_253}a/x", False), ("a/b/c", False),
+    ("Example.com/x", False), ("", False), ("-a", False),
+])
+def test_label_key_rule_agrees_with_the_operator(key: str, ok: bool):
+    assert evaluate(map_rule("nodeSelector"), {}, {key: "enabled"}) is ok
+    assert operator_accepts({"nodeSelector": {key: "enabled"}}) is ok
+
+
+@pytest.mark.parametrize(("length", "ok"), [(1, True), (63, True), (64, False), (253, False)])
+def test_name_rule_agrees_with_the_operator(length: int, ok: bool):
+    root = {"metadata": {"name": "a" * length}, "spec": {}}
+    assert evaluate(NAME_RULE["rule"], SCHEMA, root) is ok
+    assert operator_accepts({}, name="a" * length) is ok
+
+
+@pytest.mark.parametrize("service", REPLICAS_OWNED)
+@pytest.mark.parametrize(("replicas", "autoscaling", "ok"), [
+    (False, False, True), (True, False, True), (False, True, True), (True, True, False)])
+def test_replicas_owned_by_autoscaling_rule_agrees_with_the_operator(
+    service: str, replicas: bool, autoscaling: bool, ok: bool
+):
+    node = SPEC["properties"]["services"]["properties"][service]
+    (rule,) = [r for r in node["x-kubernetes-validations"] if "autoscaling" in r["rule"]]
+    settings: dict[str, Any] = {}
+    field = REPLICAS_OWNED[service]
+    if replicas:
+        *parents, last = field.split(".")
+        target = settings
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = 2
+    if autoscaling:
+        settings["autoscaling"] = {"maxReplicas": 4}
+    stored = copy.deepcopy(settings)
+    apply_defaults(stored, node)  # CEL sees the object after defaulting
+    assert evaluate(rule["rule"], node, stored) is ok
+    assert rule["fieldPath"] == f".{field}"
+    assert operator_accepts({"services": {service: settings}}) is ok

@@ -11,6 +11,7 @@ import yaml
 
 from osprey.api import SpecError, validate_spec
 from osprey.api.crd import openapi_schema
+from osprey.api.names import NAME_TOO_LONG
 from tests.kubesim.schema import SchemaViolation, admit, unknown_fields
 
 SAMPLES = Path(__file__).parents[2] / "deploy" / "samples"
@@ -65,7 +66,8 @@ def with_change(path: str, value: Any) -> dict[str, Any]:
 # (what is wrong, field set, value, the field the errors must name)
 INVALID = [
     ("wrong type", "services.keystone.replicas", "two", "spec.services.keystone.replicas"),
-    ("negative replicas", "services.nova.replicas.api", -1, "spec.services.nova.replicas.api"),
+    ("negative replicas", "services.nova.replicas.scheduler", -1,
+     "spec.services.nova.replicas.scheduler"),
     ("too many replicas", "infrastructure.rabbitmq.replicas", 10,
      "spec.infrastructure.rabbitmq.replicas"),
     ("no database server", "infrastructure.mariadb.replicas", 0,
@@ -103,6 +105,39 @@ INVALID = [
      "spec.services.keystone.autoscaling.maxReplicas"),
     ("autoscaling target over 100", "services.nova.autoscaling.targetCPUUtilizationPercentage",
      150, "spec.services.nova.autoscaling.targetCPUUtilizationPercentage"),
+    # What was accepted once and broke later (issue 11, point 8).
+    ("version of an unknown chart", "charts.versions", {"novaa": "2025.1.0"},
+     "spec.charts.versions"),
+    ("chart version not a version", "charts.versions", {"nova": "latest"},
+     "spec.charts.versions.nova"),
+    ("charts version not a version", "charts.version", "2025.1.0 or later",
+     "spec.charts.version"),
+    ("public domain label over 63", "publicDomain", f"{'a' * 64}.example.com",
+     "spec.publicDomain"),
+    ("public domain too long for its hosts", "publicDomain",
+     ".".join(["a" * 63] * 3 + ["a" * 45, "com"]), "spec.publicDomain"),
+    ("node selector of two labels", "nodeSelector", {"a": "1", "b": "2"}, "spec.nodeSelector"),
+    ("node selector key not a label key", "nodeSelector", {"bad key": "x"},
+     "spec.nodeSelector"),
+    ("node selector key name over 63", "nodeSelector", {"a" * 64: "x"}, "spec.nodeSelector"),
+    ("node selector value over 63", "nodeSelector", {"zone": "a" * 64},
+     "spec.nodeSelector.zone"),
+    ("node selector value not a label value", "nodeSelector", {"zone": "a b"},
+     "spec.nodeSelector.zone"),
+    ("storage class not a DNS subdomain", "storageClass", "Fast_SSD", "spec.storageClass"),
+    ("storage class over 253", "storageClass", "a" * 254, "spec.storageClass"),
+    ("claim storage class not a DNS subdomain", "infrastructure.mariadb.storage.storageClass",
+     "fast ssd", "spec.infrastructure.mariadb.storage.storageClass"),
+    ("api replicas while autoscaled", "services.nova.replicas.api", 2,
+     "spec.services.nova.replicas.api"),
+    ("replicas while autoscaled", "services.keystone.autoscaling", {"maxReplicas": 4},
+     "spec.services.keystone.replicas"),
+    ("server replicas while autoscaled", "services.neutron.autoscaling", {"maxReplicas": 4},
+     "spec.services.neutron.replicas.server"),
+    ("heat api replicas while autoscaled", "services.heat.autoscaling", {"maxReplicas": 4},
+     "spec.services.heat.replicas.api"),
+    ("cinder api replicas while autoscaled", "services.cinder.autoscaling", {"maxReplicas": 4},
+     "spec.services.cinder.replicas.api"),
 ]
 
 
@@ -144,3 +179,35 @@ def test_admission_rejects_a_downgrade_of_the_openstack_release():
     assert [str(c) for c in caught.value.causes] == [
         ("spec.openstackRelease: Forbidden: openstackRelease cannot be downgraded "
         "(database migrations are one-way)")]
+
+
+def test_admission_rejects_a_resource_without_spec():
+    obj = resource({})
+    del obj["spec"]
+    with pytest.raises(SchemaViolation) as caught:
+        admit(SCHEMA, obj, None)
+    assert [str(c) for c in caught.value.causes] == ["spec: Required value"]
+
+
+def test_admission_rejects_removing_the_spec_of_a_stored_resource():
+    # `kubectl patch --type json -p '[{"op": "remove", "path": "/spec"}]'`
+    stored = admit(SCHEMA, resource(load("compute-kit.yaml")["spec"]), None)
+    removed = {k: v for k, v in stored.items() if k != "spec"}
+    with pytest.raises(SchemaViolation) as caught:
+        admit(SCHEMA, removed, stored)
+    assert [c.field for c in caught.value.causes] == ["spec"]
+
+
+def test_admission_and_the_operator_refuse_a_name_too_long_for_its_label():
+    obj = resource({}) | {"metadata": {"name": "a" * 64}}
+    with pytest.raises(SchemaViolation) as caught:
+        admit(SCHEMA, obj, None)
+    assert [str(c) for c in caught.value.causes] == [
+        f'metadata.name: Invalid value: "object": {NAME_TOO_LONG}']
+    with pytest.raises(SpecError) as refused:
+        validate_spec({}, name="a" * 64)
+    assert [field for field, _ in refused.value.errors] == ["metadata.name"]
+
+
+def test_a_name_of_63_characters_is_admitted():
+    admit(SCHEMA, resource({}) | {"metadata": {"name": "a" * 63}}, None)

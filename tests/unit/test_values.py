@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from osprey.api.spec import ControlPlaneSpec
+from osprey.api.spec import DEFAULT_API_REPLICAS, ControlPlaneSpec
 from osprey.catalog import (
     ValuesContext,
     credential_keys,
@@ -137,6 +137,15 @@ def test_memcache_secret_is_identical_in_every_chart_that_encrypts_tokens() -> N
         if "oslo_cache" in values.get("endpoints", {})
     }
     assert set(secrets.values()) == {"secret-memcache-secret-key"} and len(secrets) == 8
+
+
+def test_unset_api_replicas_render_the_documented_default() -> None:
+    rendered = render(full())
+    assert DEFAULT_API_REPLICAS == 1
+    for chart, key in (("keystone", "api"), ("glance", "api"), ("horizon", "server"),
+                       ("neutron", "server"), ("nova", "osapi"), ("heat", "api"),
+                       ("cinder", "api"), ("octavia", "api"), ("barbican", "api")):
+        assert dig(rendered[chart], f"pod.replicas.{key}") == DEFAULT_API_REPLICAS, chart
 
 
 def test_nova_api_replicas_use_the_osapi_key() -> None:

@@ -10,7 +10,16 @@ from typing import Any
 
 import yaml
 
-from osprey.api.names import GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION
+from osprey.api.names import (
+    GROUP,
+    KIND,
+    MAX_NAME_LENGTH,
+    NAME_TOO_LONG,
+    PLURAL,
+    SHORT_NAMES,
+    SINGULAR,
+    VERSION,
+)
 from osprey.api.spec import ControlPlaneSpec
 from osprey.api.status import ControlPlaneStatus
 from osprey.api.structural import structural_schema
@@ -41,10 +50,23 @@ PRINTER_COLUMNS = [
 _KEY_ORDER = ("description", "type", "format", "enum", "default", "required")
 
 
+# Checked at the root: only there may a rule read metadata.name.
+NAME_RULE = {
+    "rule": f"self.metadata.name.size() <= {MAX_NAME_LENGTH}",
+    "message": NAME_TOO_LONG,
+    "fieldPath": ".metadata.name",
+    "reason": "FieldValueInvalid",
+}
+
+
 def openapi_schema() -> dict[str, Any]:
-    """The version's openAPIV3Schema: the root object with spec and status."""
+    """The version's openAPIV3Schema: the root object with spec and status.
+
+    `spec` is required and has no default: a spec removed (e.g. by a JSON patch) is refused,
+    never defaulted into a different control plane. `metadata` declares only `name`, which
+    kube-apiserver allows, so that the name rule can point at it.
+    """
     spec = structural_schema(ControlPlaneSpec)
-    spec["default"] = {}
     status = structural_schema(ControlPlaneStatus)
     status.pop("default", None)
     return _canonical({
@@ -59,10 +81,12 @@ def openapi_schema() -> dict[str, Any]:
                 "APIVersion defines the versioned schema of this representation of an object.")},
             "kind": {"type": "string", "description": (
                 "Kind is a string value representing the REST resource this object represents.")},
-            "metadata": {"type": "object", "description": "Standard object metadata."},
+            "metadata": {"type": "object", "properties": {"name": {"type": "string"}}},
             "spec": spec,
             "status": status,
         },
+        "required": ["spec"],
+        "x-kubernetes-validations": [dict(NAME_RULE)],
     })
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from osprey.api.crd import openapi_schema
+from osprey.api.formats import PATTERN_MEANINGS
 
 
 def _type(node: dict[str, Any]) -> str:
@@ -25,10 +26,12 @@ def _constraints(node: dict[str, Any]) -> str:
     if "enum" in node:
         parts.append("one of " + ", ".join(f"`{v}`" for v in node["enum"]))
     for key, word in (("minimum", ">="), ("maximum", "<="), ("minLength", "length >="),
-                      ("maxLength", "length <=")):
+                      ("maxLength", "length <="), ("maxProperties", "entries <=")):
         if key in node:
             parts.append(f"{word} {node[key]}")
-    if "pattern" in node:
+    if node.get("pattern") in PATTERN_MEANINGS:
+        parts.append(PATTERN_MEANINGS[node["pattern"]])
+    elif "pattern" in node:
         parts.append(f"pattern `{node['pattern']}`")
     return "; ".join(parts)
 
@@ -53,6 +56,10 @@ def reference_markdown() -> str:
         "`osprey.dev/v1alpha1`, namespaced, short names `oscp` and `osctlplane`. Generated from",
         "the pydantic models by `make docs`; do not edit by hand.",
         "",
+        "`spec` is required: `spec: {}` asks for every default, and a resource without a spec",
+        "is refused rather than defaulted. The rules below name the field they concern;",
+        "`metadata.name` is limited because the name becomes a label value.",
+        "",
     ]
     for top in ("spec", "status"):
         lines += [f"## {top}", "", "| field | type | default | description |",
@@ -63,7 +70,7 @@ def reference_markdown() -> str:
         lines.append("")
     rules = [r for r in _validations(schema)]
     if rules:
-        lines += ["## Cross-field rules (CEL, enforced at admission and by the operator)", ""]
+        lines += ["## Rules (CEL, enforced at admission and by the operator)", ""]
         lines += [f"- `{path}`: {message}" for path, message in rules]
         lines.append("")
     return "\n".join(lines)
@@ -71,6 +78,7 @@ def reference_markdown() -> str:
 
 def _validations(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, str]]:
     for rule in node.get("x-kubernetes-validations") or ():
-        yield path or ".", rule.get("message", rule["rule"])
+        field = f"{path}{rule.get('fieldPath', '')}".lstrip(".")
+        yield field or ".", rule.get("message", rule["rule"])
     for name, child in (node.get("properties") or {}).items():
         yield from _validations(child, f"{path}.{name}" if path else name)

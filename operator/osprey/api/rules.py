@@ -1,21 +1,31 @@
-"""Cross-field rules written once, checked twice: as CEL at admission and in pydantic.
+"""Rules written once, checked twice: as CEL at admission and in pydantic.
 
-A model lists its rules in `cross_field_rules`; the CRD generator turns each into an
-`x-kubernetes-validations` entry and the model's validator evaluates the same rule in Python,
-so kube-apiserver and the operator reject the same specs with the same message and field.
+A model lists its cross-field rules in `cross_field_rules`; the CRD generator turns each into
+an `x-kubernetes-validations` entry and the model's validator evaluates the same rule in
+Python, so kube-apiserver and the operator reject the same specs with the same message and
+field. Rules on the keys or size of one map (`KeysIn`, `KeysMatch`, `MaxEntries`) are
+annotations of the map's type and work the same way.
 """
 
 from __future__ import annotations
 
+import json
 import operator
-from collections.abc import Callable, Iterable
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-from pydantic_core import PydanticCustomError
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 # The pydantic error type carrying rule violations; validation.py expands it into field errors.
 RULE_ERROR_TYPE = "cross_field_rule"
+# The pydantic error type of a map rule; its message is the whole explanation.
+MAP_RULE_ERROR_TYPE = "map_rule"
+VALIDATIONS = "x-kubernetes-validations"
 
 
 class Rule(Protocol):
@@ -26,6 +36,9 @@ class Rule(Protocol):
 
     @property
     def message(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
 
     def cel(self) -> str: ...
 
@@ -45,6 +58,7 @@ class Requires:
     when: str
     then: str
     message: str
+    reason: ClassVar[str] = "FieldValueInvalid"
 
     @property
     def field(self) -> str:
@@ -70,6 +84,7 @@ class Compare:
     op: str
     right: str
     message: str
+    reason: ClassVar[str] = "FieldValueInvalid"
 
     def __post_init__(self) -> None:
         if self.op not in _COMPARISONS:
@@ -86,11 +101,29 @@ class Compare:
         return _COMPARISONS[self.op](_get(model, self.left), _get(model, self.right))
 
 
+@dataclass(frozen=True)
+class Excludes:
+    """The field at `field` must be unset while the one at `owner` is set.
+
+    Unset is `has()` in CEL and None in pydantic: such fields have no schema default.
+    """
+
+    field: str
+    owner: str
+    message: str
+    reason: ClassVar[str] = "FieldValueForbidden"
+
+    def cel(self) -> str:
+        return f"!has(self.{self.owner}) || !has(self.{self.field})"
+
+    def holds(self, model: Any) -> bool:
+        return _get(model, self.owner) is None or _get(model, self.field) is None
+
+
 def cel_validations(rules: Iterable[Rule]) -> list[dict[str, str]]:
     """The x-kubernetes-validations entries of a model's rules."""
     return [
-        {"rule": r.cel(), "message": r.message, "fieldPath": f".{r.field}",
-         "reason": "FieldValueInvalid"}
+        {"rule": r.cel(), "message": r.message, "fieldPath": f".{r.field}", "reason": r.reason}
         for r in rules
     ]
 
@@ -102,3 +135,115 @@ def check_rules(model: Any, rules: Iterable[Rule]) -> None:
         summary = "; ".join(f"{field}: {message}" for field, message in broken)
         raise PydanticCustomError(RULE_ERROR_TYPE, "{summary}",
                                   {"summary": summary, "violations": broken})
+
+
+# --- rules on one map, as annotations of its type ------------------------------------------
+
+
+class MapRule(ABC):
+    """A constraint on a map's keys or size: schema and CEL in the CRD, a check in pydantic.
+
+    Used as `Annotated[dict[str, X], SomeRule(...)]`. The CEL rule sits on the map itself, so
+    kube-apiserver names the map's field, as the pydantic error does.
+    """
+
+    message: str
+
+    def schema(self) -> dict[str, Any]:
+        """Schema keywords the rule adds to the map's node (e.g. maxProperties)."""
+        return {}
+
+    def cel(self) -> str | None:
+        """The CEL rule on the map (self is the map), if the schema alone cannot say it."""
+        return None
+
+    @abstractmethod
+    def problem(self, value: Mapping[str, Any]) -> str | None:
+        """What is wrong with `value`, or None."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = handler(schema)
+        out.update(self.schema())
+        rule = self.cel()
+        if rule is not None:
+            out.setdefault(VALIDATIONS, []).append(
+                {"rule": rule, "message": self.message, "reason": "FieldValueInvalid"})
+        return out
+
+    def _check(self, value: Mapping[str, Any]) -> Mapping[str, Any]:
+        problem = self.problem(value)
+        if problem is not None:
+            raise PydanticCustomError(MAP_RULE_ERROR_TYPE, "{problem}", {"problem": problem})
+        return value
+
+
+def _got(keys: Iterable[str]) -> str:
+    return ", ".join(json.dumps(k) for k in keys)
+
+
+@dataclass(frozen=True)
+class KeysIn(MapRule):
+    """Every key is one of `allowed`; so the map has at most len(allowed) entries."""
+
+    allowed: tuple[str, ...]
+    message: str
+
+    def schema(self) -> dict[str, Any]:
+        return {"maxProperties": len(self.allowed)}
+
+    def cel(self) -> str:
+        return f"self.all(k, k in {_cel_list(self.allowed)})"
+
+    def problem(self, value: Mapping[str, Any]) -> str | None:
+        bad = [k for k in value if k not in self.allowed]
+        return f"{self.message}, got {_got(bad)}" if bad else None
+
+
+@dataclass(frozen=True)
+class KeysMatch(MapRule):
+    """Every key matches each of `patterns` (anchored regular expressions that mean the same
+    in RE2, which kube-apiserver runs, and in Python)."""
+
+    patterns: tuple[str, ...]
+    message: str
+
+    def __post_init__(self) -> None:
+        for pattern in self.patterns:
+            if "\\" in pattern or "'" in pattern or (pattern[0], pattern[-1]) != ("^", "$"):
+                raise ValueError(f"KeysMatch pattern {pattern!r} must be anchored and free of "
+                                 "backslashes and quotes (it becomes a CEL string literal)")
+
+    def cel(self) -> str:
+        tests = " && ".join(f"k.matches('{p}')" for p in self.patterns)
+        return f"self.all(k, {tests})"
+
+    def problem(self, value: Mapping[str, Any]) -> str | None:
+        bad = [k for k in value if not all(re.fullmatch(p, k) for p in self.patterns)]
+        return f"{self.message}, got {_got(bad)}" if bad else None
+
+
+@dataclass(frozen=True)
+class MaxEntries(MapRule):
+    """The map has at most `limit` entries (the schema's maxProperties)."""
+
+    limit: int
+    message: str
+
+    def schema(self) -> dict[str, Any]:
+        return {"maxProperties": self.limit}
+
+    def problem(self, value: Mapping[str, Any]) -> str | None:
+        if len(value) <= self.limit:
+            return None
+        return f"{self.message}, got {len(value)} entries: {_got(value)}"
+
+
+def _cel_list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(f"'{item}'" for item in items) + "]"

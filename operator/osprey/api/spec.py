@@ -1,93 +1,53 @@
-"""The spec of an OpenStackControlPlane.
+"""The spec of an OpenStackControlPlane: the top level, infrastructure and chart source.
 
-Every field carries a description (it becomes `kubectl explain` text) and a default (it becomes
-the CRD's schema default); unknown fields are errors, never silently dropped.
+Every string, list and map is bounded: kube-apiserver estimates the cost of the CRD's CEL rules
+from those bounds and refuses rules whose estimate is too high. The models of the services are
+in services.py, their base in base.py, string formats in formats.py; all are importable from
+here.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
+from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values
 from osprey.api.dependencies import dependency_rules
-from osprey.api.rules import Compare, Rule, cel_validations, check_rules
-
-# A Kubernetes resource quantity as used for storage sizes (e.g. 10Gi, 500Mi, 1T).
-QUANTITY_PATTERN = r"^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"
-Quantity = Annotated[str, Field(pattern=QUANTITY_PATTERN, examples=["10Gi"])]
+from osprey.api.formats import (
+    CHART_REPOSITORY_PATTERN,
+    LABEL_KEY_PATTERNS,
+    PUBLIC_DOMAIN_MAX_LENGTH,
+    PUBLIC_DOMAIN_PATTERN,
+    QUANTITY_PATTERN,
+    REGION_PATTERN,
+    ChartVersion,
+    LabelValue,
+    StorageClassName,
+)
+from osprey.api.rules import KeysIn, KeysMatch, MaxEntries
+from osprey.api.services import (
+    DEFAULT_API_REPLICAS,
+    ApiService,
+    Barbican,
+    Cinder,
+    Glance,
+    GlanceBackend,
+    Heat,
+    Horizon,
+    Keystone,
+    Neutron,
+    NeutronBackend,
+    Nova,
+    Octavia,
+    Placement,
+    Service,
+    Services,
+    VirtType,
+)
 
 DEFAULT_CHART_REPOSITORY = "https://tarballs.opendev.org/openstack/openstack-helm"
-
-
-def _add_validations(schema: dict[str, Any], model: type[BaseModel]) -> None:
-    """Put a model's cross-field and transition rules into its JSON schema as CEL."""
-    validations = cel_validations(getattr(model, "cross_field_rules", ()))
-    validations += list(getattr(model, "transition_rules", ()))
-    if validations:
-        schema["x-kubernetes-validations"] = validations
-
-
-class Model(BaseModel):
-    """Base of every API model: unknown fields are errors, names are the wire names.
-
-    `cross_field_rules` are checked here and rendered as CEL in the CRD; `transition_rules`
-    (CEL with oldSelf) exist only in the CRD, since the operator never sees the old spec.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid", populate_by_name=True, validate_default=True,
-        json_schema_extra=_add_validations,
-    )
-    cross_field_rules: ClassVar[tuple[Rule, ...]] = ()
-    transition_rules: ClassVar[tuple[dict[str, str], ...]] = ()
-
-    @model_validator(mode="after")
-    def _check_cross_field_rules(self) -> Self:
-        check_rules(self, self.cross_field_rules)
-        return self
-
-
-Values = Annotated[
-    dict[str, Any],
-    Field(
-        default_factory=dict,
-        description=(
-            "Raw chart values merged last, over everything Osprey renders (escape hatch). "
-            "Keys are the OpenStack-Helm chart's own values keys."
-        ),
-        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
-    ),
-]
-
-
-class Storage(Model):
-    """A persistent volume request."""
-
-    size: Quantity = Field(description="Size of the persistent volume claim, e.g. 10Gi.")
-    storageClass: str | None = Field(
-        default=None,
-        description="Storage class of the claim; defaults to spec.storageClass.",
-    )
-
-
-class Autoscaling(Model):
-    """Horizontal pod autoscaling of a service's API pods.
-
-    When set, Osprey creates a HorizontalPodAutoscaler and stops managing the API's replicas.
-    """
-
-    cross_field_rules = (
-        Compare("minReplicas", "<=", "maxReplicas",
-                "minReplicas must be less than or equal to maxReplicas"),
-    )
-
-    minReplicas: int = Field(default=1, ge=1, description="Lower bound of API replicas.")
-    maxReplicas: int = Field(ge=1, le=100, description="Upper bound of API replicas.")
-    targetCPUUtilizationPercentage: int = Field(
-        default=80, ge=1, le=100, description="Average CPU utilisation the autoscaler aims at."
-    )
 
 
 # --- infrastructure -------------------------------------------------------------------------
@@ -137,207 +97,20 @@ class Infrastructure(Model):
     )
 
 
-# --- services ---------------------------------------------------------------------------------
-
-
-class ChartPart(Model):
-    """A supporting chart installed alongside a service (e.g. libvirt for nova)."""
-
-    values: Values
-
-
-class Service(Model):
-    """Fields every OpenStack service has."""
-
-    enabled: bool = Field(default=False, description="Install this service.")
-    values: Values
-
-
-class ApiService(Service):
-    """A service whose only scalable component is its API."""
-
-    replicas: int = Field(default=1, ge=0, le=100, description="API pods.")
-    autoscaling: Autoscaling | None = Field(
-        default=None, description="Autoscale the API pods instead of a fixed replica count."
-    )
-
-
-class Keystone(ApiService):
-    """Keystone, the identity service."""
-
-    enabled: bool = Field(default=True, description="Install Keystone.")
-
-
-class GlanceBackend(StrEnum):
-    pvc = "pvc"
-    rbd = "rbd"
-    swift = "swift"
-
-
-class Glance(ApiService):
-    """Glance, the image service."""
-
-    enabled: bool = Field(default=True, description="Install Glance.")
-    backend: GlanceBackend = Field(
-        default=GlanceBackend.pvc, description="Where images are stored."
-    )
-    storage: Storage = Field(
-        default_factory=lambda: Storage(size="10Gi"),
-        description="Image volume, used by the pvc backend.",
-    )
-
-
-class Placement(ApiService):
-    """Placement, the resource inventory service."""
-
-    enabled: bool = Field(default=True, description="Install Placement.")
-
-
-class NeutronBackend(StrEnum):
-    ovs = "ovs"
-    ovn = "ovn"
-
-
-class NeutronReplicas(Model):
-    server: int = Field(default=1, ge=0, le=100, description="neutron-server pods.")
-    rpcServer: int = Field(default=1, ge=0, le=100, description="neutron-rpc-server pods.")
-
-
-class Neutron(Service):
-    """Neutron, the networking service."""
-
-    transition_rules = ({
-        "rule": "!oldSelf.enabled || self.backend == oldSelf.backend",
-        "message": "backend cannot change once Neutron is enabled: moving networks between "
-                   "ovs and ovn is a migration Osprey does not perform",
-        "fieldPath": ".backend",
-        "reason": "FieldValueForbidden",
-    },)
-
-    enabled: bool = Field(default=True, description="Install Neutron.")
-    backend: NeutronBackend = Field(
-        default=NeutronBackend.ovs,
-        description="ML2 backend: ovs (Open vSwitch agents) or ovn (OVN, with the ovn chart).",
-    )
-    replicas: NeutronReplicas = Field(
-        default_factory=NeutronReplicas, description="Pods per component."
-    )
-    autoscaling: Autoscaling | None = Field(
-        default=None, description="Autoscale neutron-server instead of a fixed replica count."
-    )
-    openvswitch: ChartPart = Field(
-        default_factory=ChartPart, description="The openvswitch chart (ovs backend)."
-    )
-    ovn: ChartPart = Field(default_factory=ChartPart, description="The ovn chart (ovn backend).")
-
-
-class VirtType(StrEnum):
-    kvm = "kvm"
-    qemu = "qemu"
-
-
-class NovaReplicas(Model):
-    api: int = Field(default=1, ge=0, le=100, description="nova-api (osapi) pods.")
-    metadata: int = Field(default=1, ge=0, le=100, description="nova-metadata pods.")
-    conductor: int = Field(default=1, ge=0, le=100, description="nova-conductor pods.")
-    scheduler: int = Field(default=1, ge=0, le=100, description="nova-scheduler pods.")
-    novncproxy: int = Field(default=1, ge=0, le=100, description="nova-novncproxy pods.")
-
-
-class Nova(Service):
-    """Nova, the compute service (with libvirt on compute nodes)."""
-
-    enabled: bool = Field(default=True, description="Install Nova and libvirt.")
-    replicas: NovaReplicas = Field(default_factory=NovaReplicas, description="Pods per component.")
-    autoscaling: Autoscaling | None = Field(
-        default=None, description="Autoscale nova-api instead of a fixed replica count."
-    )
-    virtType: VirtType = Field(
-        default=VirtType.qemu, description="libvirt virtualisation: kvm (hardware) or qemu."
-    )
-    libvirt: ChartPart = Field(default_factory=ChartPart, description="The libvirt chart.")
-
-
-class Horizon(ApiService):
-    """Horizon, the dashboard."""
-
-
-class HeatReplicas(Model):
-    api: int = Field(default=1, ge=0, le=100, description="heat-api pods.")
-    cfn: int = Field(default=1, ge=0, le=100, description="heat-cfn pods.")
-    engine: int = Field(default=1, ge=0, le=100, description="heat-engine pods.")
-
-
-class Heat(Service):
-    """Heat, the orchestration service."""
-
-    replicas: HeatReplicas = Field(default_factory=HeatReplicas, description="Pods per component.")
-    autoscaling: Autoscaling | None = Field(
-        default=None, description="Autoscale heat-api instead of a fixed replica count."
-    )
-
-
-class CinderReplicas(Model):
-    api: int = Field(default=1, ge=0, le=100, description="cinder-api pods.")
-    scheduler: int = Field(default=1, ge=0, le=100, description="cinder-scheduler pods.")
-    volume: int = Field(default=1, ge=0, le=100, description="cinder-volume pods.")
-    backup: int = Field(default=1, ge=0, le=100, description="cinder-backup pods.")
-
-
-class Cinder(Service):
-    """Cinder, the block storage service."""
-
-    replicas: CinderReplicas = Field(
-        default_factory=CinderReplicas, description="Pods per component."
-    )
-    autoscaling: Autoscaling | None = Field(
-        default=None, description="Autoscale cinder-api instead of a fixed replica count."
-    )
-
-
-class Barbican(ApiService):
-    """Barbican, the key manager."""
-
-
-class OctaviaReplicas(Model):
-    api: int = Field(default=1, ge=0, le=100, description="octavia-api pods.")
-    worker: int = Field(default=1, ge=0, le=100, description="octavia-worker pods.")
-    housekeeping: int = Field(default=1, ge=0, le=100, description="octavia-housekeeping pods.")
-
-
-class Octavia(Service):
-    """Octavia, the load balancer service."""
-
-    replicas: OctaviaReplicas = Field(
-        default_factory=OctaviaReplicas, description="Pods per component."
-    )
-    autoscaling: Autoscaling | None = Field(
-        default=None, description="Autoscale octavia-api instead of a fixed replica count."
-    )
-
-
-class Services(Model):
-    """The OpenStack services of the control plane. The compute kit is enabled by default."""
-
-    keystone: Keystone = Field(
-        default_factory=Keystone, description="Keystone, identity; every other service needs it."
-    )
-    glance: Glance = Field(default_factory=Glance, description="Glance, the image service.")
-    placement: Placement = Field(
-        default_factory=Placement, description="Placement, the inventory nova schedules on."
-    )
-    neutron: Neutron = Field(default_factory=Neutron, description="Neutron, networking.")
-    nova: Nova = Field(default_factory=Nova, description="Nova, compute (with libvirt).")
-    horizon: Horizon = Field(default_factory=Horizon, description="Horizon, the web dashboard.")
-    heat: Heat = Field(default_factory=Heat, description="Heat, orchestration.")
-    cinder: Cinder = Field(default_factory=Cinder, description="Cinder, block storage.")
-    barbican: Barbican = Field(default_factory=Barbican, description="Barbican, the key manager.")
-    octavia: Octavia = Field(
-        default_factory=Octavia, description="Octavia, load balancers (on nova and neutron)."
-    )
-
-
 # --- top level --------------------------------------------------------------------------------
+
+
+def _chart_names() -> tuple[str, ...]:
+    """The charts a spec configures: infrastructure, services and their supporting charts."""
+    names = list(Infrastructure.model_fields)
+    for name, field in Services.model_fields.items():
+        assert field.annotation is not None
+        parts = field.annotation.model_fields.items()
+        names += [name, *(part for part, f in parts if f.annotation is ChartPart)]
+    return tuple(names)
+
+
+CHART_NAMES = _chart_names()
 
 
 class Charts(Model):
@@ -345,18 +118,25 @@ class Charts(Model):
 
     repository: str = Field(
         default=DEFAULT_CHART_REPOSITORY,
-        pattern=r"^(https?://|oci://|/).+",
+        max_length=2048,
+        pattern=CHART_REPOSITORY_PATTERN,
         description=(
             "A Helm repository URL (https://...), an OCI registry prefix (oci://...), or an "
             "absolute path to a local directory holding one unpacked chart per folder "
             "(air-gapped installs)."
         ),
     )
-    version: str | None = Field(
+    version: ChartVersion | None = Field(
         default=None,
-        description="Chart version for every chart; defaults to the release catalog's pin.",
+        description=(
+            "Chart version (or Helm version constraint, e.g. ~2025.1.0) for every chart; "
+            "defaults to the release catalog's pin."
+        ),
     )
-    versions: dict[str, str] = Field(
+    versions: Annotated[
+        dict[str, ChartVersion],
+        KeysIn(CHART_NAMES, "keys must be chart names: " + ", ".join(CHART_NAMES)),
+    ] = Field(
         default_factory=dict,
         description="Chart version per chart name (e.g. {nova: 2025.2.0}); wins over version.",
     )
@@ -393,24 +173,40 @@ class ControlPlaneSpec(Model):
         default="RegionOne",
         min_length=1,
         max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        pattern=REGION_PATTERN,
         description="Keystone region name.",
     )
     charts: Charts = Field(default_factory=Charts, description="Chart source and versions.")
     publicDomain: str | None = Field(
         default=None,
-        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$",
+        max_length=PUBLIC_DOMAIN_MAX_LENGTH,
+        pattern=PUBLIC_DOMAIN_PATTERN,
         description=(
             "DNS domain of the public endpoints (e.g. cloud.example.com gives "
-            "keystone.cloud.example.com); cluster-internal names when unset."
+            "keystone.cloud.example.com); cluster-internal names when unset. Labels of at "
+            f"most 63 characters, {PUBLIC_DOMAIN_MAX_LENGTH} in all, so that every public "
+            "host name fits in 253."
         ),
     )
-    nodeSelector: dict[str, str] = Field(
+    nodeSelector: Annotated[
+        dict[str, LabelValue],
+        MaxEntries(1, "OpenStack-Helm places control plane pods by a single node label: "
+                      "give one key/value pair"),
+        KeysMatch(LABEL_KEY_PATTERNS, "keys must be label keys: an optional DNS subdomain "
+                  "prefix (at most 253 characters) and '/', then a name of at most 63 "
+                  "alphanumerics, '-', '_' or '.', beginning and ending with an alphanumeric"),
+    ] = Field(
         default_factory=lambda: {"openstack-control-plane": "enabled"},
-        description="Node labels the control plane pods are scheduled on.",
+        description=(
+            "The node label the control plane pods are scheduled on (one key/value pair: "
+            "OpenStack-Helm selects nodes by a single label); the charts' own label when empty."
+        ),
     )
-    storageClass: str | None = Field(
-        default=None, description="Storage class of every claim; the cluster default when unset."
+    storageClass: StorageClassName | None = Field(
+        default=None,
+        description=(
+            "Storage class of every claim (a DNS subdomain); the cluster default when unset."
+        ),
     )
     infrastructure: Infrastructure = Field(
         default_factory=Infrastructure, description="Database, message queue and cache."
@@ -426,3 +222,40 @@ class ControlPlaneSpec(Model):
             "Secret; Delete removes them too."
         ),
     )
+
+
+__all__ = [
+    "CHART_NAMES",
+    "DEFAULT_API_REPLICAS",
+    "DEFAULT_CHART_REPOSITORY",
+    "QUANTITY_PATTERN",
+    "ApiService",
+    "Autoscaling",
+    "Barbican",
+    "ChartPart",
+    "Charts",
+    "Cinder",
+    "ControlPlaneSpec",
+    "DeletionPolicy",
+    "Glance",
+    "GlanceBackend",
+    "Heat",
+    "Horizon",
+    "Infrastructure",
+    "Keystone",
+    "MariaDB",
+    "Memcached",
+    "Model",
+    "Neutron",
+    "NeutronBackend",
+    "Nova",
+    "Octavia",
+    "OpenStackRelease",
+    "Placement",
+    "RabbitMQ",
+    "Service",
+    "Services",
+    "Storage",
+    "Values",
+    "VirtType",
+]

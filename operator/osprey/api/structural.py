@@ -3,9 +3,10 @@
 kube-apiserver accepts a CRD schema only if it is structural: a type on every node, no $ref,
 no unions, no `additionalProperties: false`. Pydantic emits all of those, so this pass inlines
 references, turns Optional[X] into X (absent means None: no null type, no default null), keeps
-unknown fields only where a model says so (`values` maps), and writes each default in its
-smallest form (nested defaults already come from the children), so that kube's structural
-defaulting yields exactly the pydantic defaults.
+unknown fields only where a model says so (`values` maps), and writes each default so that
+kube's structural defaulting yields exactly the pydantic defaults: in its smallest form (nested
+defaults already come from the children), except at nodes with CEL rules, whose default is
+written expanded (see `written_default`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic_core import core_schema, to_jsonable_python
 # Keys pydantic writes that mean nothing to kube (or that kube's JSONSchemaProps lacks).
 _DROPPED = ("title", "examples")
 PRESERVE = "x-kubernetes-preserve-unknown-fields"
+VALIDATIONS = "x-kubernetes-validations"
 
 
 class UnsupportedSchema(ValueError):
@@ -87,7 +89,7 @@ def _node(node: dict[str, Any], defs: dict[str, Any], where: str) -> dict[str, A
         if isinstance(node.get(key), dict):
             node[key] = _node(node[key], defs, f"{where}[]")
     if "default" in node:
-        node["default"] = minimal_default(node["default"], node)
+        node["default"] = written_default(node["default"], node)
     return node
 
 
@@ -109,8 +111,23 @@ def apply_defaults(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
+def written_default(value: Any, schema: dict[str, Any]) -> Any:
+    """The default of a node as the CRD writes it.
+
+    kube-apiserver checks a default, as written (no nested defaulting first, oldSelf = the
+    default), against the CEL rules of its node and of the nodes present in it. So at a node
+    with rules the default is written expanded, the value the rules see on a stored object;
+    elsewhere it is written in its smallest form.
+    """
+    value = _without_nulls(value)
+    if schema.get(VALIDATIONS):
+        return apply_defaults(value, schema)
+    return minimal_default(value, schema)
+
+
 def minimal_default(value: Any, schema: dict[str, Any]) -> Any:
-    """`value` without nulls and without what the children's own defaults would fill in."""
+    """`value` without what the children's own defaults would fill in (and without nulls);
+    children with CEL rules that stay are written expanded."""
     value = _without_nulls(value)
     props = schema.get("properties")
     if not isinstance(value, dict) or props is None:
@@ -120,7 +137,7 @@ def minimal_default(value: Any, schema: dict[str, Any]) -> Any:
         prop = props.get(name, {})
         if "default" in prop and apply_defaults(copy.deepcopy(prop["default"]), prop) == item:
             continue
-        out[name] = minimal_default(item, prop)
+        out[name] = written_default(item, prop)
     return out
 
 

@@ -12,10 +12,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from osprey.api.formats import PATTERN_MEANINGS
+from osprey.api.names import MAX_NAME_LENGTH, NAME_TOO_LONG
 from osprey.api.rules import RULE_ERROR_TYPE
-from osprey.api.spec import QUANTITY_PATTERN, ControlPlaneSpec
+from osprey.api.spec import ControlPlaneSpec
 
 _SCALARS = (str, int, float, bool, type(None))
+MISSING_SPEC = ("required field is missing: a control plane without a spec is refused, not "
+                "defaulted (spec: {} asks for the defaults)")
 
 
 class SpecError(Exception):
@@ -26,12 +30,31 @@ class SpecError(Exception):
         super().__init__("\n".join(f"{field}: {message}" for field, message in self.errors))
 
 
-def validate_spec(raw: dict[str, Any] | None) -> ControlPlaneSpec:
-    """Parse a resource's spec as kube stored it (JSON), strictly: "1" is not an integer."""
+def validate_spec(raw: dict[str, Any] | None, *, name: str | None = None) -> ControlPlaneSpec:
+    """Parse a resource's spec as kube stored it (JSON), strictly: "1" is not an integer.
+
+    A missing spec is an error, as it is at admission: `spec: {}` asks for the defaults.
+    With `name`, the resource's name is checked too (see `name_errors`).
+    """
+    errors = name_errors(name) if name is not None else []
+    if raw is None:
+        errors.append(("spec", MISSING_SPEC))
+        raise SpecError(errors)
     try:
-        return ControlPlaneSpec.model_validate_json(json.dumps(raw or {}), strict=True)
+        spec = ControlPlaneSpec.model_validate_json(json.dumps(raw), strict=True)
     except ValidationError as e:
-        raise SpecError(field_errors(e, root="spec")) from None
+        raise SpecError(errors + field_errors(e, root="spec")) from None
+    if errors:
+        raise SpecError(errors)
+    return spec
+
+
+def name_errors(name: str) -> list[tuple[str, str]]:
+    """The control plane's name must fit where Osprey puts it (the CRD's root rule says the
+    same at admission)."""
+    if len(name) <= MAX_NAME_LENGTH:
+        return []
+    return [("metadata.name", f"{NAME_TOO_LONG}, got {len(name)} characters")]
 
 
 def field_errors(error: ValidationError, root: str) -> list[tuple[str, str]]:
@@ -65,8 +88,8 @@ def _message(item: dict[str, Any]) -> str:
     if kind == "missing":
         return "required field is missing"
     message = item["msg"]
-    if kind == "string_pattern_mismatch" and item["ctx"]["pattern"] == QUANTITY_PATTERN:
-        message = "must be a quantity such as 500Mi, 10Gi or 1Ti"
+    if kind == "string_pattern_mismatch" and item["ctx"]["pattern"] in PATTERN_MEANINGS:
+        message = PATTERN_MEANINGS[item["ctx"]["pattern"]]
     value = item.get("input")
     if isinstance(value, _SCALARS):
         message += f", got {json.dumps(value)}"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from osprey.api.spec import Autoscaling, ControlPlaneSpec
+from osprey.api.spec import DEFAULT_API_REPLICAS, Autoscaling, ControlPlaneSpec
 from osprey.catalog import credentials
 from osprey.catalog.enablement import enabled_releases
 from osprey.catalog.releases import ReleaseCatalog, load_release_catalog
@@ -181,14 +181,17 @@ class ChartEntry(ABC):
         layers = deep_merge(shared_values(self, ctx), self.build(ctx))
         return plain(deep_merge(layers, self.settings(ctx.spec).values))
 
-    def api_replicas(self, spec: ControlPlaneSpec, fixed: int) -> int | None:
-        """The API replica count to render: None (key rendered null) when autoscaled.
+    def api_replicas(self, spec: ControlPlaneSpec, fixed: int | None) -> int | None:
+        """The API replica count to render: None (key rendered null) when autoscaled, the
+        spec's count otherwise, DEFAULT_API_REPLICAS when the spec leaves it unset.
 
         A null replica key makes OpenStack-Helm's template emit `replicas:` empty, so the
         Deployment has no replicas field owned by Helm and the HPA alone decides; rendering
         the HPA's minimum instead would make every upgrade scale the API back down.
         """
-        return None if self.autoscaling(spec) is not None else fixed
+        if self.autoscaling(spec) is not None:
+            return None
+        return DEFAULT_API_REPLICAS if fixed is None else fixed
 
     def _enabled_only(self, names: tuple[str, ...], spec: ControlPlaneSpec) -> tuple[str, ...]:
         enabled = enabled_releases(spec)
