@@ -26,7 +26,7 @@ from osprey.ownership import (
     owner_value,
     split,
 )
-from osprey.plan import Plan
+from osprey.plan import Plan, PlanError, plan
 from osprey.recovery import Recovery, credential_paths, recover
 from osprey.releases import HELM_STORAGE_SELECTOR, OWNER_LABEL, DeployedRelease
 from osprey.secrets import ensure_credentials, read_credentials, secret_name
@@ -132,7 +132,8 @@ class Custody:
         adopted: list[str] = []
         if candidates:
             paths = credential_paths(spec, self.namespace)
-            adopted = adoptable(candidates, paths, credentials, credentials_since)
+            planned = {r.name: r.hash for r in desired.releases}
+            adopted = adoptable(candidates, paths, credentials, credentials_since, planned)
             await self._adopt(body, adopted)
         ours.update({n: unlabelled[n] for n in adopted})
         foreign = {n: not_ours(n, None, self.name) for n in unlabelled if n not in adopted}
@@ -154,11 +155,16 @@ class Custody:
             return ours
         if secret is None:
             return ours
-        enabled = {e.name for e in catalog.enabled_entries(spec)}
-        candidates = {n: r for n, r in unlabelled.items() if n in enabled}
+        credentials = read_credentials(secret)
+        try:
+            desired = plan(spec, self.namespace, credentials)
+        except (PlanError, KeyError):  # a credential the plan needs is gone: adopt nothing
+            return ours
+        candidates = {n: r for n, r in unlabelled.items() if n in desired}
         paths = credential_paths(spec, self.namespace)
         since = secret["metadata"].get("creationTimestamp", "")
-        adopted = adoptable(candidates, paths, read_credentials(secret), since)
+        planned = {r.name: r.hash for r in desired.releases}
+        adopted = adoptable(candidates, paths, credentials, since, planned)
         return ours | {n: candidates[n] for n in adopted}
 
     async def _adopt(self, body: Mapping[str, Any], names: list[str]) -> None:

@@ -102,14 +102,23 @@ def adoptable(
     paths: Mapping[str, CredentialPaths],
     credentials: Mapping[str, str],
     credentials_since: str,
+    planned: Mapping[str, str],
 ) -> list[str]:
     """Releases without an owner that an earlier Osprey installed for this control plane:
     stored no earlier than its credentials Secret (`credentials_since`, RFC 3339) and
-    carrying its credentials (the caller passes only planned releases)."""
+    carrying its credentials; for a chart that renders none (memcached), carrying exactly the
+    values the plan renders (`planned`: the plan's hash per release). A hand-installed
+    memcached stores only the values its user gave, so it is never taken for ours, however
+    close in time to the Secret it was installed (timestamps have one-second resolution)."""
+    def ours(name: str, release: DeployedRelease) -> bool:
+        if paths.get(name):
+            return carries_marks(release.values, paths[name], credentials)
+        return release.values_hash == planned.get(name)
+
     return [
         n for n, r in unlabelled.items()
         if r.first_stored_at and _instant(r.first_stored_at) >= _instant(credentials_since)
-        and carries_marks(r.values, paths.get(n, {}), credentials)
+        and ours(n, r)
     ]
 
 

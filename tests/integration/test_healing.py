@@ -249,7 +249,8 @@ def test_an_install_killed_midway_is_installed_again_adopting_what_it_created(
     values = tmp_path / "values.json"
     values.write_text(json.dumps(rabbitmq.values))
     # The operator dies while its helm installs rabbitmq: the release stays pending-install.
-    sim.faults.delay("POST", rf"/namespaces/{namespace}/statefulsets", 30)
+    # helm 4 creates objects with server-side apply (a PATCH); older helm POSTs them.
+    sim.faults.delay("POST|PATCH", rf"/namespaces/{namespace}/statefulsets", 30)
     kill_helm_when_pending(
         kube, client, namespace, "rabbitmq", "pending-install",
         ["install", "rabbitmq", "rabbitmq", "--repo", chart_repo.url,

@@ -16,7 +16,9 @@ import yaml
 from .support import Http
 
 REFUSED_CRD = Path(__file__).parent / "data" / "osprey-crd-refused-by-kube.yaml"
-CRD_NAME = "openstackcontrolplanes.osprey.dev"
+# Under a group of its own: the session's cluster may hold the current Osprey CRD already.
+GROUP = "refused.osprey.dev"
+CRD_NAME = f"openstackcontrolplanes.{GROUP}"
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 METADATA_MESSAGE = (
     "spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything "
@@ -27,7 +29,10 @@ NEUTRON_DEFAULT = ("spec.validation.openAPIV3Schema.properties[spec].properties[
 
 
 def refused_crd() -> dict[str, Any]:
-    return yaml.safe_load(REFUSED_CRD.read_text())
+    crd = yaml.safe_load(REFUSED_CRD.read_text())
+    crd["metadata"]["name"] = CRD_NAME
+    crd["spec"]["group"] = GROUP
+    return crd
 
 
 def without_metadata_description(crd: dict[str, Any]) -> dict[str, Any]:
@@ -38,7 +43,7 @@ def without_metadata_description(crd: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_kubectl_apply_of_the_old_osprey_crd_is_refused_for_its_root_metadata(kube) -> None:
-    result = kube.kubectl("apply", "-f", str(REFUSED_CRD))
+    result = kube.kubectl("apply", "-f", "-", input=yaml.safe_dump(refused_crd()))
     assert result.returncode != 0
     assert (f'The CustomResourceDefinition "{CRD_NAME}" is invalid: {METADATA_MESSAGE}'
             in result.stderr)

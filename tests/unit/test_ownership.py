@@ -81,15 +81,25 @@ def test_only_releases_rendered_with_our_credentials_are_adopted():
         "password": "ours"}}}}})
     theirs = release("keystone", values={"endpoints": {"oslo_db": {"auth": {"admin": {
         "password": "theirs"}}}}})
-    paths = {"mariadb": PATHS, "keystone": PATHS, "memcached": {}}
-    adopted = adoptable({"mariadb": ours, "keystone": theirs, "memcached": release("memcached")},
-                        paths, {"mariadb-root-password": "ours"}, "2026-01-01T00:00:00Z")
-    assert adopted == ["mariadb", "memcached"]
+    paths = {"mariadb": PATHS, "keystone": PATHS}
+    adopted = adoptable({"mariadb": ours, "keystone": theirs}, paths,
+                        {"mariadb-root-password": "ours"}, "2026-01-01T00:00:00Z", {})
+    assert adopted == ["mariadb"]
+
+
+def test_a_release_of_a_chart_without_credentials_is_adopted_only_with_the_planned_values():
+    planned = release("memcached", values={"pod": {"replicas": {"server": 1}}})
+    by_hand = release("memcached")  # helm stores only the values its user gave: none
+    plan_hash = {"memcached": planned.values_hash}
+    since = "2026-01-01T00:00:10Z"  # the same second as both records
+    assert adoptable({"memcached": planned}, {}, {}, since, plan_hash) == ["memcached"]
+    assert adoptable({"memcached": by_hand}, {}, {}, since, plan_hash) == []
 
 
 def test_a_release_installed_before_our_credentials_existed_is_not_adopted():
     by_hand = release("memcached", stored="2025-12-31T23:59:59Z")
-    assert adoptable({"memcached": by_hand}, {"memcached": {}}, {}, "2026-01-01T00:00:00Z") == []
+    assert adoptable({"memcached": by_hand}, {"memcached": {}}, {}, "2026-01-01T00:00:00Z",
+                     {"memcached": by_hand.values_hash}) == []
 
 
 def test_a_release_left_alone_says_whose_it_is_or_how_to_hand_it_over():
