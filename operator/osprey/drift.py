@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from osprey.quantity import quantity
 from osprey.releases import DeployedRelease
 
 # The kinds a pass lists and can therefore compare; others are left to Helm.
@@ -25,6 +26,9 @@ _COMPARED_TOP = ("spec", "data", "binaryData")
 _COMPARED_META = ("labels", "annotations")
 
 Key = tuple[str, str]  # (kind, name)
+
+# Fields of type Quantity in what a pass compares: resource requirements and emptyDir limits.
+_QUANTITY_PATH = re.compile(r"(resources\.(requests|limits)\.[^[]+|\.sizeLimit)$")
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,13 @@ def _zero(value: Any) -> bool:
     return _empty(value) or value in ("", 0, False)
 
 
-def _same_scalar(want: Any, have: Any) -> bool:
+def _same_scalar(want: Any, have: Any, path: str) -> bool:
     if want == have:
         return True
+    if _QUANTITY_PATH.search(path):
+        # The API server keeps quantities canonical: "2000m" reads back "2".
+        wanted = quantity(want)
+        return wanted is not None and wanted == quantity(have)
     # YAML renders 80 and "80" alike in places; the API keeps the type it was given.
     return isinstance(want, (int, float, str)) and str(want) == str(have)
 
@@ -82,7 +90,7 @@ def differences(want: Any, have: Any, path: str = "") -> list[str]:
         for i, (w, h) in enumerate(zip(want, have, strict=True)):
             found += differences(w, h, f"{path}[{i}]")
         return found
-    return [] if _same_scalar(want, have) else [path]
+    return [] if _same_scalar(want, have, path) else [path]
 
 
 def object_drift(
@@ -148,17 +156,6 @@ def job_completed(job: Mapping[str, Any]) -> bool:
     )
 
 
-_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
-          "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
-
-
-def quantity_bytes(quantity: str) -> float | None:
-    """A storage quantity in bytes (None for forms storage requests do not use)."""
-    match = _QUANTITY.match(str(quantity))
-    return float(match.group(1)) * _UNITS[match.group(2) or ""] if match else None
-
-
 def claims_to_expand(
     release: DeployedRelease, claims: Mapping[str, Mapping[str, Any]]
 ) -> list[tuple[str, str]]:
@@ -171,7 +168,7 @@ def claims_to_expand(
         sts_name = sts["metadata"]["name"]
         for template in (sts.get("spec") or {}).get("volumeClaimTemplates") or ():
             want = template.get("spec", {}).get("resources", {}).get("requests", {}).get("storage")
-            want_bytes = quantity_bytes(want) if want else None
+            want_bytes = quantity(want) if want else None
             if want_bytes is None:
                 continue
             prefix = f"{template['metadata']['name']}-{sts_name}-"
@@ -180,7 +177,7 @@ def claims_to_expand(
                     continue
                 have = claim.get("spec", {}).get("resources", {}).get("requests", {}).get(
                     "storage", "0")
-                have_bytes = quantity_bytes(have)
+                have_bytes = quantity(have)
                 if have_bytes is not None and have_bytes < want_bytes:
                     found.append((name, want))
     return sorted(found)

@@ -8,7 +8,6 @@ options to it (SIM_ARGS), so that the whole check takes well under a minute.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -20,13 +19,6 @@ pytestmark = pytest.mark.integration
 BLOCKS = runnable_blocks()
 BLOCK_TIMEOUT = 120.0  # a block that runs longer is stuck: its output is shown
 FAST_SIMULATOR = {"SIM_ARGS": "--workload-delay 0.1 --job-delay 0.1"}
-# Simulator fidelity another branch brings (kubesim-cluster: event field selectors, which
-# `kubectl events --for` and `kubectl describe` use). A block that fails with exactly this
-# answer of the simulator is an expected failure until then, and runs unchanged after.
-SIMULATOR_GAPS = {
-    "kubesim does not yet select Events by involvedObject fields (branch kubesim-cluster)":
-        re.compile(r"field selector[^\n]*involvedObject|involvedObject[^\n]*not supported"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +43,6 @@ def test_block_runs(block: Block, terminal: Terminal):
         assert up, f"{block.id} did not print {block.until!r}:\n{output}"
         return
     status, output = terminal.run(block, timeout=BLOCK_TIMEOUT)
-    if status != 0:
-        for reason, answer in SIMULATOR_GAPS.items():
-            if found := answer.search(output):
-                pytest.xfail(f"{reason}; the simulator answered: "
-                             f"{output[output.rfind(chr(10), 0, found.start()) + 1:].strip()}")
     assert status == 0, f"{block.id} exited {status}:\n{block.script}\n---\n{output}"
 
 

@@ -334,3 +334,23 @@ def test_a_completed_job_that_differs_from_its_manifest_is_left_alone(
     assert helm_operations_since(op, namespace, before) == []
     assert heals(op, "modified_object") == 0
     assert ready["status"]["services"]["nova"]["phase"] == "Ready"
+
+
+def test_resources_written_as_the_charts_write_them_are_not_drift(
+    kube, client, namespace, chart_repo
+):
+    # OpenStack-Helm writes "2000m" and "1024Mi"; the API server keeps "2" and "1Gi".
+    values = {"pod": {"resources": {"enabled": True}}}
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        name = converge(kube, client, namespace, chart_repo,
+                        services={"keystone": {"values": values}})
+        before = len(op.helm.of(namespace))
+        op.more_passes(client, namespace, name)
+        ready = client.wait_ready(namespace, name)
+
+    container = client.get("Deployment", namespace, "keystone-api")["spec"]["template"]["spec"][
+        "containers"][0]
+    assert container["resources"]["limits"] == {"cpu": "2", "memory": "1Gi"}
+    assert heals(op, "modified_object") == 0
+    assert helm_operations_since(op, namespace, before) == []
+    assert ready["status"]["services"]["keystone"]["phase"] == "Ready"

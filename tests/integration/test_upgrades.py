@@ -8,7 +8,6 @@ import pytest
 from osprey import catalog
 from osprey.api import validate_spec
 from osprey.catalog import load_release_catalog
-from tests.fixtures.chartrepo import newest_version
 from tests.integration.operator_harness import RunningOperator, control_plane
 
 pytestmark = pytest.mark.integration
@@ -50,7 +49,7 @@ def test_an_openstack_release_upgrade_replaces_the_bootstrap_jobs_and_no_helm_ca
     assert image_of(client.get("Job", namespace, "nova-cell-setup")) == images["nova_cell_setup"]
     assert heals(op, "immutable_job") == 2
     assert {n: s["chartVersion"] for n, s in ready["status"]["services"].items()} == {
-        n: newest_version(n, "2025.2") for n in releases
+        n: chart_repo.newest_version(n, "2025.2") for n in releases
     }
 
 

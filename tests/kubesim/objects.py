@@ -13,7 +13,7 @@ import random
 import re
 from typing import Any
 
-from . import defaults
+from . import defaults, quantities
 from .errors import ApiError, invalid
 from .resources import ResourceType
 
@@ -154,6 +154,7 @@ def apply_defaults(rtype: ResourceType, obj: dict[str, Any], *, creating: bool =
     key = (rtype.group, rtype.plural)
     if key in defaults.WORKLOADS:
         defaults.default_workload(key, obj, creating=creating)
+        quantities.canonical_workload(key, obj, rtype.kind)
         return
     spec = obj.setdefault("spec", {}) if key in _HAS_SPEC else obj.get("spec")
     if key == ("", "services"):
@@ -176,6 +177,7 @@ def apply_defaults(rtype: ResourceType, obj: dict[str, Any], *, creating: bool =
         labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
     elif key == ("", "persistentvolumeclaims"):
         spec.setdefault("volumeMode", "Filesystem")
+        quantities.canonical_claim_spec(spec, rtype.kind)
         obj.setdefault("status", {"phase": "Pending"})
 
 

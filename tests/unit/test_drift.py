@@ -1,6 +1,9 @@
 """Drift: what the chart rendered against what the cluster holds."""
 
+from fractions import Fraction
+
 from osprey.drift import differences, object_drift, release_drift
+from osprey.quantity import quantity
 from osprey.releases import DeployedRelease
 
 RENDERED = {
@@ -95,10 +98,37 @@ def test_claims_are_never_shrunk():
 
 
 def test_quantities_compare_across_units():
-    from osprey.drift import quantity_bytes
+    assert quantity("1Gi") == 1024 ** 3 and quantity("1G") == 10 ** 9
+    assert quantity("1536Mi") > quantity("1Gi")
+    assert quantity("500m") == quantity("0.5") == quantity(0.5) == Fraction(1, 2)
+    assert quantity("1e3") == quantity("1k") == 1000
+    assert quantity("two") is None and quantity(None) is None and quantity(True) is None
 
-    assert quantity_bytes("1Gi") == 1024 ** 3 and quantity_bytes("1G") == 10 ** 9
-    assert quantity_bytes("1536Mi") > quantity_bytes("1Gi")
+
+def container_with(resources):
+    return {"template": {"spec": {"containers": [{"name": "api", "resources": resources}]}}}
+
+
+def test_resources_in_their_canonical_form_are_not_drift():
+    rendered = {"limits": {"cpu": "2000m", "memory": "1024Mi", "hugepages-1Gi": "1Gi"},
+                "requests": {"cpu": 0.1, "memory": "128Mi"}}
+    stored = {"limits": {"cpu": "2", "memory": "1Gi", "hugepages-1Gi": "1Gi"},
+              "requests": {"cpu": "100m", "memory": "128Mi"}}
+    assert differences(container_with(rendered), container_with(stored)) == []
+
+
+def test_a_changed_resource_is_drift():
+    rendered = {"limits": {"cpu": "2000m", "example.com/gpu": "1"}}
+    stored = {"limits": {"cpu": "1", "example.com/gpu": "2"}}
+    assert differences(container_with(rendered), container_with(stored)) == [
+        "template.spec.containers[0].resources.limits.cpu",
+        "template.spec.containers[0].resources.limits.example.com/gpu",
+    ]
+
+
+def test_only_quantity_fields_compare_by_value():
+    assert differences({"env": [{"name": "CPU", "value": "2000m"}]},
+                       {"env": [{"name": "CPU", "value": "2"}]}) == ["env[0].value"]
 
 
 # nova-bootstrap as OpenStack-Helm renders it (helm-toolkit snippets that render nothing leave
