@@ -121,20 +121,22 @@ class FreshRecords:
         cache's until the cache holds the same versions (or the record grew too old)."""
         if not self._records:
             return cached
-        versions = {
-            (s["metadata"]["name"], s["metadata"].get("resourceVersion")) for s in cached
-        }
+        versions = {_version(s) for s in cached}
         merged = list(cached)
         for release, (when, secrets) in list(self._records.items()):
-            caught_up = all(
-                (s["metadata"]["name"], s["metadata"].get("resourceVersion")) in versions
-                for s in secrets
-            )
+            caught_up = all(_version(s) in versions for s in secrets)
+            if caught_up:  # what was read back whole stands in for its listed metadata once
+                whole = {_version(s): s for s in secrets if s.get("data")}
+                merged = [whole.get(_version(s), s) for s in merged]
             if caught_up or time.monotonic() - when > FRESH_FOR_SECONDS:
                 del self._records[release]
                 continue
             merged = [s for s in merged if _release_of(s) != release] + secrets
         return merged
+
+
+def _version(secret: Object) -> tuple[str, str | None]:
+    return secret["metadata"]["name"], secret["metadata"].get("resourceVersion")
 
 
 def _release_of(secret: Object) -> str | None:

@@ -68,3 +68,12 @@ async def test_helm_records_decode_secrets_listed_whole_without_reading_them():
     kube = SecretsByName([])
     releases = await HelmRecords(kube, "ns").latest([storage_secret("nova", 1, "deployed")])
     assert releases["nova"].status == "deployed" and kube.gets == []
+
+
+def test_a_record_read_back_whole_stands_in_for_the_same_version_listed_as_metadata():
+    fresh = FreshRecords()
+    whole = storage_secret("keystone", 1, "deployed", rv="12")
+    fresh.put("keystone", [whole])
+    merged = fresh.merge([metadata_of(whole)])
+    assert merged == [whole], "the decoder needs no second read of the same version"
+    assert fresh.merge([metadata_of(whole)]) == [metadata_of(whole)], "only once"
