@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.requests import BENCH_AGENT, read_counts
+from bench.requests import BENCH_AGENT, BYTES_PATH, read_counts
 from osprey.kube import resource
 from tests.fixtures.chartrepo import ChartRepository, package_fixture_charts
 from tests.integration.operator_harness import CRD_FILE, ROOT, Client
@@ -56,6 +56,10 @@ class Cluster:
     def requests(self) -> Counter[str]:
         """API requests the simulator has served so far, by client family."""
         return read_counts(self.url)
+
+    def bytes_answered(self) -> Counter[str]:
+        """Bytes of the simulator's answers so far, by client family."""
+        return read_counts(self.url, BYTES_PATH)
 
 
 @contextlib.contextmanager

@@ -24,6 +24,7 @@ class NoOp:
     passes: int
     helm_calls: int
     requests: dict[str, int]  # per pass, by client family
+    bytes_read: dict[str, float]  # per pass, by client family: the answers' bodies
     cpu_ms: float  # per pass
     wall_ms: float  # per pass
 
@@ -34,6 +35,7 @@ def noop(cluster: Cluster, op: InProcessOperator, namespace: str, name: str,
     (the operator's: the simulator runs elsewhere and the benchmark only sleeps meanwhile)."""
     op.one_pass(namespace, name)  # settle: the first pass after Ready may still write status
     helm_before, requests_before = op.helm_calls(), cluster.requests()
+    bytes_before = cluster.bytes_answered()
     wall = cpu = 0.0
     for _ in range(passes):
         cpu_start, wall_start = time.process_time(), time.monotonic()
@@ -41,8 +43,10 @@ def noop(cluster: Cluster, op: InProcessOperator, namespace: str, name: str,
         cpu += time.process_time() - cpu_start
         wall += time.monotonic() - wall_start
     requests = cluster.requests() - requests_before
+    read = cluster.bytes_answered() - bytes_before
     return NoOp(passes, op.helm_calls() - helm_before,
                 {k: v / passes for k, v in requests.items() if k != "bench"},
+                {k: v / passes for k, v in read.items() if k != "bench"},
                 1000 * cpu / passes, 1000 * wall / passes)
 
 
@@ -122,6 +126,9 @@ def noop_figures(n: NoOp) -> list[Figure]:
         Figure("no-op", "helm calls per pass", f"{n.helm_calls / n.passes:g} "
                f"({n.passes} passes)", f"must be 0: {verdict(n.helm_calls == 0)}"),
         Figure("no-op", "API requests per pass", requests),
+        Figure("no-op", "bytes read per pass",
+               ", ".join(f"{k} {v / 1024:.1f} KiB" for k, v in sorted(n.bytes_read.items()))
+               or "none"),
         Figure("no-op", "operator CPU per pass", f"{n.cpu_ms:.1f} ms (wall {n.wall_ms:.1f} ms)"),
     ]
 

@@ -11,9 +11,11 @@ import asyncio
 import errno
 import json
 import logging
+import os
 import shutil
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -50,7 +52,23 @@ def _port_taken(port: int) -> bool:
     return False
 
 
+# Helm's names for its Secret storage driver (and its default, unset or empty).
+SECRET_DRIVERS = ("", "secret", "secrets")
+
+
+def _check_helm_driver(environ: Mapping[str, str]) -> None:
+    """Passes read Helm's records from its storage Secrets: a helm that keeps them elsewhere
+    (HELM_DRIVER configmap, sql, memory) would leave every release looking uninstalled."""
+    driver = environ.get("HELM_DRIVER", "")
+    if driver not in SECRET_DRIVERS:
+        raise UsageError(
+            f"HELM_DRIVER={driver} is not supported: Osprey reads Helm's release records from "
+            "its storage Secrets; unset HELM_DRIVER or set it to secret"
+        )
+
+
 def _check_run_args(args: argparse.Namespace) -> None:
+    _check_helm_driver(os.environ)
     for flag, port in (("--metrics-port", args.metrics_port),
                        ("--liveness-port", args.liveness_port)):
         if port and _port_taken(port):

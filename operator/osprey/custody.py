@@ -171,8 +171,8 @@ class Custody:
         """Label every revision of each release as ours, as `helm --labels` would have."""
         kube, value = self.runtime.kube, owner_value(self.name)
         for name in names:
-            for secret in await kube.list(SECRET, self.namespace,
-                                          labels=f"{HELM_STORAGE_SELECTOR},name={name}"):
+            for secret in await kube.list_metadata(SECRET, self.namespace,
+                                                   labels=f"{HELM_STORAGE_SELECTOR},name={name}"):
                 await kube.merge_patch(SECRET, self.namespace, secret["metadata"]["name"],
                                        {"metadata": {"labels": {OWNER_LABEL: value}}})
             self.runtime.events(body, "Normal", "Adopted", (

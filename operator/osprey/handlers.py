@@ -116,6 +116,9 @@ def _owned_by_a_release(meta: kopf.Meta, **_: Any) -> bool:
         "meta.helm.sh/release-name" in annotations
         or "release_group" in labels
         or labels.get("app.kubernetes.io/managed-by") == "osprey"  # the credentials Secret
+        # Helm's record of a release: another helm's last write (pending -> deployed) may come
+        # after every change of the objects, and nothing else would wake the loop.
+        or labels.get("owner") == "helm"
     )
 
 

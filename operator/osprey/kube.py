@@ -21,6 +21,9 @@ FIELD_MANAGER = "osprey"
 CONNECT_TIMEOUT_SECONDS = 10.0
 # A read timeout bounds each wait for bytes, not a whole response: large lists still arrive.
 READ_TIMEOUT_SECONDS = 60.0
+JSON = "application/json"
+# Objects' metadata without their bodies (kube-apiserver's PartialObjectMetadataList).
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 
 
 class KubeError(Exception):
@@ -137,8 +140,9 @@ class Kube:
         query: Mapping[str, Any] | None,
         body: Any,
         content_type: str | None,
+        accept: str = JSON,
     ) -> dict[str, Any]:
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
         params = self._api.param_serialize(
@@ -179,8 +183,10 @@ class Kube:
         query: Mapping[str, Any] | None = None,
         body: Any = None,
         content_type: str | None = None,
+        accept: str = JSON,
     ) -> dict[str, Any]:
-        return await asyncio.to_thread(self._request, method, path, query, body, content_type)
+        return await asyncio.to_thread(self._request, method, path, query, body, content_type,
+                                       accept)
 
     async def get(self, res: Resource, namespace: str, name: str) -> dict[str, Any] | None:
         try:
@@ -195,6 +201,19 @@ class Kube:
     ) -> list[dict[str, Any]]:
         query = {"labelSelector": labels} if labels else None
         result = await self.request("GET", res.path(namespace), query=query)
+        return result.get("items", [])
+
+    async def list_metadata(
+        self, res: Resource, namespace: str, *, labels: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The objects' metadata only (`PartialObjectMetadata` items: no data, no spec)."""
+        query = {"labelSelector": labels} if labels else None
+        result = await self.request("GET", res.path(namespace), query=query,
+                                    accept=METADATA_LIST)
+        if result.get("kind") != "PartialObjectMetadataList":
+            raise KubeError(0, "NotAcceptable", "the API server answered "
+                            f"{result.get('kind')!r} to a metadata-only list",
+                            f"GET {res.path(namespace)}")
         return result.get("items", [])
 
     async def create(self, res: Resource, namespace: str, obj: Mapping[str, Any]) -> dict:

@@ -1,6 +1,8 @@
 """What a pass sees of a namespace: Helm's release records and the objects releases own.
 
-`Observer` is the seam; `ListingObserver` asks the API server, one list per kind. A watch
+`Observer` is the seam; `ListingObserver` asks the API server, one list per kind, Helm's
+storage Secrets as metadata only; `HelmRecords` reads the payload of a release's newest
+revision (one GET) only when its resourceVersion is new to its decoder. A watch
 cache (Kopf indexes) was tried and measured: no request per pass, but at 10 and 50 control
 planes some loops stalled until the periodic resync; see docs/benchmarks.md. `FreshRecords`
 keeps Helm's record of a release as our own operation left it, read back from the API server,
@@ -15,7 +17,12 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from osprey.kube import Kube, resource
-from osprey.releases import HELM_STORAGE_SELECTOR, release_from_storage
+from osprey.releases import (
+    HELM_STORAGE_SELECTOR,
+    DeployedRelease,
+    ReleaseDecoder,
+    release_from_storage,
+)
 
 Object = Mapping[str, Any]
 Live = dict[tuple[str, str], Object]
@@ -31,12 +38,13 @@ FRESH_FOR_SECONDS = 30.0
 
 class Observer(Protocol):
     async def observe(self, namespace: str) -> tuple[list[Object], Live]:
-        """(Helm's storage Secrets, live objects by (kind, name)) of a namespace."""
+        """(Helm's storage Secrets, live objects by (kind, name)) of a namespace; the Secrets
+        may be metadata only (`HelmRecords` reads the payloads it needs)."""
         ...
 
 
 class ListingObserver:
-    """Straight from the API server: one list call per kind."""
+    """Straight from the API server: one list call per kind, Helm's Secrets' metadata only."""
 
     def __init__(self, kube: Kube):
         self._kube = kube
@@ -44,7 +52,7 @@ class ListingObserver:
     async def observe(self, namespace: str) -> tuple[list[Object], Live]:
         kube = self._kube
         storage, *lists = await asyncio.gather(
-            kube.list(resource("Secret"), namespace, labels=HELM_STORAGE_SELECTOR),
+            kube.list_metadata(resource("Secret"), namespace, labels=HELM_STORAGE_SELECTOR),
             *(
                 kube.list(resource(kind), namespace,
                           labels=NOT_HELM_STORAGE if kind == "Secret" else None)
@@ -55,6 +63,34 @@ class ListingObserver:
         for kind, objects in zip(OBSERVED_KINDS, lists, strict=True):
             live.update({(kind, o["metadata"]["name"]): o for o in objects})
         return storage, live
+
+
+class HelmRecords:
+    """Helm's releases of one namespace from storage Secrets listed as metadata: the payload
+    of a release's newest revision is read (one GET) only when that revision's
+    resourceVersion is new to the decoder; Secrets listed whole are decoded as they are."""
+
+    def __init__(self, kube: Kube, namespace: str, decoder: ReleaseDecoder | None = None):
+        self._kube = kube
+        self._namespace = namespace
+        self.decoder = decoder or ReleaseDecoder()
+
+    async def latest(self, secrets: list[Object]) -> dict[str, DeployedRelease]:
+        fetched: dict[str, Object] = {}
+        gone: set[str] = set()
+        while True:
+            listed = [s for s in secrets if s["metadata"]["name"] not in gone]
+            missing = self.decoder.missing(listed, fetched)
+            if not missing:
+                return self.decoder.latest(listed, fetched)
+            read = await asyncio.gather(*(
+                self._kube.get(resource("Secret"), self._namespace, name) for name in missing
+            ))
+            for name, secret in zip(missing, read, strict=True):
+                if secret is None:  # deleted since the list: the revision before is newest
+                    gone.add(name)
+                else:
+                    fetched[name] = secret
 
 
 class FreshRecords:
@@ -85,20 +121,22 @@ class FreshRecords:
         cache's until the cache holds the same versions (or the record grew too old)."""
         if not self._records:
             return cached
-        versions = {
-            (s["metadata"]["name"], s["metadata"].get("resourceVersion")) for s in cached
-        }
+        versions = {_version(s) for s in cached}
         merged = list(cached)
         for release, (when, secrets) in list(self._records.items()):
-            caught_up = all(
-                (s["metadata"]["name"], s["metadata"].get("resourceVersion")) in versions
-                for s in secrets
-            )
+            caught_up = all(_version(s) in versions for s in secrets)
+            if caught_up:  # what was read back whole stands in for its listed metadata once
+                whole = {_version(s): s for s in secrets if s.get("data")}
+                merged = [whole.get(_version(s), s) for s in merged]
             if caught_up or time.monotonic() - when > FRESH_FOR_SECONDS:
                 del self._records[release]
                 continue
             merged = [s for s in merged if _release_of(s) != release] + secrets
         return merged
+
+
+def _version(secret: Object) -> tuple[str, str | None]:
+    return secret["metadata"]["name"], secret["metadata"].get("resourceVersion")
 
 
 def _release_of(secret: Object) -> str | None:

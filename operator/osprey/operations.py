@@ -220,10 +220,15 @@ class ReleaseOperations:
     async def _read_back(self, name: str) -> None:
         """Read Helm's record of the release as the operation left it, so the next pass does
         not act on a cache that has not seen it yet (and, say, install it twice)."""
+        kube, secret = self.runtime.kube, resource("Secret")
         try:
-            secrets = await self.runtime.kube.list(
-                resource("Secret"), self.namespace, labels=f"{HELM_STORAGE_SELECTOR},name={name}"
+            secrets = await kube.list_metadata(
+                secret, self.namespace, labels=f"{HELM_STORAGE_SELECTOR},name={name}"
             )
+            if secrets:  # the newest revision whole; older ones are known by their labels
+                newest = max(secrets, key=lambda s: int(s["metadata"]["labels"]["version"]))
+                whole = await kube.get(secret, self.namespace, newest["metadata"]["name"])
+                secrets = [s for s in secrets if s is not newest] + ([whole] if whole else [])
         except (KubeError, OSError) as exc:
             log.warning("could not read back release %s/%s: %s", self.namespace, name, exc)
             return
@@ -273,8 +278,8 @@ class ReleaseOperations:
         mid-install) so it can be installed again. Only Helm's storage Secret goes; every
         object the install created stays, and the new install adopts it."""
         kube = self.runtime.kube
-        secrets = await kube.list(resource("Secret"), self.namespace,
-                                  labels=f"{HELM_STORAGE_SELECTOR},name={name}")
+        secrets = await kube.list_metadata(resource("Secret"), self.namespace,
+                                           labels=f"{HELM_STORAGE_SELECTOR},name={name}")
         for secret in secrets:
             if secret["metadata"].get("labels", {}).get("status", "").startswith("pending-"):
                 await kube.delete(resource("Secret"), self.namespace, secret["metadata"]["name"])

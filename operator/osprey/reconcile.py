@@ -38,11 +38,11 @@ from osprey.custody import CredentialsLost, Custody
 from osprey.drift import Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
 from osprey.kube import KubeError, resource
-from osprey.observe import ListingObserver, Observer
+from osprey.observe import HelmRecords, ListingObserver, Observer
 from osprey.operations import ReleaseOperations
 from osprey.ownership import owner_value
 from osprey.plan import Plan, PlanError, plan
-from osprey.releases import OWNER_LABEL, DeployedRelease, ReleaseDecoder
+from osprey.releases import OWNER_LABEL, DeployedRelease
 from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
 from osprey.status_record import StatusRecord
 from osprey.teardown import teardown
@@ -85,7 +85,7 @@ class ControlPlane:
         self.custody = Custody(runtime, namespace, name)
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
         self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
-        self._decoder = ReleaseDecoder()
+        self._helm_records = HelmRecords(runtime.kube, namespace)
         # The status this loop last wrote: Kopf's body may not show it yet, and comparing with
         # an older one would report a flip twice.
         # Where passes look; Kopf's indexes when the daemon hands them over (see run()).
@@ -282,7 +282,7 @@ class ControlPlane:
     ) -> tuple[dict[str, DeployedRelease], dict[tuple[str, str], Mapping[str, Any]]]:
         """Helm's record of every release, and the live objects releases may own."""
         storage, live = await (observer or self.observer).observe(self.namespace)
-        return self._decoder.latest(self.operations.fresh.merge(storage)), live
+        return await self._helm_records.latest(self.operations.fresh.merge(storage)), live
 
     # --- acting -------------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 Helm keeps every revision of a release in a Secret `sh.helm.release.v1.<name>.v<revision>`
 (labels `owner=helm`, `name`, `status`, `version`), whose `release` key holds
 base64(gzip(JSON)). Reading those Secrets directly lets a pass learn every release's state,
-values and manifest with one list call and no helm subprocess, which is what makes a no-op
-pass cost zero helm calls.
+values and manifest with no helm subprocess, which is what makes a no-op pass cost zero helm
+calls; listing their metadata alone, and reading a payload only when a revision's
+resourceVersion is new, keeps a pass from reading megabytes that have not changed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import gzip
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -150,35 +152,77 @@ def release_from_storage(secret_data: Mapping[str, str]) -> dict[str, Any]:
     return decode_release_payload(base64.b64decode(encoded).decode())
 
 
+# Decoded releases kept per namespace. A pass needs one per release (its newest revision), and
+# entries no pass listed are dropped at once; the bound caps a namespace of unusual size.
+DECODED_RELEASES_KEPT = 64
+
+
+def _revision(secret: Mapping[str, Any]) -> int:
+    return int(secret["metadata"]["labels"]["version"])
+
+
+def newest_revisions(secrets: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Helm's storage Secrets by release name, oldest revision first."""
+    by_name: dict[str, list[Mapping[str, Any]]] = {}
+    for secret in secrets:
+        labels = secret["metadata"].get("labels") or {}
+        if labels.get("owner") == "helm" and "name" in labels and "version" in labels:
+            by_name.setdefault(labels["name"], []).append(secret)
+    for revisions in by_name.values():
+        revisions.sort(key=_revision)
+    return by_name
+
+
+def _key(release: str, secret: Mapping[str, Any]) -> tuple[str, int, str]:
+    return release, _revision(secret), secret["metadata"].get("resourceVersion", "")
+
+
 class ReleaseDecoder:
-    """Decodes Helm storage Secrets into releases, once per Secret resourceVersion.
+    """Decodes Helm storage Secrets into releases, once per (release, revision,
+    resourceVersion).
 
     Only the newest revision of each release is decoded; which one that is, and which older
-    revision was deployed, comes from the Secrets' labels.
+    revision was deployed, comes from the Secrets' labels, so a pass can list the Secrets'
+    metadata alone and read the payload of a newest revision only when it is new (`missing`).
     """
 
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], DeployedRelease] = {}
+    def __init__(self, kept: int = DECODED_RELEASES_KEPT) -> None:
+        self._kept = kept
+        self._cache: OrderedDict[tuple[str, int, str], DeployedRelease] = OrderedDict()
 
-    def latest(self, secrets: Iterable[Mapping[str, Any]]) -> dict[str, DeployedRelease]:
-        by_name: dict[str, list[Mapping[str, Any]]] = {}
-        for secret in secrets:
-            labels = secret["metadata"].get("labels") or {}
-            if labels.get("owner") == "helm" and "name" in labels and "version" in labels:
-                by_name.setdefault(labels["name"], []).append(secret)
-        live: set[tuple[str, str]] = set()
+    def missing(self, secrets: Iterable[Mapping[str, Any]],
+                fetched: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+        """Names of the newest revisions' Secrets whose payload must be read: not decoded at
+        their resourceVersion yet, and listed without data (metadata only)."""
+        fetched = fetched or {}
+        return [
+            newest["metadata"]["name"]
+            for release, revisions in newest_revisions(secrets).items()
+            if (newest := revisions[-1])["metadata"]["name"] not in fetched
+            and _key(release, newest) not in self._cache
+            and not (newest.get("data") or {}).get("release")
+        ]
+
+    def latest(self, secrets: Iterable[Mapping[str, Any]],
+               fetched: Mapping[str, Mapping[str, Any]] | None = None
+               ) -> dict[str, DeployedRelease]:
+        """The newest revision of every release; `fetched` holds whole Secrets read for
+        `missing` (by Secret name), which stand in for their listed metadata."""
+        fetched = fetched or {}
+        live: set[tuple[str, int, str]] = set()
         result: dict[str, DeployedRelease] = {}
-        for name, revisions in by_name.items():
-            revisions.sort(key=lambda s: int(s["metadata"]["labels"]["version"]))
+        for name, listed in newest_revisions(secrets).items():
+            revisions = [fetched.get(s["metadata"]["name"], s) for s in listed]
             newest = revisions[-1]
             deployed = [
-                int(s["metadata"]["labels"]["version"])
-                for s in revisions
+                _revision(s) for s in revisions
                 if s["metadata"]["labels"].get("status") in ("deployed", "superseded")
             ]
-            key = (newest["metadata"]["name"], newest["metadata"].get("resourceVersion", ""))
+            key = _key(name, newest)
             live.add(key)
-            if key not in self._cache:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+            else:
                 self._cache[key] = _to_release(release_from_storage(newest.get("data") or {}))
             result[name] = replace(
                 self._cache[key],
@@ -187,9 +231,14 @@ class ReleaseDecoder:
                 stored_at=newest["metadata"].get("creationTimestamp", ""),
                 first_stored_at=revisions[0]["metadata"].get("creationTimestamp", ""),
             )
-        for stale in set(self._cache) - live:
+        for stale in [k for k in self._cache if k not in live]:
             del self._cache[stale]
+        while len(self._cache) > self._kept:
+            self._cache.popitem(last=False)
         return result
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
 
 def _to_release(rel: Mapping[str, Any]) -> DeployedRelease:

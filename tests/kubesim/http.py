@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import discovery, listing, openapi, patch_requests, protobuf, scale, tables
+from . import conversion, discovery, listing, openapi, patch_requests, protobuf, scale, tables
 from .api import REQUEST, Api, RequestOptions
 from .deletion import delete, request_policy, success_status
 from .errors import (
@@ -216,8 +216,11 @@ class Server:
                     "watch of a single object by the legacy /watch/ path; "
                     "use ?watch=true&fieldSelector=metadata.name=NAME"
                 )
+            convert = conversion.negotiate(request.headers.get("Accept", ""))
             obj = self.api.get(rtype, ns_key, name)
-            if tables.wants_table(request.headers.get("Accept", "")):
+            if convert is not None and convert[0] != "Table":
+                return _json(conversion.partial_object(rtype, obj, *convert))
+            if convert is not None:
                 return _json(
                     tables.table(
                         rtype,
@@ -296,7 +299,21 @@ class Server:
             since = None if (not rv or rv == "0" or send_initial) else listing.int_rv(rv)
             timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT)
             render = None
-            if tables.wants_table(request.headers.get("Accept", "")):
+            convert = conversion.negotiate(request.headers.get("Accept", ""))
+            if convert is not None and convert[0] == "PartialObjectMetadataList":
+                raise not_implemented(
+                    "a watch as PartialObjectMetadataList (kube-apiserver then sends whole "
+                    "objects); watch with as=PartialObjectMetadata"
+                )
+            if convert is not None and convert[0] == "PartialObjectMetadata":
+                version = convert[1]
+
+                def render(obj: dict[str, Any]) -> dict[str, Any]:
+                    if obj.get("kind") == "Status":
+                        return obj
+                    return conversion.partial(obj, version)
+
+            elif convert is not None:
                 include = query.get("includeObject", "PartialObjectMetadata")
 
                 def render(obj: dict[str, Any]) -> dict[str, Any]:
@@ -316,15 +333,19 @@ class Server:
                 match,
                 since=since,
                 render=render,
+                render_bookmarks=convert is not None and convert[0] != "Table",
                 send_initial=send_initial,
                 bookmarks=query.get("allowWatchBookmarks") == "true",
                 timeout=timeout,
                 bookmark_interval=self.bookmark_interval,
                 drop_after=request.get(DROP_AFTER),
             )
+        convert = conversion.negotiate(request.headers.get("Accept", ""))
         items, rv = self.api.list(rtype, target.namespace)
         items, meta = listing.page([o for o in items if match(o)], query, rv, self.api.store)
-        if tables.wants_table(request.headers.get("Accept", "")):
+        if convert is not None and convert[0] != "Table":
+            return _json(conversion.partial_list(rtype, items, meta, *convert))
+        if convert is not None:
             return _json(
                 tables.table(
                     rtype, items, meta, query.get("includeObject", "PartialObjectMetadata")

@@ -13,16 +13,6 @@ from .printers import BUILTIN, Column, age, since
 from .resources import ResourceType
 
 
-def wants_table(accept: str) -> bool:
-    for part in accept.split(","):
-        params = {p.split("=")[0].strip(): p.split("=")[-1].strip() for p in part.split(";")[1:]}
-        if params.get("as") == "Table" and params.get("g") == "meta.k8s.io":
-            return True
-        if part.strip().split(";")[0] in ("application/json", "*/*") and "as" not in params:
-            return False
-    return False
-
-
 def _get(obj: Any, *path: str, default: Any = 0) -> Any:
     for part in path:
         obj = obj.get(part) if isinstance(obj, dict) else None

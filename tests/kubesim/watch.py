@@ -58,6 +58,7 @@ async def stream(
     bookmark_interval: float,
     drop_after: int | None,
     render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    render_bookmarks: bool = False,
 ) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     response.enable_chunked_encoding()
@@ -65,6 +66,7 @@ async def stream(
     rtype = target.rtype
     loop = asyncio.get_running_loop()
     show = render or (lambda obj: obj)
+    mark = show if render_bookmarks else (lambda obj: obj)
     try:
         replay, watcher, snapshot_rv = api.store.watch(
             rtype.store_key, target.namespace, since, loop
@@ -92,9 +94,8 @@ async def stream(
             last_rv = max(last_rv, event.rv)
         if send_initial and bookmarks:
             await response.write(
-                _line(
-                    "BOOKMARK", _bookmark(rtype.api_version, rtype.kind, last_rv, initial_end=True)
-                )
+                _line("BOOKMARK", mark(
+                    _bookmark(rtype.api_version, rtype.kind, last_rv, initial_end=True)))
             )
         while drop_after is None or sent < drop_after:
             remaining = deadline - time.monotonic()
@@ -112,7 +113,7 @@ async def stream(
                     quiet_rv = api.store.quiet_rv(watcher)
                     last_rv = max(last_rv, quiet_rv if quiet_rv is not None else last_rv)
                     await response.write(
-                        _line("BOOKMARK", _bookmark(rtype.api_version, rtype.kind, last_rv))
+                        _line("BOOKMARK", mark(_bookmark(rtype.api_version, rtype.kind, last_rv)))
                     )
                     next_bookmark = time.monotonic() + bookmark_interval
                 continue

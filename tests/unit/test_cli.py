@@ -163,3 +163,29 @@ def test_run_without_a_kubeconfig_is_one_line_and_status_2(tmp_path, capsys):
     assert code == 2
     assert err.startswith("osprey run: no cluster to talk to: ") and err.count("\n") == 1
     assert err.rstrip().endswith("(set --kubeconfig or KUBECONFIG)")
+
+
+@pytest.mark.parametrize("driver", ["configmap", "sql", "memory"])
+def test_run_with_a_helm_driver_other_than_secret_is_refused(driver, monkeypatch, capsys):
+    monkeypatch.setenv("HELM_DRIVER", driver)
+    code, out, err = run_cli(["run", "--metrics-port", "0", "--liveness-port", "0",
+                              "--helm", HELM], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"osprey run: HELM_DRIVER={driver} is not supported: Osprey reads Helm's "
+                   "release records from its storage Secrets; unset HELM_DRIVER or set it to "
+                   "secret\n")
+
+
+@pytest.mark.parametrize("driver", ["secret", "secrets", ""])
+def test_run_accepts_helms_names_of_the_secret_driver(driver, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HELM_DRIVER", driver)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        code, _, err = run_cli(["run", "--metrics-port", "0", "--liveness-port", "0",
+                                "--helm", HELM, "--kubeconfig", str(tmp_path / "none")], capsys)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert code == 2  # past the driver check: stopped at the missing kubeconfig
+    assert err.startswith("osprey run: no cluster to talk to: ")

@@ -1,6 +1,8 @@
-"""Read-back Helm records win over a cache that has not caught up, and only until it has."""
+"""Read-back Helm records win over a cache that has not caught up, and only until it has;
+Helm's records listed as metadata have a payload read only when it is new."""
 
-from osprey.observe import FreshRecords
+from osprey.observe import FreshRecords, HelmRecords
+from tests.unit.test_releases import storage_secret
 
 
 def storage(release, revision, status, rv):
@@ -26,3 +28,52 @@ def test_once_the_cache_holds_the_same_versions_the_record_is_dropped():
     assert fresh.merge(caught_up) == caught_up
     stale_again = [storage("keystone", 1, "pending-install", "10")]
     assert fresh.merge(stale_again) == stale_again, "the record is gone once caught up"
+
+
+class SecretsByName:
+    """A Kube that answers GETs of whole Secrets, and counts them."""
+
+    def __init__(self, secrets):
+        self.secrets = {s["metadata"]["name"]: s for s in secrets}
+        self.gets = []
+
+    async def get(self, res, namespace, name):
+        self.gets.append(name)
+        return self.secrets.get(name)
+
+
+def metadata_of(secret):
+    return {"metadata": secret["metadata"]}
+
+
+async def test_helm_records_read_a_payload_once_per_resource_version():
+    v1, v2 = storage_secret("nova", 1, "superseded"), storage_secret("nova", 2, "deployed")
+    kube = SecretsByName([v1, v2])
+    records = HelmRecords(kube, "ns")
+    listed = [metadata_of(v1), metadata_of(v2)]
+    assert (await records.latest(listed))["nova"].revision == 2
+    assert (await records.latest(listed))["nova"].revision == 2
+    assert kube.gets == ["sh.helm.release.v1.nova.v2"]
+
+
+async def test_helm_records_fall_back_to_the_previous_revision_deleted_meanwhile():
+    v1, v2 = storage_secret("nova", 1, "deployed"), storage_secret("nova", 2, "pending-upgrade")
+    kube = SecretsByName([v1])  # v2 deleted between the list and the read
+    releases = await HelmRecords(kube, "ns").latest([metadata_of(v1), metadata_of(v2)])
+    assert releases["nova"].revision == 1
+    assert kube.gets == ["sh.helm.release.v1.nova.v2", "sh.helm.release.v1.nova.v1"]
+
+
+async def test_helm_records_decode_secrets_listed_whole_without_reading_them():
+    kube = SecretsByName([])
+    releases = await HelmRecords(kube, "ns").latest([storage_secret("nova", 1, "deployed")])
+    assert releases["nova"].status == "deployed" and kube.gets == []
+
+
+def test_a_record_read_back_whole_stands_in_for_the_same_version_listed_as_metadata():
+    fresh = FreshRecords()
+    whole = storage_secret("keystone", 1, "deployed", rv="12")
+    fresh.put("keystone", [whole])
+    merged = fresh.merge([metadata_of(whole)])
+    assert merged == [whole], "the decoder needs no second read of the same version"
+    assert fresh.merge([metadata_of(whole)]) == [metadata_of(whole)], "only once"

@@ -123,3 +123,50 @@ def test_the_owner_and_start_of_a_release_come_from_its_newest_record():
 
 def test_a_release_without_osprey_s_label_has_no_owner():
     assert ReleaseDecoder().latest([storage_secret("nova", 1, "deployed")])["nova"].owner is None
+
+
+def metadata_only(secret):
+    return {"metadata": secret["metadata"]}
+
+
+def test_only_a_newest_revision_listed_without_data_and_not_decoded_is_missing():
+    decoder = ReleaseDecoder()
+    old, new = storage_secret("nova", 1, "superseded"), storage_secret("nova", 2, "deployed")
+    listed = [metadata_only(old), metadata_only(new)]
+    assert decoder.missing(listed) == ["sh.helm.release.v1.nova.v2"]
+    assert decoder.latest(listed, {"sh.helm.release.v1.nova.v2": new})["nova"].revision == 2
+    assert decoder.missing(listed) == [], "decoded at that resourceVersion: nothing to read"
+
+
+def test_a_new_resource_version_of_the_newest_revision_is_read_again():
+    decoder = ReleaseDecoder()
+    pending = storage_secret("nova", 1, "pending-install", rv="5")
+    decoder.latest([pending])
+    deployed = storage_secret("nova", 1, "deployed", rv="6")
+    assert decoder.missing([metadata_only(deployed)]) == ["sh.helm.release.v1.nova.v1"]
+    release = decoder.latest([metadata_only(deployed)],
+                             {"sh.helm.release.v1.nova.v1": deployed})["nova"]
+    assert release.status == "deployed"
+
+
+def test_a_secret_read_newer_than_its_listing_stands_in_for_it():
+    decoder = ReleaseDecoder()
+    listed = storage_secret("nova", 1, "pending-install", rv="5")
+    read = storage_secret("nova", 1, "deployed", rv="6")
+    release = decoder.latest([metadata_only(listed)], {"sh.helm.release.v1.nova.v1": read})
+    assert release["nova"].status == "deployed"
+    assert release["nova"].labels["status"] == "deployed"
+    assert decoder.missing([metadata_only(read)]) == []
+
+
+def test_the_decoded_releases_kept_are_bounded():
+    decoder = ReleaseDecoder(kept=2)
+    decoder.latest([storage_secret(name, 1, "deployed") for name in ("a", "b", "c")])
+    assert len(decoder) == 2
+
+
+def test_releases_no_longer_listed_are_forgotten():
+    decoder = ReleaseDecoder()
+    decoder.latest([storage_secret("a", 1, "deployed"), storage_secret("b", 1, "deployed")])
+    decoder.latest([storage_secret("a", 1, "deployed")])
+    assert len(decoder) == 1
