@@ -69,6 +69,7 @@ _KNOWN = [
     Resource("v1", "Pod", "pods"),
     Resource("v1", "Event", "events"),
     Resource("v1", "Namespace", "namespaces", namespaced=False),
+    Resource("v1", "Node", "nodes", namespaced=False),
     Resource("apps/v1", "Deployment", "deployments"),
     Resource("apps/v1", "StatefulSet", "statefulsets"),
     Resource("apps/v1", "DaemonSet", "daemonsets"),

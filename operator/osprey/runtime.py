@@ -74,6 +74,7 @@ class Runtime:
         self.events: EventSink = events or (lambda *_: None)
         self.helm_slots = asyncio.Semaphore(settings.max_parallel_helm)
         self.control_planes: dict[tuple[str, str], ControlPlane] = {}
+        self._node_labels: dict[str, dict[str, str]] = {}  # as last seen, to notice changes
 
     def control_plane(self, namespace: str, name: str) -> ControlPlane:
         from osprey.reconcile import ControlPlane
@@ -96,6 +97,22 @@ class Runtime:
         for (ns, _), plane in self.control_planes.items():
             if ns == namespace:
                 plane.wake()
+
+    def wake_all(self) -> None:
+        """Something every control plane's node pools depend on changed."""
+        for plane in self.control_planes.values():
+            plane.wake()
+
+    def node_seen(self, name: str, labels: dict[str, str] | None) -> None:
+        """A node appeared, changed or (labels None) went away: pools change only with its
+        labels, not with its status heartbeats."""
+        if labels is None:
+            changed = self._node_labels.pop(name, None) is not None
+        else:
+            changed = self._node_labels.get(name) != labels
+            self._node_labels[name] = labels
+        if changed:
+            self.wake_all()
 
     def report_loops(self) -> None:
         running = sum(p.in_pass for p in self.control_planes.values())
