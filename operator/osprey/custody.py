@@ -85,13 +85,17 @@ class Custody:
         self, body: Mapping[str, Any], spec: ControlPlaneSpec
     ) -> tuple[Overlap | None, NodePoolSizes]:
         """The size of each of this control plane's pools, and the older control plane that
-        holds some of its agent nodes, if any. Every control plane of the cluster counts."""
+        holds some of its agent nodes, if any. Every control plane of the cluster counts but
+        those being deleted: their agents are on their way out, and one whose operator is
+        gone (a finalizer never run) must not hold its nodes forever."""
         kube = self.runtime.kube
         nodes = {n["metadata"]["name"]: n["metadata"].get("labels") or {}
                  for n in await kube.list(NODE, None)}
         planes = []
         for item in await kube.list(CONTROL_PLANE, None):
             meta = item["metadata"]
+            if meta.get("deletionTimestamp"):
+                continue
             try:
                 other = validate_spec(item.get("spec"), name=meta["name"])
             except SpecError:  # an invalid spec installs nothing, so it holds no node
