@@ -10,12 +10,13 @@ a cluster would fail on the first of them. Each kind is handled on purpose:
   ClusterRoles of the release they reference); a name that already carries the namespace
   (ovn's list-nodes role) is left as it is.
 - shared by the cluster (SHARED): mariadb's CustomResourceDefinitions (charts after 2026.1.0).
-  One control plane per cluster can install them (they carry `helm.sh/resource-policy:
-  keep`, so deleting it keeps them); taking them out of the releases is issue 12's open part.
+  They are left out of every release; Osprey applies them itself before the release's helm
+  run (`--shared` renders only them; see shared.py), owned by no control plane and kept when
+  one is deleted.
 
 Anything else cluster-scoped is unknown to Osprey: `unhandled` names it, and a unit test
 renders every catalog chart and fails on it. Run by helm as the post-renderer plugin
-`osprey-cluster-scope` (helm_plugin.py): `python -m osprey.clusterscope <namespace>`.
+`osprey-cluster-scope` (helm_plugin.py): `python -m osprey.clusterscope <namespace> [--shared]`.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def _scope(doc: dict[str, Any], namespace: str, roles: Mapping[str, str]) -> dic
     return doc
 
 
-def post_render(manifest: str, namespace: str) -> str:
-    """The manifest with per-control-plane objects renamed.
+def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
+    """The release's manifest: per-control-plane objects renamed, shared ones left out; or,
+    with `shared`, the shared objects alone.
 
     Documents that change are re-serialised; every other document is passed on byte for
     byte, comments (helm's `# Source:`) included.
@@ -74,17 +76,22 @@ def post_render(manifest: str, namespace: str) -> str:
     out: list[str] = []
     for part, doc in zip(parts, docs, strict=True):
         kind = doc.get("kind") if isinstance(doc, dict) else None
+        if shared != (kind in SHARED):
+            continue
         if kind in PER_NAMESPACE:
             part = "\n" + yaml.safe_dump(_scope(doc, namespace, roles), sort_keys=False)
         out.append(part)
-    return "---".join(out)
+    # Helm refuses a post-renderer's empty output; a comment is no object.
+    return "---".join(out) if "".join(out).strip() else "# no objects\n"
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        sys.stderr.write("usage: python -m osprey.clusterscope <namespace>\n")
+    shared = "--shared" in argv
+    args = [arg for arg in argv if arg != "--shared"]
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m osprey.clusterscope <namespace> [--shared]\n")
         return 2
-    sys.stdout.write(post_render(sys.stdin.read(), argv[0]))
+    sys.stdout.write(post_render(sys.stdin.read(), args[0], shared=shared))
     return 0
 
 

@@ -117,9 +117,11 @@ class Helm(Protocol):
     ) -> None: ...
 
     async def render(
-        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any],
+        *, shared: bool = False,
     ) -> list[dict[str, Any]]:
-        """The objects an upgrade would apply, hooks left out (`helm template`)."""
+        """The objects an upgrade would apply, hooks left out (`helm template`); with
+        `shared`, only the cluster-shared objects the release leaves out (clusterscope)."""
         ...
 
     async def rollback(self, namespace: str, release: str, revision: int) -> None: ...
@@ -268,11 +270,13 @@ class HelmBinary:
                         self._command.run(command, json.dumps(dict(values)).encode()))
 
     async def render(
-        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any],
+        *, shared: bool = False,
     ) -> list[dict[str, Any]]:
         ref, repo, version = chart.helm_args()
         command = ["template", release, ref, "--namespace", namespace, "--is-upgrade",
-                   "--no-hooks", "--skip-crds", "--values", "-", *post_renderer_args(namespace)]
+                   "--no-hooks", "--skip-crds", "--values", "-",
+                   *post_renderer_args(namespace, shared=shared)]
         if repo:
             command += ["--repo", repo]
         if version:

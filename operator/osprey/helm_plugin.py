@@ -55,6 +55,8 @@ def plugins_path(ours: Path, environ: dict[str, str] | None = None) -> str:
     return os.pathsep.join((str(ours), theirs))
 
 
-def post_renderer_args(namespace: str) -> list[str]:
-    """The helm flags that post-render a release of `namespace`."""
-    return ["--post-renderer", PLUGIN, "--post-renderer-args", namespace]
+def post_renderer_args(namespace: str, *, shared: bool = False) -> list[str]:
+    """The helm flags that post-render a release of `namespace` (or, with `shared`, keep only
+    the objects the cluster shares)."""
+    args = ["--post-renderer", PLUGIN, "--post-renderer-args", namespace]
+    return args + ["--post-renderer-args", "--shared"] if shared else args

@@ -70,6 +70,8 @@ _KNOWN = [
     Resource("v1", "Event", "events"),
     Resource("v1", "Namespace", "namespaces", namespaced=False),
     Resource("v1", "Node", "nodes", namespaced=False),
+    Resource("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions",
+             namespaced=False),
     Resource("apps/v1", "Deployment", "deployments"),
     Resource("apps/v1", "StatefulSet", "statefulsets"),
     Resource("apps/v1", "DaemonSet", "daemonsets"),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from osprey.catalog import entry
 from osprey.clusterscope import CLUSTER_SCOPED, SHARED, unhandled
 from osprey.helm_plugin import plugins_path, post_renderer_args, write_plugin
 from tests.fixtures.chartrepo import FIXTURE_CHARTS, HELM
@@ -34,10 +35,11 @@ def helm_env(tmp_path_factory) -> dict[str, str]:
 
 
 def installed(chart: Path | str, values: Path | None, namespace: str,
-              env: dict[str, str], release: str) -> list[dict[str, Any]]:
-    """What `helm upgrade --install` of Osprey would create, hooks included."""
+              env: dict[str, str], release: str, shared: bool = False) -> list[dict[str, Any]]:
+    """What `helm upgrade --install` of Osprey would create, hooks included (with `shared`:
+    what Osprey applies itself before it)."""
     args = [str(HELM), "template", release, str(chart), "--namespace", namespace,
-            *post_renderer_args(namespace)]
+            *post_renderer_args(namespace, shared=shared)]
     if values is not None:
         args += ["-f", str(values)]
     result = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
@@ -53,9 +55,12 @@ def check(chart_dir: Path | str, values: Path | None, release: str, env) -> None
     renders = [installed(chart_dir, values, ns, env, release) for ns in NAMESPACES]
     for docs in renders:
         assert unhandled(docs) == [], f"{release}: cluster-scoped objects without a rule"
+        assert not [d for d in docs if d["kind"] in SHARED], f"{release}: shared in a release"
     a, b = (cluster_scoped(docs) for docs in renders)
-    common = {(kind, name) for kind, name in a & b if kind not in SHARED}
-    assert not common, f"{release}: two control planes would collide on {sorted(common)}"
+    assert not a & b, f"{release}: two control planes would collide on {sorted(a & b)}"
+    if not entry(release).renders_shared:
+        assert installed(chart_dir, values, NAMESPACES[0], env, release, shared=True) == [], (
+            f"{release} renders objects the cluster shares: set renders_shared in its entry")
 
 
 @pytest.mark.parametrize(("sample", "chart"), CASES)
@@ -63,11 +68,13 @@ def test_fixture_chart_has_only_cluster_objects_the_catalog_handles(sample, char
     check(FIXTURE_CHARTS / chart, GOLDEN / sample / f"{chart}.yaml", chart, helm_env)
 
 
-def test_fixture_mariadb_with_its_crds_shares_only_the_crds(tmp_path, helm_env):
+def test_fixture_mariadb_leaves_its_crds_to_the_shared_render(tmp_path, helm_env):
     chart = packaged("mariadb", "2026.1.6+0ee5adeff", tmp_path)
     check(chart, GOLDEN / "minimal" / "mariadb.yaml", "mariadb", helm_env)
-    assert ("CustomResourceDefinition", "databases.mariadb.osh.openstack.org") in cluster_scoped(
-        installed(chart, None, "cloud-a", helm_env, "mariadb"))
+    shared = installed(chart, GOLDEN / "minimal" / "mariadb.yaml", "cloud-a", helm_env,
+                       "mariadb", shared=True)
+    assert {d["metadata"]["name"] for d in shared} == {
+        f"{p}.mariadb.osh.openstack.org" for p in ("databases", "users", "grants", "connections")}
 
 
 @pytest.mark.skipif(source_from_env() is None, reason="OSH_CHARTS is not set")

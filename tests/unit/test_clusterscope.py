@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from osprey.clusterscope import post_render, unhandled
+from osprey.shared import shared_manifest
 
 MANIFEST = """---
 # Source: nova/templates/nova.yaml
@@ -77,6 +78,35 @@ def test_namespaced_documents_pass_byte_for_byte():
 def test_two_namespaces_render_no_common_cluster_role():
     a, b = objects(post_render(MANIFEST, "cloud-a")), objects(post_render(MANIFEST, "cloud-b"))
     assert not {k for k in a if k[0].startswith("Cluster")} & set(b)
+
+
+CRD = """---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: databases.mariadb.osh.openstack.org
+  annotations: {helm.sh/resource-policy: keep}
+spec: {group: mariadb.osh.openstack.org}
+"""
+
+
+def test_shared_objects_are_left_out_of_the_release():
+    out = objects(post_render(MANIFEST + CRD, "cloud-a"))
+    assert not [k for k in out if k[0] == "CustomResourceDefinition"]
+    assert ("ServiceAccount", "nova-bootstrap") in out
+
+
+def test_the_shared_render_holds_the_shared_objects_alone_unchanged():
+    out = objects(post_render(MANIFEST + CRD, "cloud-a", shared=True))
+    assert list(out) == [("CustomResourceDefinition", "databases.mariadb.osh.openstack.org")]
+
+
+def test_shared_objects_are_labelled_as_the_clusters():
+    crd = next(iter(objects(CRD).values()))
+    applied = shared_manifest(crd)
+    assert applied["metadata"]["labels"] == {"osprey.dev/shared": "cluster"}
+    assert applied["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+    assert "labels" not in crd["metadata"]
 
 
 def test_cluster_scoped_kinds_without_a_rule_are_named():

@@ -16,10 +16,11 @@ the read rules below mirror what the charts' own Roles grant.
 
 {{/* Rules that only make sense cluster-wide: bound with a ClusterRoleBinding. */}}
 {{- define "osprey.rules.cluster" -}}
-# Kopf discovers the resources it serves from their CRDs.
+# Kopf discovers the resources it serves from their CRDs. Osprey applies the CRDs the control
+# planes share (mariadb's, charts after 2026.1.0) and never deletes one.
 - apiGroups: [apiextensions.k8s.io]
   resources: [customresourcedefinitions]
-  verbs: {{ include "osprey.verbs.read" . }}
+  verbs: [get, list, watch, create, patch]
 # Kopf follows namespaces appearing and disappearing.
 - apiGroups: [""]
   resources: [namespaces]
