@@ -4,12 +4,16 @@ leaves the other as it was; one whose node agents would share nodes with another
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 
 from osprey.kube import Resource
 from osprey.secrets import secret_name
+from tests.fixtures.chartrepo import FIXTURE_CHARTS
 from tests.integration.operator_harness import RunningOperator, control_plane
 
 pytestmark = pytest.mark.integration
@@ -20,6 +24,7 @@ CRDS = Resource("apiextensions.k8s.io/v1", "CustomResourceDefinition",
                 "customresourcedefinitions", namespaced=False)
 NODES = Resource("v1", "Node", "nodes", namespaced=False)
 CLOUD = "osprey.test/cloud"
+MARIADB_WITH_CRDS = "2026.1.6+0ee5adeff"  # the fixture renders its CRDs after 2026.1.0
 
 
 @pytest.fixture
@@ -115,3 +120,51 @@ def test_two_compute_kits_on_disjoint_pools_run_side_by_side_and_an_overlapping_
         assert names(client, CRDS) == crds
         assert client.wait_ready(ns_b, "openstack", timeout=30)
         assert client.condition(ns_c, "openstack", "Ready")["reason"] == "NodePoolsOverlap"
+
+
+@pytest.fixture
+def charts_with_mariadb_crds(tmp_path) -> Path:
+    """The fixture charts as a local directory, mariadb at a version that ships its CRDs."""
+    charts = tmp_path / "charts"
+    shutil.copytree(FIXTURE_CHARTS, charts, symlinks=True)
+    chart_yaml = charts / "mariadb" / "Chart.yaml"
+    meta = yaml.safe_load(chart_yaml.read_text())
+    meta["version"] = MARIADB_WITH_CRDS
+    chart_yaml.write_text(yaml.safe_dump(meta, sort_keys=False))
+    return charts
+
+
+@pytest.mark.fixture_charts(reason="re-versions a fixture chart")
+def test_control_planes_share_mariadbs_crds_and_deleting_one_keeps_them(
+    kube, client, charts_with_mariadb_crds, namespaces
+):
+    ns_a, ns_b, _ = namespaces
+    services = {name: {"enabled": False}
+                for name in ("keystone", "glance", "placement", "neutron", "nova")}
+    bodies = [control_plane("minimal.yaml", ns, str(charts_with_mariadb_crds),
+                            services=services, charts={"repository": str(charts_with_mariadb_crds),
+                                                       "versions": {"mariadb": "2026.1"}})
+              for ns in (ns_a, ns_b)]
+    with RunningOperator(str(kube.kubeconfig), (ns_a, ns_b)) as op:
+        for body in bodies:
+            client.apply_control_plane(body)
+        for ns in (ns_a, ns_b):
+            client.wait_ready(ns, "openstack", timeout=300)
+        crds = {o["metadata"]["name"]: o for o in client.run(client.kube.list(CRDS, None))
+                if o["metadata"]["name"].endswith(".mariadb.osh.openstack.org")}
+        assert len(crds) == 4
+        for crd in crds.values():
+            assert crd["metadata"]["labels"]["osprey.dev/shared"] == "cluster"
+            assert "meta.helm.sh/release-namespace" not in (crd["metadata"].get("annotations")
+                                                             or {})
+        assert op.helm.shared_renders.count((ns_b, "mariadb")) >= 1
+        uids = {name: crd["metadata"]["uid"] for name, crd in crds.items()}
+
+        client.delete("OpenStackControlPlane", ns_a, "openstack")
+        client.wait_for(lambda: client.get("OpenStackControlPlane", ns_a, "openstack") is None,
+                        300, "the first control plane to be deleted")
+        after = {o["metadata"]["name"]: o["metadata"]["uid"]
+                 for o in client.run(client.kube.list(CRDS, None))
+                 if o["metadata"]["name"].endswith(".mariadb.osh.openstack.org")}
+        assert after == uids
+        assert client.wait_ready(ns_b, "openstack", timeout=30)
