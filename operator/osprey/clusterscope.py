@@ -41,8 +41,9 @@ _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
 def scoped_name(name: str, namespace: str) -> str:
-    """The name of a per-control-plane object in `namespace`."""
-    return name if namespace in name else f"{name}-{namespace}"
+    """The name of a per-control-plane object in `namespace`: `<name>-<namespace>`, unless
+    the chart named it so already."""
+    return name if name.endswith(f"-{namespace}") else f"{name}-{namespace}"
 
 
 def unhandled(objects: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -64,6 +64,11 @@ def test_a_name_that_carries_the_namespace_already_is_kept():
     assert ("ClusterRole", "ovn-controller-list-nodes-role-cloud-a") in out
 
 
+def test_a_namespace_that_is_part_of_a_fixed_name_still_scopes_it():
+    out = objects(post_render(MANIFEST, "nova"))
+    assert ("ClusterRole", "nova-bootstrap-nova") in out
+
+
 def test_a_binding_to_a_cluster_role_the_chart_does_not_render_keeps_its_role():
     out = objects(post_render(MANIFEST, "cloud-a"))
     assert out[("ClusterRoleBinding", "viewers-cloud-a")]["roleRef"]["name"] == "view"
