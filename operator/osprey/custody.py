@@ -89,8 +89,11 @@ class Custody:
         those being deleted: their agents are on their way out, and one whose operator is
         gone (a finalizer never run) must not hold its nodes forever."""
         kube = self.runtime.kube
-        nodes = {n["metadata"]["name"]: n["metadata"].get("labels") or {}
-                 for n in await kube.list(NODE, None)}
+        nodes = self.runtime.nodes
+        if nodes is None:
+            self.runtime.nodes_listed({n["metadata"]["name"]: n["metadata"].get("labels") or {}
+                                       for n in await kube.list(NODE, None)})
+            nodes = self.runtime.nodes or {}
         planes = []
         for item in await kube.list(CONTROL_PLANE, None):
             meta = item["metadata"]
