@@ -118,6 +118,10 @@ def test_two_compute_kits_on_disjoint_pools_run_side_by_side_and_an_overlapping_
         assert {n: v for n, v in names(client, CLUSTER_ROLES).items()
                 if n.endswith(ns_b)} == roles_b
         assert names(client, CRDS) == crds
+        # The real charts (after 2026.1.0) ship mariadb's CRDs: the cluster's, not a release's.
+        for crd in client.run(client.kube.list(CRDS, None)):
+            if crd["metadata"]["name"].endswith(".mariadb.osh.openstack.org"):
+                assert crd["metadata"]["labels"]["osprey.dev/shared"] == "cluster"
         assert client.wait_ready(ns_b, "openstack", timeout=30)
         assert client.condition(ns_c, "openstack", "Ready")["reason"] == "NodePoolsOverlap"
 
