@@ -50,8 +50,9 @@ def write_plugin(root: Path | None = None) -> Path:
 def plugins_path(ours: Path, environ: dict[str, str] | None = None) -> str:
     """$HELM_PLUGINS with our directory first and the user's plugins still found."""
     env = os.environ if environ is None else environ
-    data_home = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    theirs = env.get("HELM_PLUGINS") or str(Path(data_home) / "helm" / "plugins")
+    data_home = env.get("HELM_DATA_HOME") or str(
+        Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "helm")
+    theirs = env.get("HELM_PLUGINS") or str(Path(data_home) / "plugins")
     return os.pathsep.join((str(ours), theirs))
 
 
