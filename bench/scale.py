@@ -127,6 +127,14 @@ class OperatorProcess:
             self.process.wait()
 
 
+def pools_of_no_node(namespace: str) -> dict[str, dict[str, str]]:
+    """Node pools no node carries: control planes in one cluster need disjoint agent pools
+    (NodePoolsOverlap), and the simulator has too few nodes for one pair each. Their node
+    agents' DaemonSets schedule no pod, which earlier scale figures (one pod per node) had."""
+    label = {"osprey.dev/bench-plane": namespace}
+    return {"compute": label, "network": label, "gateway": label}
+
+
 def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
             timeout: float = 900.0) -> ScalePoint:
     """Converge `count` control planes under an operator with the default resync; then, with
@@ -138,7 +146,8 @@ def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
         cpu_before = (cpu_seconds(operator.process.pid), cpu_seconds(cluster.simulator_pid))
         started = time.monotonic()
         for ns in namespaces:
-            cluster.client.apply_control_plane(control_plane(SAMPLE, ns, cluster.repository))
+            cluster.client.apply_control_plane(control_plane(SAMPLE, ns, cluster.repository,
+                                                             nodePools=pools_of_no_node(ns)))
         while not all_ready(cluster, count):
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"{count} control planes not Ready in {timeout:.0f}s")

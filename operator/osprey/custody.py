@@ -16,7 +16,9 @@ from osprey import catalog
 from osprey.api import SpecError, validate_spec
 from osprey.api.conditions import rfc3339
 from osprey.api.spec import ControlPlaneSpec
+from osprey.api.status import NodePoolSizes
 from osprey.kube import resource
+from osprey.nodepools import Overlap, PlaneNodes, agent_nodes, overlap, pool_nodes
 from osprey.observe import Live
 from osprey.ownership import (
     ControlPlaneRef,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from osprey.runtime import Runtime
 
 CONTROL_PLANE = resource("OpenStackControlPlane")
+NODE = resource("Node")
 SECRET = resource("Secret")
 
 
@@ -77,6 +80,35 @@ class Custody:
             self._eldest = all((s.created, s.name) >= (me.created, me.name) for s in siblings)
         owners = {d.owner for d in deployed.values() if d.owner}
         return namespace_holder(me, siblings, owners)
+
+    async def node_pools(
+        self, body: Mapping[str, Any], spec: ControlPlaneSpec
+    ) -> tuple[Overlap | None, NodePoolSizes]:
+        """The size of each of this control plane's pools, and the older control plane that
+        holds some of its agent nodes, if any. Every control plane of the cluster counts but
+        those being deleted: their agents are on their way out, and one whose operator is
+        gone (a finalizer never run) must not hold its nodes forever."""
+        kube = self.runtime.kube
+        nodes = self.runtime.nodes
+        if nodes is None:
+            self.runtime.nodes_listed({n["metadata"]["name"]: n["metadata"].get("labels") or {}
+                                       for n in await kube.list(NODE, None)})
+            nodes = self.runtime.nodes or {}
+        planes = []
+        for item in await kube.list(CONTROL_PLANE, None):
+            meta = item["metadata"]
+            if meta.get("deletionTimestamp"):
+                continue
+            try:
+                other = validate_spec(item.get("spec"), name=meta["name"])
+            except SpecError:  # an invalid spec installs nothing, so it holds no node
+                continue
+            planes.append(PlaneNodes(meta.get("namespace", ""), meta["name"],
+                                     meta.get("creationTimestamp") or "", agent_nodes(other, nodes)))
+        me = PlaneNodes(self.namespace, self.name, body["metadata"].get("creationTimestamp") or "",
+                        agent_nodes(spec, nodes))
+        sizes = NodePoolSizes(**{pool: len(held) for pool, held in pool_nodes(spec, nodes).items()})
+        return overlap(me, planes), sizes
 
     async def credentials(
         self,

@@ -102,6 +102,14 @@ async def control_plane_changed(
     plane = memo.runtime.existing(namespace, name)
     if plane is not None and type != "DELETED":
         plane.notice(body)
+    elif type == "DELETED":  # the nodes it held may be another control plane's now
+        memo.runtime.wake_all()
+
+
+@kopf.on.event("", "v1", "nodes")
+async def node_changed(name: str, meta: kopf.Meta, type: str | None, memo: kopf.Memo,
+                       **_: Any) -> None:
+    memo.runtime.node_seen(name, None if type == "DELETED" else dict(meta.labels))
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from pyhelm3 import Command
 from pyhelm3 import errors as helm_errors
 
+from osprey.helm_plugin import plugins_path, post_renderer_args, write_plugin
 from osprey.metrics import Metrics
 from osprey.releases import load_manifest
 from osprey.versions import VersionPin
@@ -116,9 +117,11 @@ class Helm(Protocol):
     ) -> None: ...
 
     async def render(
-        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any],
+        *, shared: bool = False,
     ) -> list[dict[str, Any]]:
-        """The objects an upgrade would apply, hooks left out (`helm template`)."""
+        """The objects an upgrade would apply, hooks left out (`helm template`); with
+        `shared`, only the cluster-shared objects the release leaves out (clusterscope)."""
         ...
 
     async def rollback(self, namespace: str, release: str, revision: int) -> None: ...
@@ -157,10 +160,12 @@ class _GroupedCommand(Command):
     """pyhelm3's Command, its processes run without a shell, each in its own process group
     (so that killing it kills what it started) and under an outer deadline."""
 
-    def __init__(self, *, deadline: float, kubeconfig: Path | None, **kwargs: Any):
+    def __init__(self, *, deadline: float, kubeconfig: Path | None,
+                 env: Mapping[str, str] | None = None, **kwargs: Any):
         super().__init__(kubeconfig=kubeconfig, **kwargs)
         self._deadline = deadline
         self._kubeconfig_path = kubeconfig
+        self._env = dict(env) if env is not None else None
 
     async def run(self, command: list[Any], input: bytes | None = None) -> bytes:
         argv = [self._executable, *(str(part) for part in command)]
@@ -173,6 +178,7 @@ class _GroupedCommand(Command):
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
+            env=self._env,
         )
         try:
             async with asyncio.timeout(self._deadline):
@@ -211,7 +217,9 @@ class HelmBinary:
     ):
         self.timeout = timeout
         self.deadline = deadline_for(timeout, deadline)
+        plugins = plugins_path(write_plugin())
         self._command = _GroupedCommand(
+            env={**os.environ, "HELM_PLUGINS": plugins},
             executable=executable,
             kubeconfig=kubeconfig,
             default_timeout=timeout,
@@ -250,6 +258,7 @@ class HelmBinary:
             "--history-max", HISTORY_MAX,
             "--timeout", self.timeout,
             "--values", "-",
+            *post_renderer_args(namespace),
         ]
         if repo:
             command += ["--repo", repo]
@@ -261,11 +270,13 @@ class HelmBinary:
                         self._command.run(command, json.dumps(dict(values)).encode()))
 
     async def render(
-        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any]
+        self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any],
+        *, shared: bool = False,
     ) -> list[dict[str, Any]]:
         ref, repo, version = chart.helm_args()
         command = ["template", release, ref, "--namespace", namespace, "--is-upgrade",
-                   "--no-hooks", "--skip-crds", "--values", "-"]
+                   "--no-hooks", "--skip-crds", "--values", "-",
+                   *post_renderer_args(namespace, shared=shared)]
         if repo:
             command += ["--repo", repo]
         if version:

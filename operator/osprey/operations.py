@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from osprey import heal, immutable, teardown
+from osprey import catalog, heal, immutable, teardown
 from osprey.actions import Action, Kind, is_ready
 from osprey.backoff import backoff_seconds
 from osprey.health import ReleaseHealth
@@ -21,6 +21,7 @@ from osprey.kube import KubeError, resource
 from osprey.observe import FreshRecords
 from osprey.plan import Plan, ReleasePlan
 from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease
+from osprey.shared import apply_shared
 
 if TYPE_CHECKING:
     from osprey.runtime import Runtime
@@ -249,8 +250,20 @@ class ReleaseOperations:
         change (Helm cannot patch them, and never deletes them by itself)."""
         if current is not None and immutable.has_candidates(current):
             await self._replace_immutable(release, current)
+        if catalog.entry(release.name).renders_shared:
+            await self._apply_shared(release)
         await self.runtime.helm.install_or_upgrade(self.namespace, release.name, release.chart,
                                                    release.values, labels=self._labels)
+
+    async def _apply_shared(self, release: ReleasePlan) -> None:
+        """Apply the objects of the release the cluster shares (its CRDs), which the release
+        itself leaves out (osprey.shared)."""
+        objects = await self.runtime.helm.render(self.namespace, release.name, release.chart,
+                                                 release.values, shared=True)
+        applied = await apply_shared(self.runtime.kube, objects)
+        if applied:
+            log.info("applied the shared objects of %s/%s: %s", self.namespace, release.name,
+                     ", ".join(applied))
 
     async def _replace_immutable(self, release: ReleasePlan, current: DeployedRelease) -> None:
         """Render the upgrade's manifest (`helm template`, same chart, version and values),

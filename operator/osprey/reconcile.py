@@ -24,7 +24,7 @@ from osprey import catalog, heal
 from osprey.actions import Action, Constraints, Kind, decide, pending_recovery_at
 from osprey.api import SpecError, validate_spec
 from osprey.api.conditions import get_condition, rfc3339
-from osprey.api.status import ControlPlaneStatus
+from osprey.api.status import ControlPlaneStatus, NodePoolSizes
 from osprey.autoscaling import (
     CONTROL_PLANE_LABEL,
     autoscaled,
@@ -197,6 +197,10 @@ class ControlPlane:
                 f"namespace {self.namespace} belongs to control plane {holder}: one control "
                 "plane per namespace (release names are the chart names); this one changes "
                 "nothing - delete it, or create it in a namespace of its own"))
+        pool_overlap, pools = await self.custody.node_pools(body, spec)
+        if pool_overlap is not None:
+            return await self._halt(body, previous, generation, "NodePoolsOverlap",
+                                    pool_overlap.message(), pools)
         try:
             credentials, since = await self.custody.credentials(body, spec, live, deployed)
             desired = plan(spec, self.namespace, credentials)
@@ -240,6 +244,7 @@ class ControlPlane:
             paused=spec.paused,
         )
         status = rollup(observation, previous, now_rfc3339())
+        status = status.model_copy(update={"nodePools": pools})
         self._report(body, previous, status)
         await self.status.write(body, previous, status)
         return "paused" if spec.paused else "ok"
@@ -251,9 +256,12 @@ class ControlPlane:
         generation: int,
         reason: str,
         message: str,
+        pools: NodePoolSizes | None = None,
     ) -> str:
         """Stop before changing anything; say why in Ready (one Event when it changes)."""
         status = halted_status(previous, generation, reason, message, now_rfc3339())
+        if pools is not None:
+            status = status.model_copy(update={"nodePools": pools})
         if _ready(previous)[1:] != (reason, message):
             self.runtime.events(body, "Warning", reason, message)
         self.runtime.metrics.set_controlplane_ready(self.namespace, self.name, False)

@@ -74,6 +74,11 @@ class Runtime:
         self.events: EventSink = events or (lambda *_: None)
         self.helm_slots = asyncio.Semaphore(settings.max_parallel_helm)
         self.control_planes: dict[tuple[str, str], ControlPlane] = {}
+        # Node labels as the node watch last showed them (pools are counted from them);
+        # listed once first, since a pass may run before the watch has shown every node.
+        self._node_labels: dict[str, dict[str, str]] = {}
+        self._nodes_gone: set[str] = set()
+        self._nodes_listed = False
 
     def control_plane(self, namespace: str, name: str) -> ControlPlane:
         from osprey.reconcile import ControlPlane
@@ -96,6 +101,36 @@ class Runtime:
         for (ns, _), plane in self.control_planes.items():
             if ns == namespace:
                 plane.wake()
+
+    def wake_all(self) -> None:
+        """Something every control plane's node pools depend on changed."""
+        for plane in self.control_planes.values():
+            plane.wake()
+
+    def node_seen(self, name: str, labels: dict[str, str] | None) -> None:
+        """A node appeared, changed or (labels None) went away: pools change only with its
+        labels, not with its status heartbeats."""
+        if labels is None:
+            self._nodes_gone.add(name)
+            changed = self._node_labels.pop(name, None) is not None
+        else:
+            self._nodes_gone.discard(name)
+            changed = self._node_labels.get(name) != labels
+            self._node_labels[name] = labels
+        if changed:
+            self.wake_all()
+
+    @property
+    def nodes(self) -> dict[str, dict[str, str]] | None:
+        """Every node's labels, None until the nodes were listed once."""
+        return dict(self._node_labels) if self._nodes_listed else None
+
+    def nodes_listed(self, listed: dict[str, dict[str, str]]) -> None:
+        """The first listing of the nodes; what the watch showed since is newer and stays."""
+        for name, labels in listed.items():
+            if name not in self._nodes_gone:
+                self._node_labels.setdefault(name, labels)
+        self._nodes_listed = True
 
     def report_loops(self) -> None:
         running = sum(p.in_pass for p in self.control_planes.values())

@@ -43,12 +43,14 @@ class RecordingHelm:
     """The real helm binary, with a record of every operation it ran (for order and counts).
 
     Renders (`helm template`, which changes nothing in the cluster) are recorded apart, in
-    `renders`, as (namespace, release).
+    `renders`, as (namespace, release); renders of the objects the cluster shares (mariadb's
+    CRDs, before each of its helm runs) in `shared_renders`.
     """
 
     inner: HelmBinary
     operations: list[Operation] = field(default_factory=list)
     renders: list[tuple[str, str]] = field(default_factory=list)
+    shared_renders: list[tuple[str, str]] = field(default_factory=list)
 
     async def _record(self, namespace: str, release: str, operation: str, call) -> None:
         started = time.monotonic()
@@ -70,9 +72,10 @@ class RecordingHelm:
         await self._record(namespace, release, "rollback",
                            self.inner.rollback(namespace, release, revision))
 
-    async def render(self, namespace, release, chart: ChartRef, values) -> list[dict[str, Any]]:
-        self.renders.append((namespace, release))
-        return await self.inner.render(namespace, release, chart, values)
+    async def render(self, namespace, release, chart: ChartRef, values, *,
+                     shared: bool = False) -> list[dict[str, Any]]:
+        (self.shared_renders if shared else self.renders).append((namespace, release))
+        return await self.inner.render(namespace, release, chart, values, shared=shared)
 
     async def uninstall(self, namespace, release, *, hooks: bool = True) -> None:
         await self._record(namespace, release, "uninstall",

@@ -148,7 +148,8 @@ def test_watched_namespaces_get_the_namespaced_rules_through_a_role_binding(
                                            "name": namespaced["metadata"]["name"]}
         assert "patch" in grants(namespaced, "osprey.dev", "openstackcontrolplanes/status")
         cluster = chart.live(only(manifest, "ClusterRole", chart.release))
-        assert not grants(cluster, "osprey.dev", "openstackcontrolplanes")
+        # Node pools read every control plane of the cluster; nothing more is cluster-wide.
+        assert grants(cluster, "osprey.dev", "openstackcontrolplanes") == {"get", "list", "watch"}
         args = chart.live(only(manifest, "Deployment"))["spec"]["template"]["spec"][
             "containers"][0]["args"]
         assert f"--namespace={watched}" in args

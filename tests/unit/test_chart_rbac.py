@@ -291,6 +291,15 @@ def test_operator_gets_what_kopf_and_the_reconcile_loop_use(
     assert OPERATOR_NEEDS <= granted(rules_of(cluster_wide, "osprey"))
 
 
+@pytest.mark.parametrize("mode", ["cluster_wide", "namespaced"])
+def test_node_pools_read_every_node_and_control_plane_of_the_cluster(
+    mode: str, request: pytest.FixtureRequest
+) -> None:
+    cluster = granted(rules_of(request.getfixturevalue(mode), "osprey"))
+    assert {("", "nodes", "list"), ("", "nodes", "watch")} <= cluster
+    assert ("osprey.dev", "openstackcontrolplanes", "list") in cluster
+
+
 def test_peering_adds_kopfs_peering_resources() -> None:
     docs = helm_template(CHART, "--set", "peering.enabled=true")
     assert ("kopf.dev", "clusterkopfpeerings", "patch") in granted(rules_of(docs, "osprey"))
@@ -319,7 +328,10 @@ def test_watching_namespaces_keeps_namespaced_grants_out_of_the_cluster_binding(
 ) -> None:
     cluster = {(g, r) for g, r, _ in granted(rules_of(namespaced, "osprey"))}
     assert ("", "secrets") not in cluster
-    assert ("osprey.dev", "openstackcontrolplanes") not in cluster
+    assert ("osprey.dev", "openstackcontrolplanes/status") not in cluster
+    control_planes = {v for g, r, v in granted(rules_of(namespaced, "osprey"))
+                      if (g, r) == ("osprey.dev", "openstackcontrolplanes")}
+    assert control_planes == {"get", "list", "watch"}  # node pools: read, never written
     bindings = [d for d in namespaced if d["kind"] == "RoleBinding"]
     assert [(b["metadata"]["namespace"], b["roleRef"]["name"]) for b in bindings] == [
         ("openstack", "osprey-namespaced")

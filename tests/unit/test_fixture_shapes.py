@@ -115,14 +115,19 @@ def test_mariadb_ships_its_crds_after_2026_1_0_and_keeps_them(tmp_path):
     assert not [d for d in switched if d["kind"] == "CustomResourceDefinition"]
 
 
-def test_nova_renders_the_cluster_rbac_of_its_jobs_when_switched_on():
-    assert not [d for d in render("nova") if d["kind"].startswith("Cluster")]
-    docs = render("nova", "--set", "cluster_rbac=true")
+def test_nova_renders_the_cluster_rbac_of_its_jobs_under_fixed_names():
+    docs = render("nova")
     binding = named(docs, "ClusterRoleBinding", "nova-bootstrap")
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "nova-bootstrap", "namespace": "openstack"}]
     assert {d["metadata"]["name"] for d in docs if d["kind"] == "ClusterRole"} == {
         "nova-bootstrap", "nova-cell-setup"}
+
+
+def test_ovn_renders_a_fixed_and_a_per_namespace_controller_cluster_role():
+    docs = render("ovn")
+    assert {d["metadata"]["name"] for d in docs if d["kind"] == "ClusterRole"} == {
+        "ovn-controller", "ovn-controller-list-nodes-role-openstack"}
 
 
 @pytest.mark.parametrize(("chart", "low", "high"), [

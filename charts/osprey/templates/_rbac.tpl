@@ -16,10 +16,11 @@ the read rules below mirror what the charts' own Roles grant.
 
 {{/* Rules that only make sense cluster-wide: bound with a ClusterRoleBinding. */}}
 {{- define "osprey.rules.cluster" -}}
-# Kopf discovers the resources it serves from their CRDs.
+# Kopf discovers the resources it serves from their CRDs. Osprey applies the CRDs the control
+# planes share (mariadb's, charts after 2026.1.0) and never deletes one.
 - apiGroups: [apiextensions.k8s.io]
   resources: [customresourcedefinitions]
-  verbs: {{ include "osprey.verbs.read" . }}
+  verbs: [get, list, watch, create, patch]
 # Kopf follows namespaces appearing and disappearing.
 - apiGroups: [""]
   resources: [namespaces]
@@ -29,10 +30,15 @@ the read rules below mirror what the charts' own Roles grant.
   resources: [clusterroles, clusterrolebindings]
   verbs: {{ include "osprey.verbs.crud" . }}
 # What those ClusterRoles grant (nodes get/list; ovn-controller also patch): held here so that
-# Kubernetes lets the operator create them.
+# Kubernetes lets the operator create them. Watched too: node pools (spec.nodePools) are
+# counted from the nodes' labels.
 - apiGroups: [""]
   resources: [nodes]
-  verbs: [get, list, patch]
+  verbs: [get, list, watch, patch]
+# Every control plane of the cluster, read: two control planes' node pools must not overlap.
+- apiGroups: [osprey.dev]
+  resources: [openstackcontrolplanes]
+  verbs: {{ include "osprey.verbs.read" . }}
 {{- if and .Values.peering.enabled (not .Values.watchNamespaces) }}
 # Kopf peering of a cluster-wide operator.
 - apiGroups: [kopf.dev]

@@ -26,6 +26,7 @@ from osprey.api.formats import (
     LabelValue,
     StorageClassName,
 )
+from osprey.api.pools import NodePools
 from osprey.api.rules import KeysIn, KeysMatch, MaxEntries
 from osprey.api.services import (
     DEFAULT_API_REPLICAS,
@@ -202,6 +203,14 @@ class ControlPlaneSpec(Model):
             "OpenStack-Helm selects nodes by a single label); the charts' own label when empty."
         ),
     )
+    nodePools: NodePools = Field(
+        default_factory=NodePools,
+        description=(
+            "The nodes of the node agents (compute, network, gateway). Several control planes "
+            "in one cluster need disjoint pools: a control plane whose compute, network or "
+            "gateway nodes overlap an older one's is refused and installs nothing."
+        ),
+    )
     storageClass: StorageClassName | None = Field(
         default=None,
         description=(
@@ -248,6 +257,7 @@ __all__ = [
     "Model",
     "Neutron",
     "NeutronBackend",
+    "NodePools",
     "Nova",
     "Octavia",
     "OpenStackRelease",

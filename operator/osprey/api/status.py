@@ -81,6 +81,15 @@ class ServiceStatus(StatusModel):
     lastError: str = Field(default="", description="The last error installing or healing it.")
 
 
+class NodePoolSizes(StatusModel):
+    """How many nodes each pool of the control plane has."""
+
+    control: int = Field(default=0, ge=0, description="Nodes of the control services.")
+    compute: int = Field(default=0, ge=0, description="Compute nodes (nova-compute, libvirt).")
+    network: int = Field(default=0, ge=0, description="Nodes running Open vSwitch.")
+    gateway: int = Field(default=0, ge=0, description="Nodes of the network gateway agents.")
+
+
 class ControlPlaneStatus(StatusModel):
     """Observed state of the control plane."""
 
@@ -98,4 +107,7 @@ class ControlPlaneStatus(StatusModel):
     )
     services: dict[str, ServiceStatus] = Field(
         default_factory=dict, description="Per release (chart name) state."
+    )
+    nodePools: NodePoolSizes | None = Field(
+        default=None, description="Nodes in each pool (spec.nodeSelector, spec.nodePools)."
     )

@@ -77,6 +77,10 @@ class ChartEntry(ABC):
     api: ClassVar[Workload | None] = None
     #: `labels.<group>` of the chart that OpenStack-Helm places on control-plane nodes.
     control_plane_labels: ClassVar[tuple[str, ...]] = ()
+    #: The chart may render objects the cluster shares (osprey.clusterscope.SHARED).
+    renders_shared: ClassVar[bool] = False
+    #: `labels.<group>` of the chart's node agents, per node pool (spec.nodePools).
+    agent_labels: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     #: Endpoint types whose public host follows spec.publicDomain (e.g. "identity").
     public_endpoints: ClassVar[tuple[str, ...]] = ()
     #: The chart talks to Keystone as admin (endpoints.identity.auth.admin).

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from osprey.api.spec import ChartPart, ControlPlaneSpec, GlanceBackend, NeutronBackend
 from osprey.catalog.entry import ChartEntry, ValuesContext, Workload
@@ -12,6 +13,7 @@ from osprey.catalog.entry import ChartEntry, ValuesContext, Workload
 @dataclass(frozen=True)
 class LibvirtChart(ChartEntry):
     name: str = "libvirt"
+    agent_labels: ClassVar[Mapping[str, tuple[str, ...]]] = {"compute": ("agent.libvirt",)}
 
     def settings(self, spec: ControlPlaneSpec) -> ChartPart:
         return spec.services.nova.libvirt

@@ -22,6 +22,7 @@ class MariaDBChart(ChartEntry):
     name: str = "mariadb"
     stateful: bool = True
 
+    renders_shared = True  # the CRDs of its database controller (charts after 2026.1.0)
     control_plane_labels = ("server", "controller", "prometheus_mysql_exporter", "job", "test")
     own_credentials = (keys.MARIADB_ROOT, SST_PASSWORD, AUDIT_PASSWORD, EXPORTER_PASSWORD)
 

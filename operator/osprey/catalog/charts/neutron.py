@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from osprey.api.spec import ControlPlaneSpec, NeutronBackend
 from osprey.catalog import credentials as keys
@@ -59,6 +60,11 @@ class NeutronChart(MultiComponentChart):
         "job",
         "test",
     )
+    # The gateway agents follow the control plane's label unless spec.nodePools.gateway is set.
+    agent_labels: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "network": ("ovs",),
+        "gateway": ("agent.dhcp", "agent.l3", "agent.metadata", "netns_cleanup_cron"),
+    }
     public_endpoints = ("identity", "network", "compute", "compute_metadata", "load_balancer")
     keystone_users = ("neutron",)
     peer_users = ("nova", "placement")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from osprey.api.spec import ControlPlaneSpec, GlanceBackend, NeutronBackend, VirtType
 from osprey.catalog import credentials as keys
@@ -37,6 +38,7 @@ class NovaChart(MultiComponentChart):
         "job",
         "test",
     )
+    agent_labels: ClassVar[Mapping[str, tuple[str, ...]]] = {"compute": ("agent.compute",)}
     public_endpoints = (
         "identity",
         "image",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from osprey.api.spec import ChartPart, ControlPlaneSpec, NeutronBackend
 from osprey.catalog.entry import ChartEntry, ValuesContext, Workload
@@ -15,6 +16,7 @@ OVN_DB_PORT = 6640
 @dataclass(frozen=True)
 class OpenvswitchChart(ChartEntry):
     name: str = "openvswitch"
+    agent_labels: ClassVar[Mapping[str, tuple[str, ...]]] = {"network": ("ovs",)}
 
     def settings(self, spec: ControlPlaneSpec) -> ChartPart:
         return spec.services.neutron.openvswitch

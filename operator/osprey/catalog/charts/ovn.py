@@ -5,8 +5,9 @@ Stateful: the OVN databases live on PVCs and hold the whole logical network.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from osprey.api.spec import ChartPart, ControlPlaneSpec
 from osprey.catalog.entry import ChartEntry, ValuesContext, Workload
@@ -17,6 +18,7 @@ class OvnChart(ChartEntry):
     name: str = "ovn"
     stateful: bool = True
     installed_before: tuple[str, ...] = ("openvswitch",)
+    agent_labels: ClassVar[Mapping[str, tuple[str, ...]]] = {"network": ("ovn_controller",), "gateway": ("ovn_controller_gw",)}
 
     def settings(self, spec: ControlPlaneSpec) -> ChartPart:
         return spec.services.neutron.ovn

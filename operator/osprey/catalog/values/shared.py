@@ -7,8 +7,10 @@ from one function is what keeps the copies equal.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from osprey.api.pools import DEFAULT_COMPUTE, DEFAULT_NETWORK
 from osprey.api.spec import ControlPlaneSpec, Storage
 from osprey.catalog import credentials as keys
 from osprey.catalog.enablement import enabled_releases
@@ -41,11 +43,15 @@ PUBLIC_HOSTS: dict[str, tuple[str, str]] = {
 }
 
 
+DEFAULT_POOLS = {"compute": DEFAULT_COMPUTE, "network": DEFAULT_NETWORK}
+
+
 def shared_values(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
     """The shared layer of `entry`'s values, driven by the facts the entry declares."""
     layers = [
         image_tags(entry.name, ctx),
         node_selectors(ctx.spec, entry.control_plane_labels),
+        agent_node_selectors(ctx.spec, entry.agent_labels),
         identity(entry, ctx),
         database(entry, ctx),
         messaging(entry, ctx),
@@ -77,6 +83,26 @@ def node_selectors(spec: ControlPlaneSpec, groups: tuple[str, ...]) -> dict[str,
     for group in groups:
         selector = {"node_selector_key": key, "node_selector_value": value}
         result = deep_merge(result, nested(f"labels.{group}", selector))
+    return result
+
+
+def agent_node_selectors(
+    spec: ControlPlaneSpec, groups: Mapping[str, tuple[str, ...]]
+) -> dict[str, Any]:
+    """`labels.<group>.node_selector_key/value` of the node agents of each pool.
+
+    Only a pool that differs from OpenStack-Helm's label is rendered: the charts already say
+    the default, and rendering it again would change every release's values for nothing.
+    """
+    result: dict[str, Any] = {}
+    for pool, pool_groups in groups.items():
+        chosen = getattr(spec.nodePools, pool)
+        if not chosen or chosen == DEFAULT_POOLS.get(pool):
+            continue
+        key, value = next(iter(chosen.items()))
+        selector = {"node_selector_key": key, "node_selector_value": value}
+        for group in pool_groups:
+            result = deep_merge(result, nested(f"labels.{group}", selector))
     return result
 
 

@@ -1,0 +1,100 @@
+"""Cluster-scoped objects of the charts, made fit for several control planes in one cluster.
+
+OpenStack-Helm charts render a few objects without a namespace. Helm refuses to install an
+object another release (of another namespace) already owns, so the second control plane of
+a cluster would fail on the first of them. Each kind is handled on purpose:
+
+- per control plane (PER_NAMESPACE): nova's bootstrap and cell-setup ClusterRoles and
+  bindings, ovn's controller ClusterRole and binding. Their names are fixed in the charts, so
+  every helm run of Osprey post-renders them as `<name>-<namespace>` (bindings follow the
+  ClusterRoles of the release they reference); a name that already carries the namespace
+  (ovn's list-nodes role) is left as it is.
+- shared by the cluster (SHARED): mariadb's CustomResourceDefinitions (charts after 2026.1.0).
+  They are left out of every release; Osprey applies them itself before the release's helm
+  run (`--shared` renders only them; see shared.py), owned by no control plane and kept when
+  one is deleted.
+
+Anything else cluster-scoped is unknown to Osprey: `unhandled` names it, and a unit test
+renders every catalog chart and fails on it. Run by helm as the post-renderer plugin
+`osprey-cluster-scope` (helm_plugin.py): `python -m osprey.clusterscope <namespace> [--shared]`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import yaml
+
+PER_NAMESPACE = frozenset({"ClusterRole", "ClusterRoleBinding"})
+SHARED = frozenset({"CustomResourceDefinition"})
+# Kinds kube-apiserver serves without a namespace that a chart could render.
+CLUSTER_SCOPED = PER_NAMESPACE | SHARED | frozenset({
+    "Namespace", "PersistentVolume", "StorageClass", "PriorityClass", "IngressClass",
+    "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+    "APIService", "CSIDriver", "VolumeSnapshotClass", "PodSecurityPolicy", "Node",
+})
+
+_DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def scoped_name(name: str, namespace: str) -> str:
+    """The name of a per-control-plane object in `namespace`: `<name>-<namespace>`, unless
+    the chart named it so already."""
+    return name if name.endswith(f"-{namespace}") else f"{name}-{namespace}"
+
+
+def unhandled(objects: Iterable[Mapping[str, Any]]) -> list[str]:
+    """`Kind/name` of every cluster-scoped object Osprey has no rule for."""
+    return [f"{o.get('kind')}/{(o.get('metadata') or {}).get('name')}" for o in objects
+            if o.get("kind") in CLUSTER_SCOPED and o.get("kind") not in PER_NAMESPACE | SHARED]
+
+
+def _scope(doc: dict[str, Any], namespace: str, roles: Mapping[str, str]) -> dict[str, Any]:
+    meta = doc.setdefault("metadata", {})
+    meta["name"] = scoped_name(meta["name"], namespace)
+    ref = doc.get("roleRef") or {}
+    if doc["kind"] == "ClusterRoleBinding" and ref.get("kind") == "ClusterRole":
+        ref["name"] = roles.get(ref.get("name"), ref.get("name"))
+    return doc
+
+
+def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
+    """The release's manifest: per-control-plane objects renamed, shared ones left out; or,
+    with `shared`, the shared objects alone.
+
+    Documents that change are re-serialised; every other document is passed on byte for
+    byte, comments (helm's `# Source:`) included.
+    """
+    parts = _DOCUMENT_SEPARATOR.split(manifest)
+    docs = [yaml.safe_load(part) for part in parts]
+    roles = {
+        d["metadata"]["name"]: scoped_name(d["metadata"]["name"], namespace)
+        for d in docs if isinstance(d, dict) and d.get("kind") == "ClusterRole"
+    }
+    out: list[str] = []
+    for part, doc in zip(parts, docs, strict=True):
+        kind = doc.get("kind") if isinstance(doc, dict) else None
+        if shared != (kind in SHARED):
+            continue
+        if kind in PER_NAMESPACE:
+            part = "\n" + yaml.safe_dump(_scope(doc, namespace, roles), sort_keys=False)
+        out.append(part)
+    # Helm refuses a post-renderer's empty output; a comment is no object.
+    return "---".join(out) if "".join(out).strip() else "# no objects\n"
+
+
+def main(argv: list[str]) -> int:
+    shared = "--shared" in argv
+    args = [arg for arg in argv if arg != "--shared"]
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m osprey.clusterscope <namespace> [--shared]\n")
+        return 2
+    sys.stdout.write(post_render(sys.stdin.read(), args[0], shared=shared))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
