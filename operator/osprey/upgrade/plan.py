@@ -143,5 +143,29 @@ def upgrade_plan(
     return UpgradePlan(source, target, old, new, steps)
 
 
-__all__ = ["Step", "UpgradePlan", "UpgradeRefused", "check_transition",
+__all__ = ["Step", "UpgradePlan", "UpgradeRefused", "check_transition", "describe",
            "next_release", "upgrade_plan"]
+
+
+def describe(plan: UpgradePlan) -> dict[str, Any]:
+    """The plan as `osprey render --upgrade-from` prints it, in order."""
+    return {
+        "from": plan.source,
+        "to": plan.target,
+        "preflight": ["every release deployed and Ready, none pending",
+                      "a MariaDB backup Job from CronJob mariadb-backup"
+                      if "mariadb" in plan.new else "no MariaDB enabled: no backup"],
+        "steps": [
+            {
+                "step": s.name,
+                "release": s.release,
+                "what": s.kind.describes,
+                "chartVersion": s.chart_version,
+                "images": dict(s.images),
+                **({"heldAtOldRelease": dict(s.held)} if s.held else {}),
+                **({"duringStep": plain(s.kind.during)} if s.kind.during else {}),
+                **({"jobsReplaced": list(s.jobs)} if s.jobs else {}),
+            }
+            for s in plan.steps
+        ],
+    }
