@@ -36,8 +36,9 @@ NEUTRON_AGENT_IMAGES = (
     "neutron_sriov_agent",
     "neutron_sriov_agent_init",
 )
-__all__ = ["RELEASE_ANNOTATION", "STEPS", "StepKind", "release_annotations"]
 NOVA_COMPUTE_IMAGES = ("nova_compute", "nova_compute_ssh", "nova_compute_ironic")
+
+
 @dataclass(frozen=True)
 class StepKind:
     """One step of every upgrade: a release moved, with parts of it held at the old release."""
@@ -45,9 +46,10 @@ class StepKind:
     name: str
     release: str
     held_images: tuple[str, ...] = ()  # images.tags keys rendered from the old release
+    # Values of this step only (e.g. Nova's upgrade levels).
     during: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    # values of this step only (e.g. Nova's upgrade levels)
-    hold_release_annotation: bool = False  # control pods keep the old release's annotation
+    # Nova's control pods keep the old release's annotation (restarted by the next step).
+    hold_release_annotation: bool = False
     describes: str = ""
 
 
@@ -77,3 +79,4 @@ STEPS: tuple[StepKind, ...] = (
     StepKind("nova-compute", "nova", describes="nova-compute (compute RPC pin released)"),
 )
 
+__all__ = ["RELEASE_ANNOTATION", "STEPS", "StepKind", "release_annotations"]
