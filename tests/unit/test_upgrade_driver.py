@@ -5,7 +5,7 @@ from __future__ import annotations
 from osprey.api import validate_spec
 from osprey.api.status import ControlPlaneStatus, UpgradePhase, UpgradeStatus
 from osprey.releases import DeployedRelease
-from osprey.upgrade.driver import deployed_release
+from osprey.upgrade.driver import deployed_release, running_target
 
 NOW = "2026-01-01T00:00:00Z"
 
@@ -40,3 +40,15 @@ def test_pinned_chart_versions_say_nothing_of_the_openstack_release():
     deployed = {"keystone": release("keystone", "2025.1.3+abc")}
     spec = validate_spec({"charts": {"version": "2025.1.3"}})
     assert deployed_release(spec, ControlPlaneStatus(), deployed) is None
+
+
+def test_an_upgrade_under_way_finishes_before_the_next_release_the_spec_moved_on_to():
+    upgrade = UpgradeStatus(source="2025.1", to="2025.2", phase=UpgradePhase.Running,
+                            startedAt=NOW)
+    status = ControlPlaneStatus(deployedRelease="2025.1", upgrade=upgrade)
+    assert running_target(status, "2025.1", "2026.1") == "2025.2"
+
+
+def test_a_skip_with_no_upgrade_under_way_is_left_to_the_refusal():
+    status = ControlPlaneStatus(deployedRelease="2025.1")
+    assert running_target(status, "2025.1", "2026.1") == "2026.1"

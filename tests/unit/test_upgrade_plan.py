@@ -89,3 +89,12 @@ def test_skipping_or_going_back_is_refused_naming_the_field(deployed, wanted, wh
 
 def test_the_next_release_is_allowed():
     check_transition("2025.2", "2026.1")
+
+
+def test_2025_2_to_2026_1_is_planned_from_the_2026_1_catalog():
+    plan = plan_of(source="2025.2", target="2026.1")
+    keystone = plan.steps[plan.index("keystone")]
+    assert keystone.chart_version == "2026.1"
+    assert keystone.images["keystone_api"] == load_release_catalog("2026.1").image_tags(
+        "keystone")["keystone_api"]
+    assert plan.staged(-1)["keystone"].chart.version == "2025.2"

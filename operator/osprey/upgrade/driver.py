@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from osprey.api.conditions import get_condition, set_condition
-from osprey.api.spec import ControlPlaneSpec
+from osprey.api.spec import ControlPlaneSpec, OpenStackRelease
 from osprey.api.status import ControlPlaneStatus, UpgradePhase
 from osprey.health import ReleaseHealth
 from osprey.kube import Kube
@@ -57,6 +57,19 @@ def deployed_release(
     return known[0] if known else None
 
 
+def running_target(previous: ControlPlaneStatus, source: str, wanted: str) -> str:
+    """The release this upgrade goes to. An upgrade under way finishes first when the spec
+    moved on meanwhile (2025.1 -> 2025.2 running, then the spec says 2026.1: admission allows
+    it against the previous spec, and going back would be a downgrade); the next upgrade
+    starts from there. Anything else two releases ahead is refused by check_transition."""
+    upgrade = previous.upgrade
+    if (upgrade is not None and upgrade.phase is not UpgradePhase.Completed
+            and upgrade.source == source and upgrade.to in ORDER and wanted in ORDER
+            and ORDER.index(upgrade.to) < ORDER.index(wanted)):
+        return upgrade.to
+    return wanted
+
+
 class Upgrades:
     """The upgrade side of one control plane's passes."""
 
@@ -83,6 +96,9 @@ class Upgrades:
         source = deployed_release(spec, previous, deployed)
         if source is None or source == target:
             return Staged(desired, lambda status: _settled(status, previous, target))
+        target = running_target(previous, source, target)
+        if target != spec.openstackRelease.value:
+            spec = spec.model_copy(update={"openstackRelease": OpenStackRelease(target)})
         upgrade = upgrade_plan(spec, self.namespace, credentials, source)
         record = previous.upgrade
         backup = None
@@ -142,4 +158,4 @@ def _report(status: ControlPlaneStatus, previous: ControlPlaneStatus, progress: 
                                      "conditions": conditions})
 
 
-__all__ = ["BackupState", "Staged", "Upgrades", "deployed_release"]
+__all__ = ["BackupState", "Staged", "Upgrades", "deployed_release", "running_target"]
