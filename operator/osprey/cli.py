@@ -131,6 +131,20 @@ def _mask(values, credentials: set[str]):
     return values
 
 
+def _upgrade(spec, namespace: str, credentials, source: str, file: str) -> dict:
+    from osprey.plan import PlanError
+    from osprey.upgrade.plan import UpgradeRefused, describe, upgrade_plan
+
+    if source == spec.openstackRelease.value:
+        raise UsageError(f"{file}: spec.openstackRelease is {source} already: nothing to "
+                         "upgrade (give the release deployed now to --upgrade-from)")
+    try:
+        plan = upgrade_plan(spec, namespace, credentials, source)
+    except (UpgradeRefused, PlanError) as exc:
+        raise UsageError(f"{file}: {_one_line(exc)}") from None
+    return {"namespace": namespace, "upgrade": describe(plan)}
+
+
 def _render(args: argparse.Namespace) -> int:
     from osprey import catalog
     from osprey.api import SpecError, validate_spec
@@ -160,20 +174,24 @@ def _render(args: argparse.Namespace) -> int:
     except PlanError as exc:
         raise UsageError(f"{args.file}: {_one_line(exc)}") from None
     secrets = set(credentials.values())
-    out = {
-        "namespace": namespace,
-        "releases": [
-            {
-                "name": r.name,
-                "chart": r.chart.name,
-                "version": r.chart.version,
-                "repository": r.chart.repository,
-                "dependsOn": {"ready": list(r.requires_ready), "installed": list(r.requires_installed)},
-                "values": _mask(r.values, secrets),
-            }
-            for r in desired.releases
-        ],
-    }
+    if args.upgrade_from:
+        out = _upgrade(spec, namespace, credentials, args.upgrade_from, args.file)
+    else:
+        out = {
+            "namespace": namespace,
+            "releases": [
+                {
+                    "name": r.name,
+                    "chart": r.chart.name,
+                    "version": r.chart.version,
+                    "repository": r.chart.repository,
+                    "dependsOn": {"ready": list(r.requires_ready),
+                                  "installed": list(r.requires_installed)},
+                    "values": _mask(r.values, secrets),
+                }
+                for r in desired.releases
+            ],
+        }
     if args.output == "json":
         print(json.dumps(out, indent=2))
     else:
@@ -243,6 +261,10 @@ def parser() -> argparse.ArgumentParser:
                         help="namespace to render for (default: the resource's, else openstack)")
     render.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml",
                         help="(default: %(default)s)")
+    render.add_argument("--upgrade-from", metavar="RELEASE",
+                        help="print the upgrade plan from this OpenStack release to the file's "
+                             "openstackRelease instead: steps in order, chart versions, images, "
+                             "what each step holds back, Jobs replaced")
     render.set_defaults(func=_render)
 
     crd = sub.add_parser("crd", help="print the CustomResourceDefinition",

@@ -46,6 +46,8 @@ from osprey.releases import OWNER_LABEL, DeployedRelease
 from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
 from osprey.status_record import StatusRecord
 from osprey.teardown import teardown
+from osprey.upgrade.driver import Upgrades
+from osprey.upgrade.plan import UpgradeRefused
 
 if TYPE_CHECKING:
     from osprey.runtime import Runtime
@@ -83,6 +85,7 @@ class ControlPlane:
         settings = runtime.settings
         self.failures = PassFailures(settings.retry_base_seconds, settings.retry_max_seconds)
         self.custody = Custody(runtime, namespace, name)
+        self.upgrades = Upgrades(runtime, namespace)
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
         self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
         self._helm_records = HelmRecords(runtime.kube, namespace)
@@ -213,6 +216,15 @@ class ControlPlane:
         ours = releases.ours
 
         health = {n: release_health(d, live) for n, d in ours.items()}
+        try:  # while an upgrade runs, the plan of its current step
+            staged = await self.upgrades.stage(
+                body, spec, desired, credentials, previous, ours, health,
+                frozenset(self.operations.running), dict(self.operations.errors), now_rfc3339())
+        except UpgradeRefused as exc:
+            return await self._halt(body, previous, generation, "UpgradeRefused", str(exc))
+        except PlanError as exc:
+            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
+        desired = staged.plan
         ignore = ignored_fields(desired.releases)
         drift = {
             n: release_drift(d, live, ignore=ignore, settled=self._settled)
@@ -243,7 +255,7 @@ class ControlPlane:
             errors=dict(self.operations.errors),
             paused=spec.paused,
         )
-        status = rollup(observation, previous, now_rfc3339())
+        status = staged.report(rollup(observation, previous, now_rfc3339()))
         status = status.model_copy(update={"nodePools": pools})
         self._report(body, previous, status)
         await self.status.write(body, previous, status)

@@ -48,8 +48,8 @@ class StatusRecord:
     ) -> None:
         """One merge patch of the status subresource, only if the status changed; services
         that disappeared are removed with explicit nulls."""
-        new = status.model_dump(mode="json", exclude_none=True)
-        old = previous.model_dump(mode="json", exclude_none=True)
+        new = status.model_dump(mode="json", exclude_none=True, by_alias=True)
+        old = previous.model_dump(mode="json", exclude_none=True, by_alias=True)
         if new == old or new == self._written:
             return
         patch = dict(new)

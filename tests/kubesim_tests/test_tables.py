@@ -26,6 +26,7 @@ def test_the_osprey_crd_prints_its_columns_once_with_reason_only_wide() -> None:
         "status": {
             "phase": "Ready",
             "servicesReady": "9/9",
+            "deployedRelease": "2025.1",
             "conditions": [{"type": "Ready", "status": "True", "reason": "AllServicesReady"}],
         },
     }
@@ -37,14 +38,16 @@ def test_the_osprey_crd_prints_its_columns_once_with_reason_only_wide() -> None:
         ("Phase", 0),
         ("Services", 0),
         ("Release", 0),
+        ("Deployed", 0),
         ("Reason", 1),
         ("Age", 0),
     ]
-    assert rendered["rows"][0]["cells"][:6] == [
+    assert rendered["rows"][0]["cells"][:7] == [
         "openstack",
         "True",
         "Ready",
         "9/9",
+        "2025.1",
         "2025.1",
         "AllServicesReady",
     ]

@@ -147,7 +147,8 @@ def test_the_repository_publishes_patches_of_each_pinned_line_with_build_metadat
         docs = helm_template("octavia", "octavia", "--repo", repo.url, "--version", "~2025.2.0")
         config = helm_template("nova", "nova", "--repo", repo.url, "--version", "~2025.1.0")
     versions = sorted(e["version"] for e in index["entries"]["nova"])
-    assert [v.split("+")[0] for v in versions] == ["2025.1.0", "2025.1.3", "2025.2.0", "2025.2.3"]
+    assert [v.split("+")[0] for v in versions] == ["2025.1.0", "2025.1.3", "2025.2.0", "2025.2.3",
+                                                    "2026.1.0", "2026.1.3"]
     assert all(re.fullmatch(r"\d+\.\d+\.\d+\+[0-9a-f]{9}", v) for v in versions), versions
     assert ("DaemonSet", "octavia-worker-default") in {
         (doc["kind"], doc["metadata"]["name"]) for doc in docs

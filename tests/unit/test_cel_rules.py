@@ -104,10 +104,21 @@ def release_rule() -> str:
 
 
 @pytest.mark.parametrize(("old", "new", "ok"), [
-    ("2025.1", "2025.2", True), ("2025.1", "2025.1", True), ("2025.2", "2025.1", False)])
+    ("2025.1", "2025.2", True), ("2025.1", "2025.1", True), ("2025.2", "2025.1", False),
+    ("2026.1", "2025.2", False)])
 def test_openstack_release_may_be_upgraded_never_downgraded(old: str, new: str, ok: bool):
     node = SPEC["properties"]["openstackRelease"]
     assert evaluate(release_rule(), node, new, old) is ok
+
+
+@pytest.mark.parametrize(("old", "new", "ok"), [
+    ("2025.1", "2025.2", True), ("2025.2", "2026.1", True), ("2025.1", "2026.1", False),
+    ("2026.1", "2026.1", True)])
+def test_openstack_release_upgrades_never_skip_a_release(old: str, new: str, ok: bool):
+    node = SPEC["properties"]["openstackRelease"]
+    assert [why for _, _, why in cel.failures(new, node, old)] == ([] if ok else [(
+        "openstackRelease moves one release at a time (2025.1 -> 2025.2 -> 2026.1): "
+        "upgrade to the next release first")])
 
 
 @pytest.mark.parametrize(("was_enabled", "old", "new", "ok"), [

@@ -189,3 +189,28 @@ def test_run_accepts_helms_names_of_the_secret_driver(driver, tmp_path, monkeypa
         root.setLevel(level)
     assert code == 2  # past the driver check: stopped at the missing kubeconfig
     assert err.startswith("osprey run: no cluster to talk to: ")
+
+
+def test_render_upgrade_from_prints_the_steps_in_order(tmp_path, capsys):
+    resource = yaml.safe_load((ROOT / "deploy/samples/minimal.yaml").read_text())
+    resource["spec"]["openstackRelease"] = "2025.2"
+    path = tmp_path / "cp.yaml"
+    path.write_text(yaml.safe_dump(resource))
+    assert main(["render", "--upgrade-from", "2025.1", str(path), "-o", "json"]) == 0
+    upgrade = json.loads(capsys.readouterr().out)["upgrade"]
+    assert (upgrade["from"], upgrade["to"]) == ("2025.1", "2025.2")
+    steps = [s["step"] for s in upgrade["steps"]]
+    assert steps.index("keystone") < steps.index("glance") < steps.index("neutron")
+    assert steps[-3:] == ["nova", "libvirt", "nova-compute"]
+    nova = next(s for s in upgrade["steps"] if s["step"] == "nova")
+    assert nova["jobsReplaced"] == ["nova-bootstrap", "nova-cell-setup"]
+    assert set(nova["heldAtOldRelease"]) == {"nova_compute", "nova_compute_ssh"}
+
+
+def test_render_upgrade_from_refuses_a_skip_naming_the_field(tmp_path, capsys):
+    resource = yaml.safe_load((ROOT / "deploy/samples/minimal.yaml").read_text())
+    resource["spec"]["openstackRelease"] = "2026.1"
+    path = tmp_path / "cp.yaml"
+    path.write_text(yaml.safe_dump(resource))
+    assert main(["render", "--upgrade-from", "2025.1", str(path)]) == 2
+    assert "spec.openstackRelease" in capsys.readouterr().err

@@ -151,6 +151,12 @@ class DeletionPolicy(StrEnum):
 class OpenStackRelease(StrEnum):
     r2025_1 = "2025.1"
     r2025_2 = "2025.2"
+    r2026_1 = "2026.1"
+
+
+def _release_order() -> str:
+    """The releases in order as a CEL map (release -> position), for the never-skip rule."""
+    return "{" + ", ".join(f"'{r.value}': {i}" for i, r in enumerate(OpenStackRelease)) + "}"
 
 
 class ControlPlaneSpec(Model):
@@ -161,12 +167,20 @@ class ControlPlaneSpec(Model):
     openstackRelease: OpenStackRelease = Field(
         default=OpenStackRelease.r2025_1,
         description=(
-            "OpenStack release; selects image tags and default chart versions. Upgrades only: "
-            "OpenStack's database migrations cannot be undone."
+            "OpenStack release; selects image tags and default chart versions. Changing it "
+            "upgrades the control plane step by step (status.upgrade); upgrades only, one "
+            "release at a time: OpenStack's database migrations cannot be undone or skipped."
         ),
         json_schema_extra={"x-kubernetes-validations": [{
             "rule": "self >= oldSelf",
             "message": "openstackRelease cannot be downgraded (database migrations are one-way)",
+            "reason": "FieldValueForbidden",
+        }, {
+            "rule": f"self == oldSelf || {_release_order()}[self] <= {_release_order()}[oldSelf] + 1",
+            "message": (
+                "openstackRelease moves one release at a time (" + " -> ".join(
+                    r.value for r in OpenStackRelease) + "): upgrade to the next release first"
+            ),
             "reason": "FieldValueForbidden",
         }]},
     )

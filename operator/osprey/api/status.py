@@ -90,6 +90,52 @@ class NodePoolSizes(StatusModel):
     gateway: int = Field(default=0, ge=0, description="Nodes of the network gateway agents.")
 
 
+class UpgradePhase(StrEnum):
+    Preflight = "Preflight"  # checking that the control plane may be upgraded
+    BackingUp = "BackingUp"  # the MariaDB backup runs
+    Running = "Running"
+    Paused = "Paused"  # spec.paused: held between steps
+    Failed = "Failed"  # a step (or the backup) failed: the rest waits
+    Completed = "Completed"
+
+
+class StepState(StrEnum):
+    Pending = "Pending"
+    Running = "Running"
+    Failed = "Failed"
+    Completed = "Completed"
+
+
+class UpgradeStep(StatusModel):
+    """One step of an upgrade: one release moved (or, for neutron and nova, part of one)."""
+
+    service: str = Field(description="The step, e.g. keystone, neutron-agents, nova-compute.")
+    release: str = Field(description="The Helm release the step upgrades.")
+    chartVersion: str = Field(default="", description="Chart version (or line) it moves to.")
+    state: StepState = Field(default=StepState.Pending, description="Where the step stands.")
+    startedAt: str | None = Field(default=None, description="When the step started (RFC 3339).",
+                                  json_schema_extra={"format": "date-time"})
+    finishedAt: str | None = Field(default=None, description="When it completed (RFC 3339).",
+                                   json_schema_extra={"format": "date-time"})
+    message: str = Field(default="", description="Why it failed, or what it waits for.")
+
+
+class UpgradeStatus(StatusModel):
+    """An OpenStack release upgrade: the plan, one step at a time, and where it stands."""
+
+    source: str = Field(alias="from", description="The release upgraded from.")
+    to: str = Field(description="The release upgraded to.")
+    phase: UpgradePhase = Field(description="Where the upgrade stands.")
+    step: str | None = Field(default=None, description="The step running, failed or held.")
+    startedAt: str = Field(description="When the upgrade started (RFC 3339).",
+                           json_schema_extra={"format": "date-time"})
+    finishedAt: str | None = Field(default=None, description="When it completed (RFC 3339).",
+                                   json_schema_extra={"format": "date-time"})
+    backup: str | None = Field(
+        default=None, description="The MariaDB backup Job taken before the first migration.")
+    steps: list[UpgradeStep] = Field(default_factory=list, description="The steps, in order.")
+
+
 class ControlPlaneStatus(StatusModel):
     """Observed state of the control plane."""
 
@@ -110,4 +156,14 @@ class ControlPlaneStatus(StatusModel):
     )
     nodePools: NodePoolSizes | None = Field(
         default=None, description="Nodes in each pool (spec.nodeSelector, spec.nodePools)."
+    )
+    deployedRelease: str | None = Field(
+        default=None,
+        description=(
+            "The OpenStack release every service runs: set once the control plane is first "
+            "ready, moved when an upgrade completes."
+        ),
+    )
+    upgrade: UpgradeStatus | None = Field(
+        default=None, description="The current (or last) OpenStack release upgrade."
     )

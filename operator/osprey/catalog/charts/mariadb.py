@@ -7,7 +7,7 @@ from typing import Any
 
 from osprey.api.spec import ControlPlaneSpec, MariaDB
 from osprey.catalog import credentials as keys
-from osprey.catalog.entry import ChartEntry, ValuesContext, Workload
+from osprey.catalog.entry import ChartEntry, Claim, ValuesContext, Workload
 from osprey.catalog.values.shared import MARIADB_ROOT_USER, storage_class
 
 SST_PASSWORD = "mariadb-sst-password"
@@ -15,6 +15,7 @@ AUDIT_PASSWORD = "mariadb-audit-password"
 EXPORTER_PASSWORD = "mariadb-exporter-password"
 # OpenStack-Helm's mariadb omits storageClassName (cluster default) for this class name.
 CLUSTER_DEFAULT_CLASS = "default"
+BACKUP_CLAIM = "mariadb-backup-data"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,13 @@ class MariaDBChart(ChartEntry):
             Workload("StatefulSet", "mariadb-server"),
         )
 
+    def claims(self, spec: ControlPlaneSpec) -> tuple[Claim, ...]:
+        """The backup claim (the data claims come from the StatefulSet's template)."""
+        storage = self.settings(spec).storage
+        field = ("spec.infrastructure.mariadb.storage.storageClass" if storage.storageClass
+                 else "spec.storageClass")
+        return (Claim(BACKUP_CLAIM, storage_class(spec, storage), field),)
+
     def build(self, ctx: ValuesContext) -> dict[str, Any]:
         mariadb = self.settings(ctx.spec)
         auth = {
@@ -43,11 +51,21 @@ class MariaDBChart(ChartEntry):
             "audit": {"password": ctx.secret(AUDIT_PASSWORD)},
             "exporter": {"password": ctx.secret(EXPORTER_PASSWORD)},
         }
+        class_name = storage_class(ctx.spec, mariadb.storage) or CLUSTER_DEFAULT_CLASS
         return {
             "pod": {"replicas": {"server": mariadb.replicas}},
             "volume": {
                 "size": mariadb.storage.size,
-                "class_name": storage_class(ctx.spec, mariadb.storage) or CLUSTER_DEFAULT_CLASS,
+                "class_name": class_name,
+                # Backups land on a claim of their own, as large as the data. The chart
+                # always writes its storageClassName; null leaves it empty: cluster default.
+                "backup": {"enabled": True, "size": mariadb.storage.size,
+                           "class_name": storage_class(ctx.spec, mariadb.storage)},
             },
             "endpoints": {"oslo_db": {"auth": auth}},
+            # The backup CronJob an upgrade takes its backup from (osprey.upgrade.backup);
+            # local backups only.
+            "conf": {"backup": {"enabled": True}},
+            "manifests": {"cron_job_mariadb_backup": True, "pvc_backup": True,
+                          "secret_backup_restore": True},
         }

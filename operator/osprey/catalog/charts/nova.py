@@ -12,6 +12,19 @@ from osprey.catalog.charts._infra import SERVICE_BASE
 from osprey.catalog.charts._service import Component, MultiComponentChart
 from osprey.catalog.entry import ValuesContext, Workload
 
+# Pods of Nova's control services, by OpenStack-Helm's custom_pod_annotations name.
+NOVA_CONTROL_PODS = ("nova_api_osapi", "nova_api_metadata", "nova_conductor", "nova_scheduler",
+                     "nova_novncproxy")
+# The OpenStack release on the control pods: when an upgrade's compute step changes it, they
+# restart, read the computes' versions again and drop the RPC pin (see osprey.upgrade.steps).
+RELEASE_ANNOTATION = "osprey.dev/openstack-release"
+
+
+def release_annotations(release: str) -> dict[str, Any]:
+    """OpenStack-Helm's `annotations.pod.<pod>` of Nova's control pods, naming `release`."""
+    return {"annotations": {"pod": {pod: {RELEASE_ANNOTATION: release}
+                                    for pod in NOVA_CONTROL_PODS}}}
+
 
 @dataclass(frozen=True)
 class NovaChart(MultiComponentChart):
@@ -76,7 +89,7 @@ class NovaChart(MultiComponentChart):
                 "neutron": {"metadata_proxy_shared_secret": ctx.secret(keys.METADATA_PROXY_SECRET)},
             },
         }
-        values: dict[str, Any] = {"conf": conf}
+        values: dict[str, Any] = {"conf": conf, **release_annotations(spec.openstackRelease.value)}
         if spec.services.neutron.backend == NeutronBackend.ovn:
             # No neutron-ovs-agent exists to wait for; Neutron reports VIF plugging instead.
             values["dependencies"] = {
