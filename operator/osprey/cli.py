@@ -64,6 +64,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from osprey import handlers
     from osprey.logging import configure_logging
+    from osprey.policy import DEFAULT_DENIED_VALUES_KEYS, Policy
     from osprey.runtime import Runtime, Settings
     from osprey.service import run_operator
 
@@ -79,6 +80,12 @@ def _run(args: argparse.Namespace) -> int:
         metrics_port=args.metrics_port or None,
         liveness_port=args.liveness_port or None,
         peering=args.peering,
+        policy=Policy(
+            chart_repositories=tuple(args.allow_chart_repository or Policy().chart_repositories),
+            local_chart_roots=tuple(args.local_charts_root or ()),
+            denied_values_keys=tuple(dict.fromkeys(
+                (*DEFAULT_DENIED_VALUES_KEYS, *(args.deny_values_key or ())))),
+        ),
     )
 
     async def main() -> None:
@@ -103,21 +110,16 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mask(values, credentials: set[str]):
-    if isinstance(values, dict):
-        return {k: _mask(v, credentials) for k, v in values.items()}
-    if isinstance(values, list):
-        return [_mask(v, credentials) for v in values]
-    if isinstance(values, str) and any(c and c in values for c in credentials):
-        return "********"
-    return values
+VALUES_SOURCES = ("Secret", "ConfigMap")
 
 
 def _render(args: argparse.Namespace) -> int:
     from osprey import catalog
     from osprey.api import SpecError, validate_spec
+    from osprey.masking import mask_values
     from osprey.plan import PlanError, plan
     from osprey.secrets import generate_password
+    from osprey.valuesfrom import ValuesFromError, decode_data, resolve
 
     try:
         docs = [d for d in yaml.safe_load_all(Path(args.file).read_text()) if d]
@@ -125,10 +127,13 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise UsageError(f"{args.file}: not YAML: {_one_line(exc)}") from None
-    if (len(docs) != 1 or not isinstance(docs[0], dict)
-            or docs[0].get("kind") != "OpenStackControlPlane"):
-        raise UsageError(f"{args.file}: expected one OpenStackControlPlane document")
-    resource = docs[0]
+    planes = [d for d in docs if isinstance(d, dict) and d.get("kind") == "OpenStackControlPlane"]
+    others = [d for d in docs if d not in planes]
+    if len(planes) != 1 or any(not isinstance(d, dict) or d.get("kind") not in VALUES_SOURCES
+                               for d in others):
+        raise UsageError(f"{args.file}: expected one OpenStackControlPlane document (and the "
+                         "Secrets and ConfigMaps its valuesFrom reads)")
+    resource = planes[0]
     try:
         spec = validate_spec(resource.get("spec"),
                              name=(resource.get("metadata") or {}).get("name"))
@@ -137,11 +142,16 @@ def _render(args: argparse.Namespace) -> int:
     namespace = args.namespace or resource.get("metadata", {}).get("namespace") or "openstack"
     # Placeholders stand in for the generated passwords, which live only in the cluster.
     credentials = {key: generate_password() for key in catalog.credential_keys(spec)}
+    charts = [entry.name for entry in catalog.enabled_entries(spec)]
+    sources = {(d["kind"], (d.get("metadata") or {}).get("name")): decode_data(d) for d in others}
     try:
-        desired = plan(spec, namespace, credentials)
+        resolved = resolve(spec, charts, sources, absent_ok=True)
+        desired = plan(spec, namespace, credentials, resolved.charts)
+    except ValuesFromError as exc:
+        raise UsageError(f"{args.file}: invalid valuesFrom:\n{exc}") from None
     except PlanError as exc:
         raise UsageError(f"{args.file}: {_one_line(exc)}") from None
-    secrets = set(credentials.values())
+    secrets = set(credentials.values()) | resolved.secret_strings
     out = {
         "namespace": namespace,
         "releases": [
@@ -151,7 +161,8 @@ def _render(args: argparse.Namespace) -> int:
                 "version": r.chart.version,
                 "repository": r.chart.repository,
                 "dependsOn": {"ready": list(r.requires_ready), "installed": list(r.requires_installed)},
-                "values": _mask(r.values, secrets),
+                "values": mask_values(r.values, secrets=secrets,
+                                      paths=resolved.secret_paths(r.name)),
             }
             for r in desired.releases
         ],
@@ -211,6 +222,17 @@ def parser() -> argparse.ArgumentParser:
                      help="(default: %(default)s)")
     run.add_argument("--log-format", default="logfmt", choices=list(FORMATS),
                      help="one line per record (default: %(default)s)")
+    policy = run.add_argument_group(
+        "policy", "what whoever may create a control plane may ask for (docs/install.md)")
+    policy.add_argument("--allow-chart-repository", action="append", metavar="URL",
+                        help="a chart repository control planes may use; `*` matches anything; "
+                             "repeat for several (default: the OpenStack-Helm repository)")
+    policy.add_argument("--local-charts-root", action="append", metavar="DIR",
+                        help="local chart directories under DIR may be used; repeat for "
+                             "several (default: none)")
+    policy.add_argument("--deny-values-key", action="append", metavar="PATH",
+                        help="a dotted values path no control plane may set, besides "
+                             "extraObjects; repeat for several")
     run.add_argument("--peering", action="store_true",
                      help="several replicas, one active, with Kopf peering (default: off)")
     run.set_defaults(func=_run)
@@ -218,9 +240,12 @@ def parser() -> argparse.ArgumentParser:
     render = sub.add_parser(
         "render", help="print what a resource file would install, offline",
         description="Print the releases a resource would install, in order: chart, version, "
-                    "repository, dependencies and values (generated passwords masked). "
-                    "Needs no cluster.")
-    render.add_argument("file", help="a YAML file with one OpenStackControlPlane")
+                    "repository, dependencies and values (generated passwords, values from "
+                    "Secrets and values under keys that look secret masked). Needs no "
+                    "cluster: valuesFrom reads the Secrets and ConfigMaps of the same file, "
+                    "and references to others are left out.")
+    render.add_argument("file", help="a YAML file with one OpenStackControlPlane (and the "
+                                     "Secrets and ConfigMaps its valuesFrom reads)")
     render.add_argument("--namespace",
                         help="namespace to render for (default: the resource's, else openstack)")
     render.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml",

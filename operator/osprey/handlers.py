@@ -14,6 +14,7 @@ import kopf
 from osprey.api import GROUP, PLURAL, VERSION
 from osprey.kube import CONNECT_TIMEOUT_SECONDS
 from osprey.runtime import Runtime
+from osprey.valuesfrom import WATCH_LABEL
 
 FINALIZER = "osprey.dev/finalizer"
 WATCH_SECONDS = 300  # each watch request ends server-side after this; Kopf then re-watches
@@ -116,6 +117,7 @@ def _owned_by_a_release(meta: kopf.Meta, **_: Any) -> bool:
         "meta.helm.sh/release-name" in annotations
         or "release_group" in labels
         or labels.get("app.kubernetes.io/managed-by") == "osprey"  # the credentials Secret
+        or labels.get(WATCH_LABEL) == "true"  # a source of valuesFrom
     )
 
 

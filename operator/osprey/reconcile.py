@@ -46,6 +46,7 @@ from osprey.releases import OWNER_LABEL, DeployedRelease, ReleaseDecoder
 from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
 from osprey.status_record import StatusRecord
 from osprey.teardown import teardown
+from osprey.valuesfrom import ValuesFromError, read_sources, resolve, sources
 
 if TYPE_CHECKING:
     from osprey.runtime import Runtime
@@ -92,7 +93,9 @@ class ControlPlane:
         self.observer: Observer = ListingObserver(runtime.kube)
         self._generation_seen: int | None = None
         self._wake_hint: float | None = None  # sooner next pass: a pending release to take over
-        self.status = StatusRecord(runtime.kube, namespace, name)
+        # Generated passwords and values taken from Secrets: never in status, Events, logs.
+        self.secrets: frozenset[str] = frozenset()
+        self.status = StatusRecord(runtime.kube, namespace, name, lambda: self.secrets)
         self.in_pass = False
         self.passes = 0
 
@@ -189,6 +192,10 @@ class ControlPlane:
             spec = validate_spec(dict(raw) if raw is not None else None, name=self.name)
         except SpecError as exc:
             return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
+        policy = self.runtime.settings.policy
+        if violations := policy.violations(spec):
+            return await self._halt(body, previous, generation, "InvalidSpec",
+                                    str(SpecError(violations)))
         observed_at = time.monotonic()
         deployed, live = await self._observe()
         holder = await self.custody.holder(body, deployed)
@@ -198,8 +205,18 @@ class ControlPlane:
                 "plane per namespace (release names are the chart names); this one changes "
                 "nothing - delete it, or create it in a namespace of its own"))
         try:
+            charts = [e.name for e in catalog.enabled_entries(spec)]
+            data = await read_sources(self.runtime.kube, self.namespace, sources(spec, charts))
+            resolved = resolve(spec, charts, data)
+        except ValuesFromError as exc:
+            return await self._halt(body, previous, generation, "ValuesFromUnavailable", str(exc))
+        if violations := policy.violations(spec, resolved):
+            return await self._halt(body, previous, generation, "InvalidSpec",
+                                    str(SpecError(violations)))
+        try:
             credentials, since = await self.custody.credentials(body, spec, live, deployed)
-            desired = plan(spec, self.namespace, credentials)
+            self.secrets = resolved.secret_strings | frozenset(credentials.values())
+            desired = plan(spec, self.namespace, credentials, resolved.charts)
         except CredentialsLost as exc:
             return await self._halt(body, previous, generation, "CredentialsLost", str(exc))
         except PlanError as exc:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from osprey.helm import DEFAULT_TIMEOUT, Helm, HelmBinary, parse_duration
 from osprey.kube import READ_TIMEOUT_SECONDS, Kube
+from osprey.masking import redact
 from osprey.metrics import Metrics
+from osprey.policy import Policy
 
 if TYPE_CHECKING:
     from osprey.reconcile import ControlPlane
@@ -37,6 +39,8 @@ class Settings:
     metrics_port: int | None = 9090
     liveness_port: int | None = 8080
     peering: bool = False
+    # Who may create a control plane may ask for only this (chart sources, values keys).
+    policy: Policy = field(default_factory=Policy)
 
     def __post_init__(self) -> None:
         parse_duration(self.helm_timeout)  # a bad duration fails at start-up, naming it
@@ -71,9 +75,17 @@ class Runtime:
             deadline=settings.helm_deadline_seconds,
             metrics=self.metrics,
         )
-        self.events: EventSink = events or (lambda *_: None)
+        self.events: EventSink = self._redacting(events or (lambda *_: None))
         self.helm_slots = asyncio.Semaphore(settings.max_parallel_helm)
         self.control_planes: dict[tuple[str, str], ControlPlane] = {}
+
+    def _redacting(self, sink: EventSink) -> EventSink:
+        """Events never carry a secret their control plane knows of (masking.redact)."""
+        def post(body: Any, type_: str, reason: str, message: str) -> None:
+            meta = body.get("metadata") or {}
+            plane = self.existing(meta.get("namespace"), meta.get("name"))
+            sink(body, type_, reason, redact(message, plane.secrets) if plane else message)
+        return post
 
     def control_plane(self, namespace: str, name: str) -> ControlPlane:
         from osprey.reconcile import ControlPlane
