@@ -98,8 +98,8 @@ def grants(role: dict[str, Any], group: str, resource: str) -> set[str]:
     }
 
 
-def test_the_chart_installs_the_operator_with_cluster_wide_rbac(chart, namespace):
-    manifest = chart.install()
+def test_the_chart_installs_the_operator_with_cluster_wide_rbac_when_asked(chart, namespace):
+    manifest = chart.install("--set", "clusterWide=true")
     kinds = sorted(o["kind"] for o in manifest)
     assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service",
                      "ServiceAccount"]
