@@ -73,6 +73,12 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings(
         namespaces=tuple(args.namespace or ()),
         kubeconfig=args.kubeconfig,
+        policy=Policy(
+            chart_repositories=tuple(args.allow_chart_repository or Policy().chart_repositories),
+            local_chart_roots=tuple(args.local_charts_root or ()),
+            denied_values_keys=tuple(dict.fromkeys(
+                (*DEFAULT_DENIED_VALUES_KEYS, *(args.deny_values_key or ())))),
+        ),
         helm_executable=args.helm,
         helm_timeout=args.helm_timeout,
         max_parallel_helm=args.max_parallel_helm,
@@ -80,12 +86,6 @@ def _run(args: argparse.Namespace) -> int:
         metrics_port=args.metrics_port or None,
         liveness_port=args.liveness_port or None,
         peering=args.peering,
-        policy=Policy(
-            chart_repositories=tuple(args.allow_chart_repository or Policy().chart_repositories),
-            local_chart_roots=tuple(args.local_charts_root or ()),
-            denied_values_keys=tuple(dict.fromkeys(
-                (*DEFAULT_DENIED_VALUES_KEYS, *(args.deny_values_key or ())))),
-        ),
     )
 
     async def main() -> None:
@@ -214,14 +214,6 @@ def parser() -> argparse.ArgumentParser:
                           "(default: %(default)s)")
     run.add_argument("--resync-seconds", type=float, default=300.0, metavar="S",
                      help="look at every control plane at least this often (default: %(default)s)")
-    run.add_argument("--metrics-port", type=int, default=9090, metavar="PORT",
-                     help="Prometheus /metrics; 0 disables (default: %(default)s)")
-    run.add_argument("--liveness-port", type=int, default=8080, metavar="PORT",
-                     help="Kopf's /healthz; 0 disables (default: %(default)s)")
-    run.add_argument("--log-level", default="info", choices=list(LEVELS),
-                     help="(default: %(default)s)")
-    run.add_argument("--log-format", default="logfmt", choices=list(FORMATS),
-                     help="one line per record (default: %(default)s)")
     policy = run.add_argument_group(
         "policy", "what whoever may create a control plane may ask for (docs/install.md)")
     policy.add_argument("--allow-chart-repository", action="append", metavar="URL",
@@ -233,6 +225,14 @@ def parser() -> argparse.ArgumentParser:
     policy.add_argument("--deny-values-key", action="append", metavar="PATH",
                         help="a dotted values path no control plane may set, besides "
                              "extraObjects; repeat for several")
+    run.add_argument("--metrics-port", type=int, default=9090, metavar="PORT",
+                     help="Prometheus /metrics; 0 disables (default: %(default)s)")
+    run.add_argument("--liveness-port", type=int, default=8080, metavar="PORT",
+                     help="Kopf's /healthz; 0 disables (default: %(default)s)")
+    run.add_argument("--log-level", default="info", choices=list(LEVELS),
+                     help="(default: %(default)s)")
+    run.add_argument("--log-format", default="logfmt", choices=list(FORMATS),
+                     help="one line per record (default: %(default)s)")
     run.add_argument("--peering", action="store_true",
                      help="several replicas, one active, with Kopf peering (default: off)")
     run.set_defaults(func=_run)

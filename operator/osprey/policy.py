@@ -42,7 +42,7 @@ class Policy:
             errors += self._values_errors(f"{section.field}.values", section.settings.values)
             for i, ref in enumerate(section.settings.valuesFrom):
                 if ref.path is not None:
-                    denied = self._denied_at((), _nested_keys(ref.path))
+                    denied = self._denied_at(tuple(ref.path.split(".")))
                     if denied:
                         errors.append((f"{section.field}.valuesFrom[{i}].path",
                                        self._denied_message(denied)))
@@ -89,13 +89,13 @@ class Policy:
                 errors.append((f"{field}.{denied}", self._denied_message(denied)))
         return errors
 
-    def _denied_at(self, prefix: tuple[str, ...], path: tuple[str, ...]) -> str | None:
-        """A denied key that setting `path` would set (the path is it or lies above/below)."""
-        full = (*prefix, *path)
+    def _denied_at(self, path: tuple[str, ...]) -> str | None:
+        """A denied key that setting `path` would set: the path is the key, or lies under it,
+        or above it (a string there replaces whatever the key held)."""
         for denied in self.denied_values_keys:
             parts = tuple(denied.split("."))
-            n = min(len(parts), len(full))
-            if parts[:n] == full[:n]:
+            n = min(len(parts), len(path))
+            if parts[:n] == path[:n]:
                 return denied
         return None
 
@@ -103,10 +103,6 @@ class Policy:
         return (f"values key {key} is denied by the operator's policy: the charts render its "
                 "content as arbitrary Kubernetes objects with the operator's rights (the "
                 "operator's --deny-values-key)")
-
-
-def _nested_keys(path: str) -> tuple[str, ...]:
-    return tuple(path.split("."))
 
 
 def _has_path(values: Any, parts: Iterable[str]) -> bool:

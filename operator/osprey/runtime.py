@@ -32,6 +32,8 @@ class Settings:
     # Outer bound on one helm process, killed when it is reached; None: twice helm_timeout.
     helm_deadline_seconds: float | None = None
     max_parallel_helm: int = 8
+    # Who may create a control plane may ask for only this (chart sources, values keys).
+    policy: Policy = field(default_factory=Policy)
     resync_seconds: float = 300.0
     retry_base_seconds: float = 5.0  # back-off of a failing pass or release: base, doubling,
     retry_max_seconds: float = 300.0  # up to this
@@ -39,8 +41,6 @@ class Settings:
     metrics_port: int | None = 9090
     liveness_port: int | None = 8080
     peering: bool = False
-    # Who may create a control plane may ask for only this (chart sources, values keys).
-    policy: Policy = field(default_factory=Policy)
 
     def __post_init__(self) -> None:
         parse_duration(self.helm_timeout)  # a bad duration fails at start-up, naming it
