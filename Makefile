@@ -4,14 +4,16 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PATH := $(CURDIR)/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install test unit integration demo sim crds docs lint bench e2e clean
+.PHONY: install test unit integration demo sim crds docs lint bench e2e clean lock pin-image
 
 install: $(VENV)/.installed bin/helm bin/kubectl
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency pinned and checked against its hash (requirements.lock); then osprey itself,
+# built with the locked setuptools.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 bin/helm bin/kubectl: hack/install-tools.sh | $(VENV)/.installed
@@ -50,6 +52,23 @@ bench: install
 
 e2e: install
 	bash tests/e2e/kind.sh
+
+# Regenerate the lock files from pyproject.toml (pip-tools in a throwaway venv; PyPI only):
+# requirements.lock (with the test extra) for make install and CI, requirements-runtime.lock
+# for the image. Existing pins are kept unless pyproject.toml asks otherwise.
+LOCKENV := .cache/lockenv
+LOCK := $(LOCKENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps \
+        --strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(LOCKENV)/bin/pip-compile || { python3 -m venv $(LOCKENV) \
+	  && $(LOCKENV)/bin/pip install --quiet pip-tools==7.6.2; }
+	$(LOCK) --extra test -o requirements.lock pyproject.toml
+	$(LOCK) -o requirements-runtime.lock pyproject.toml
+
+# Pin the Dockerfile's base image to the digest its tag has now (needs docker buildx and
+# access to the registry); review and commit the change.
+pin-image:
+	hack/pin-image.sh
 
 clean:
 	rm -rf $(VENV) bin .pytest_cache

@@ -77,7 +77,8 @@ def start_operator(cluster: Cluster, metrics_port: int, resync: float,
         return subprocess.Popen(
             [sys.executable, "-m", "osprey.cli", "run", "--kubeconfig", str(cluster.kubeconfig),
              "--helm", str(HELM), "--helm-timeout", "10m", "--resync-seconds", str(resync),
-             "--metrics-port", str(metrics_port), "--liveness-port", "0", "--log-level", "error"],
+             "--metrics-port", str(metrics_port), "--liveness-port", "0", "--log-level", "error",
+             "--allow-chart-repository", "http://127.0.0.1:*"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
 
 

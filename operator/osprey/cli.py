@@ -82,6 +82,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from osprey import handlers
     from osprey.logging import configure_logging
+    from osprey.policy import DEFAULT_DENIED_VALUES_KEYS, Policy
     from osprey.runtime import Runtime, Settings
     from osprey.service import run_operator
 
@@ -90,6 +91,12 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings(
         namespaces=tuple(args.namespace or ()),
         kubeconfig=args.kubeconfig,
+        policy=Policy(
+            chart_repositories=tuple(args.allow_chart_repository or Policy().chart_repositories),
+            local_chart_roots=tuple(args.local_charts_root or ()),
+            denied_values_keys=tuple(dict.fromkeys(
+                (*DEFAULT_DENIED_VALUES_KEYS, *(args.deny_values_key or ())))),
+        ),
         helm_executable=args.helm,
         helm_timeout=args.helm_timeout,
         max_parallel_helm=args.max_parallel_helm,
@@ -121,17 +128,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mask(values, credentials: set[str]):
-    if isinstance(values, dict):
-        return {k: _mask(v, credentials) for k, v in values.items()}
-    if isinstance(values, list):
-        return [_mask(v, credentials) for v in values]
-    if isinstance(values, str) and any(c and c in values for c in credentials):
-        return "********"
-    return values
+VALUES_SOURCES = ("Secret", "ConfigMap")
 
 
-def _upgrade(spec, namespace: str, credentials, source: str, file: str) -> dict:
+def _upgrade(spec, namespace: str, credentials, source: str, file: str, values_from) -> dict:
     from osprey.plan import PlanError
     from osprey.upgrade.plan import UpgradeRefused, describe, upgrade_plan
 
@@ -139,7 +139,7 @@ def _upgrade(spec, namespace: str, credentials, source: str, file: str) -> dict:
         raise UsageError(f"{file}: spec.openstackRelease is {source} already: nothing to "
                          "upgrade (give the release deployed now to --upgrade-from)")
     try:
-        plan = upgrade_plan(spec, namespace, credentials, source)
+        plan = upgrade_plan(spec, namespace, credentials, source, values_from)
     except (UpgradeRefused, PlanError) as exc:
         raise UsageError(f"{file}: {_one_line(exc)}") from None
     return {"namespace": namespace, "upgrade": describe(plan)}
@@ -148,8 +148,10 @@ def _upgrade(spec, namespace: str, credentials, source: str, file: str) -> dict:
 def _render(args: argparse.Namespace) -> int:
     from osprey import catalog
     from osprey.api import SpecError, validate_spec
+    from osprey.masking import mask_values
     from osprey.plan import PlanError, plan
     from osprey.secrets import generate_password
+    from osprey.valuesfrom import ValuesFromError, decode_data, resolve
 
     try:
         docs = [d for d in yaml.safe_load_all(Path(args.file).read_text()) if d]
@@ -157,10 +159,13 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise UsageError(f"{args.file}: not YAML: {_one_line(exc)}") from None
-    if (len(docs) != 1 or not isinstance(docs[0], dict)
-            or docs[0].get("kind") != "OpenStackControlPlane"):
-        raise UsageError(f"{args.file}: expected one OpenStackControlPlane document")
-    resource = docs[0]
+    planes = [d for d in docs if isinstance(d, dict) and d.get("kind") == "OpenStackControlPlane"]
+    others = [d for d in docs if d not in planes]
+    if len(planes) != 1 or any(not isinstance(d, dict) or d.get("kind") not in VALUES_SOURCES
+                               for d in others):
+        raise UsageError(f"{args.file}: expected one OpenStackControlPlane document (and the "
+                         "Secrets and ConfigMaps its valuesFrom reads)")
+    resource = planes[0]
     try:
         spec = validate_spec(resource.get("spec"),
                              name=(resource.get("metadata") or {}).get("name"))
@@ -169,13 +174,19 @@ def _render(args: argparse.Namespace) -> int:
     namespace = args.namespace or resource.get("metadata", {}).get("namespace") or "openstack"
     # Placeholders stand in for the generated passwords, which live only in the cluster.
     credentials = {key: generate_password() for key in catalog.credential_keys(spec)}
+    charts = [entry.name for entry in catalog.enabled_entries(spec)]
+    sources = {(d["kind"], (d.get("metadata") or {}).get("name")): decode_data(d) for d in others}
     try:
-        desired = plan(spec, namespace, credentials)
+        resolved = resolve(spec, charts, sources, absent_ok=True)
+        desired = plan(spec, namespace, credentials, resolved.charts)
+    except ValuesFromError as exc:
+        raise UsageError(f"{args.file}: invalid valuesFrom:\n{exc}") from None
     except PlanError as exc:
         raise UsageError(f"{args.file}: {_one_line(exc)}") from None
-    secrets = set(credentials.values())
+    secrets = set(credentials.values()) | resolved.secret_strings
     if args.upgrade_from:
-        out = _upgrade(spec, namespace, credentials, args.upgrade_from, args.file)
+        out = _upgrade(spec, namespace, credentials, args.upgrade_from, args.file,
+                       resolved.charts)
     else:
         out = {
             "namespace": namespace,
@@ -187,7 +198,8 @@ def _render(args: argparse.Namespace) -> int:
                     "repository": r.chart.repository,
                     "dependsOn": {"ready": list(r.requires_ready),
                                   "installed": list(r.requires_installed)},
-                    "values": _mask(r.values, secrets),
+                    "values": mask_values(r.values, secrets=secrets,
+                                          paths=resolved.secret_paths(r.name)),
                 }
                 for r in desired.releases
             ],
@@ -239,6 +251,17 @@ def parser() -> argparse.ArgumentParser:
                           "(default: %(default)s)")
     run.add_argument("--resync-seconds", type=float, default=300.0, metavar="S",
                      help="look at every control plane at least this often (default: %(default)s)")
+    policy = run.add_argument_group(
+        "policy", "what whoever may create a control plane may ask for (docs/install.md)")
+    policy.add_argument("--allow-chart-repository", action="append", metavar="URL",
+                        help="a chart repository control planes may use; `*` matches anything; "
+                             "repeat for several (default: the OpenStack-Helm repository)")
+    policy.add_argument("--local-charts-root", action="append", metavar="DIR",
+                        help="local chart directories under DIR may be used; repeat for "
+                             "several (default: none)")
+    policy.add_argument("--deny-values-key", action="append", metavar="PATH",
+                        help="a dotted values path no control plane may set, besides "
+                             "extraObjects; repeat for several")
     run.add_argument("--metrics-port", type=int, default=9090, metavar="PORT",
                      help="Prometheus /metrics; 0 disables (default: %(default)s)")
     run.add_argument("--liveness-port", type=int, default=8080, metavar="PORT",
@@ -254,9 +277,12 @@ def parser() -> argparse.ArgumentParser:
     render = sub.add_parser(
         "render", help="print what a resource file would install, offline",
         description="Print the releases a resource would install, in order: chart, version, "
-                    "repository, dependencies and values (generated passwords masked). "
-                    "Needs no cluster.")
-    render.add_argument("file", help="a YAML file with one OpenStackControlPlane")
+                    "repository, dependencies and values (generated passwords, values from "
+                    "Secrets and values under keys that look secret masked). Needs no "
+                    "cluster: valuesFrom reads the Secrets and ConfigMaps of the same file, "
+                    "and references to others are left out.")
+    render.add_argument("file", help="a YAML file with one OpenStackControlPlane (and the "
+                                     "Secrets and ConfigMaps its valuesFrom reads)")
     render.add_argument("--namespace",
                         help="namespace to render for (default: the resource's, else openstack)")
     render.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml",

@@ -14,6 +14,7 @@ import kopf
 from osprey.api import GROUP, PLURAL, VERSION
 from osprey.kube import CONNECT_TIMEOUT_SECONDS
 from osprey.runtime import Runtime
+from osprey.valuesfrom import WATCH_LABEL
 
 FINALIZER = "osprey.dev/finalizer"
 WATCH_SECONDS = 300  # each watch request ends server-side after this; Kopf then re-watches
@@ -127,6 +128,7 @@ def _owned_by_a_release(meta: kopf.Meta, **_: Any) -> bool:
         # Helm's record of a release: another helm's last write (pending -> deployed) may come
         # after every change of the objects, and nothing else would wake the loop.
         or labels.get("owner") == "helm"
+        or labels.get(WATCH_LABEL) == "true"  # a source of valuesFrom
     )
 
 

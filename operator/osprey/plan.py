@@ -178,13 +178,18 @@ def plan(
     spec: ControlPlaneSpec,
     namespace: str,
     credentials: Mapping[str, str],
+    values_from: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Plan:
-    """Every enabled release with its chart, pinned version, rendered values and dependencies."""
+    """Every enabled release with its chart, pinned version, rendered values and dependencies.
+
+    `values_from`: per chart, what its valuesFrom references resolved to (osprey.valuesfrom).
+    """
     ctx = ValuesContext(
         spec=spec,
         namespace=namespace,
         release=catalog.load_release_catalog(spec.openstackRelease.value),
         credentials=credentials,
+        values_from=values_from or {},
     )
     releases = [_release(entry, spec, ctx) for entry in catalog.enabled_entries(spec)]
     return Plan(namespace=namespace, releases=topological(releases))

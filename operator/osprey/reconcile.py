@@ -48,6 +48,7 @@ from osprey.status_record import StatusRecord
 from osprey.teardown import teardown
 from osprey.upgrade.driver import Upgrades
 from osprey.upgrade.plan import UpgradeRefused
+from osprey.valuesfrom import ValuesFromError, read_sources, resolve, sources
 
 if TYPE_CHECKING:
     from osprey.runtime import Runtime
@@ -95,7 +96,9 @@ class ControlPlane:
         self.observer: Observer = ListingObserver(runtime.kube)
         self._generation_seen: int | None = None
         self._wake_hint: float | None = None  # sooner next pass: a pending release to take over
-        self.status = StatusRecord(runtime.kube, namespace, name)
+        # Generated passwords and values taken from Secrets: never in status, Events, logs.
+        self.secrets: frozenset[str] = frozenset()
+        self.status = StatusRecord(runtime.kube, namespace, name, lambda: self.secrets)
         self.in_pass = False
         self.passes = 0
 
@@ -192,6 +195,10 @@ class ControlPlane:
             spec = validate_spec(dict(raw) if raw is not None else None, name=self.name)
         except SpecError as exc:
             return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
+        policy = self.runtime.settings.policy
+        if violations := policy.violations(spec):
+            return await self._halt(body, previous, generation, "InvalidSpec",
+                                    str(SpecError(violations)))
         observed_at = time.monotonic()
         deployed, live = await self._observe()
         holder = await self.custody.holder(body, deployed)
@@ -205,8 +212,18 @@ class ControlPlane:
             return await self._halt(body, previous, generation, "NodePoolsOverlap",
                                     pool_overlap.message(), pools)
         try:
+            charts = [e.name for e in catalog.enabled_entries(spec)]
+            data = await read_sources(self.runtime.kube, self.namespace, sources(spec, charts))
+            resolved = resolve(spec, charts, data)
+        except ValuesFromError as exc:
+            return await self._halt(body, previous, generation, "ValuesFromUnavailable", str(exc))
+        if violations := policy.violations(spec, resolved):
+            return await self._halt(body, previous, generation, "InvalidSpec",
+                                    str(SpecError(violations)))
+        try:
             credentials, since = await self.custody.credentials(body, spec, live, deployed)
-            desired = plan(spec, self.namespace, credentials)
+            self.secrets = resolved.secret_strings | frozenset(credentials.values())
+            desired = plan(spec, self.namespace, credentials, resolved.charts)
         except CredentialsLost as exc:
             return await self._halt(body, previous, generation, "CredentialsLost", str(exc))
         except PlanError as exc:
@@ -219,7 +236,8 @@ class ControlPlane:
         try:  # while an upgrade runs, the plan of its current step
             staged = await self.upgrades.stage(
                 body, spec, desired, credentials, previous, ours, health,
-                frozenset(self.operations.running), dict(self.operations.errors), now_rfc3339())
+                frozenset(self.operations.running), dict(self.operations.errors), now_rfc3339(),
+                resolved.charts)
         except UpgradeRefused as exc:
             return await self._halt(body, previous, generation, "UpgradeRefused", str(exc))
         except PlanError as exc:

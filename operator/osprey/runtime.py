@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from osprey.helm import DEFAULT_TIMEOUT, Helm, HelmBinary, parse_duration
 from osprey.kube import READ_TIMEOUT_SECONDS, Kube
+from osprey.masking import redact
 from osprey.metrics import Metrics
+from osprey.policy import Policy
 
 if TYPE_CHECKING:
     from osprey.reconcile import ControlPlane
@@ -30,6 +32,8 @@ class Settings:
     # Outer bound on one helm process, killed when it is reached; None: twice helm_timeout.
     helm_deadline_seconds: float | None = None
     max_parallel_helm: int = 8
+    # Who may create a control plane may ask for only this (chart sources, values keys).
+    policy: Policy = field(default_factory=Policy)
     resync_seconds: float = 300.0
     retry_base_seconds: float = 5.0  # back-off of a failing pass or release: base, doubling,
     retry_max_seconds: float = 300.0  # up to this
@@ -71,7 +75,7 @@ class Runtime:
             deadline=settings.helm_deadline_seconds,
             metrics=self.metrics,
         )
-        self.events: EventSink = events or (lambda *_: None)
+        self.events: EventSink = self._redacting(events or (lambda *_: None))
         self.helm_slots = asyncio.Semaphore(settings.max_parallel_helm)
         self.control_planes: dict[tuple[str, str], ControlPlane] = {}
         # Node labels as the node watch last showed them (pools are counted from them);
@@ -79,6 +83,14 @@ class Runtime:
         self._node_labels: dict[str, dict[str, str]] = {}
         self._nodes_gone: set[str] = set()
         self._nodes_listed = False
+
+    def _redacting(self, sink: EventSink) -> EventSink:
+        """Events never carry a secret their control plane knows of (masking.redact)."""
+        def post(body: Any, type_: str, reason: str, message: str) -> None:
+            meta = body.get("metadata") or {}
+            plane = self.existing(meta.get("namespace"), meta.get("name"))
+            sink(body, type_, reason, redact(message, plane.secrets) if plane else message)
+        return post
 
     def control_plane(self, namespace: str, name: str) -> ControlPlane:
         from osprey.reconcile import ControlPlane

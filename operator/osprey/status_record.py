@@ -9,11 +9,12 @@ still the version our last write was made over, that write is the previous statu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from osprey.api.status import ControlPlaneStatus
 from osprey.kube import Kube, KubeError, resource
+from osprey.masking import redact_strings
 
 CONTROL_PLANE = resource("OpenStackControlPlane")
 
@@ -30,8 +31,10 @@ def parse_status(raw: Mapping[str, Any] | None) -> ControlPlaneStatus:
 class StatusRecord:
     """Reads the previous status and writes a new one, for one control plane."""
 
-    def __init__(self, kube: Kube, namespace: str, name: str):
+    def __init__(self, kube: Kube, namespace: str, name: str,
+                 secrets: Callable[[], frozenset[str]] = frozenset):
         self._kube = kube
+        self._secrets = secrets  # what no status may carry (masking.redact_strings)
         self.namespace = namespace
         self.name = name
         self._written: dict[str, Any] | None = None  # Osprey's part, as last written
@@ -48,7 +51,8 @@ class StatusRecord:
     ) -> None:
         """One merge patch of the status subresource, only if the status changed; services
         that disappeared are removed with explicit nulls."""
-        new = status.model_dump(mode="json", exclude_none=True, by_alias=True)
+        new = redact_strings(status.model_dump(mode="json", exclude_none=True, by_alias=True),
+                             self._secrets())
         old = previous.model_dump(mode="json", exclude_none=True, by_alias=True)
         if new == old or new == self._written:
             return

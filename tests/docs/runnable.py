@@ -36,8 +36,8 @@ RUNNABLE_LANGUAGES = ("sh", "console")
 _DEFAULT_SIGINT_THEN_EXEC = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
                              "os.execvp(sys.argv[1], sys.argv[1:])")
 INTERRUPTIBLE = (sys.executable, "-c", _DEFAULT_SIGINT_THEN_EXEC)
-SHARED = ("Makefile", "pyproject.toml", "bin", ".venv", "crds", "deploy", "charts", "docs",
-          "hack", "operator", "tests", "bench", "README.md")
+SHARED = ("Makefile", "pyproject.toml", "requirements.lock", "bin", ".venv", "crds", "deploy",
+          "charts", "docs", "hack", "operator", "tests", "bench", "README.md")
 
 
 @dataclass(frozen=True)

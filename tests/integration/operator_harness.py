@@ -18,6 +18,7 @@ import yaml
 from osprey.handlers import post_event
 from osprey.helm import ChartRef, HelmBinary
 from osprey.kube import Kube, resource
+from osprey.policy import Policy
 from osprey.runtime import EventSink, Runtime, Settings
 from osprey.service import OperatorThread
 
@@ -86,6 +87,10 @@ class RecordingHelm:
                 if o.namespace == namespace and (operation is None or o.operation == operation)]
 
 
+# The test charts are served on loopback (an ephemeral port) or read from local directories.
+TEST_POLICY = Policy(chart_repositories=("http://127.0.0.1:*",), local_chart_roots=("/",))
+
+
 class RunningOperator:
     """An operator scoped to some namespaces, in a thread, with its helm calls recorded.
 
@@ -101,6 +106,7 @@ class RunningOperator:
             "retry_max_seconds": 5.0,
             "metrics_port": None,
             "liveness_port": None,
+            "policy": TEST_POLICY,
         }
         settings = Settings(
             namespaces=(namespaces,) if isinstance(namespaces, str) else tuple(namespaces),

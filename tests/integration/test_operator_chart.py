@@ -98,8 +98,8 @@ def grants(role: dict[str, Any], group: str, resource: str) -> set[str]:
     }
 
 
-def test_the_chart_installs_the_operator_with_cluster_wide_rbac(chart, namespace):
-    manifest = chart.install()
+def test_the_chart_installs_the_operator_with_cluster_wide_rbac_when_asked(chart, namespace):
+    manifest = chart.install("--set", "clusterWide=true")
     kinds = sorted(o["kind"] for o in manifest)
     assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service",
                      "ServiceAccount"]
@@ -180,7 +180,9 @@ def test_peering_installs_its_crds_and_a_kopf_peering_per_watched_namespace(
 
 
 def test_uninstall_removes_every_object_of_the_release(kube, chart, namespace):
-    manifest = chart.install()
+    # The chart's default mode, serving a namespace that exists: its own.
+    manifest = chart.install("--set", f"watchNamespaces={{{namespace}}}")
+    assert "RoleBinding" in {o["kind"] for o in manifest}
     assert all(chart.live(o) for o in manifest)
 
     chart.uninstall()
@@ -195,7 +197,7 @@ def test_a_chart_that_takes_over_the_crd_keeps_it_and_the_control_planes_on_unin
                     str(ROOT / "deploy" / "samples" / "minimal.yaml")))
     try:
         ok(kube.helm("install", chart.release, str(CHART), "-n", namespace, "--take-ownership",
-                     "--timeout", "60s"))
+                     "--set", f"watchNamespaces={{{namespace}}}", "--timeout", "60s"))
         chart.installed = True
         crd = json.loads(ok(kube.kubectl("get", "crd", CRD_NAME, "-o", "json")))
         assert crd["metadata"]["annotations"]["meta.helm.sh/release-name"] == chart.release

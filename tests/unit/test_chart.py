@@ -186,14 +186,36 @@ def test_probes_use_kopfs_liveness_endpoint() -> None:
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": "liveness"}
 
 
-def test_default_args_watch_all_namespaces_standalone() -> None:
+def test_default_args_watch_the_listed_namespace_with_the_default_policy() -> None:
     container = operator_container(render())
     assert container["command"] == ["osprey"]
     assert container["args"] == [
         "run", "--metrics-port=9090", "--liveness-port=8080", "--log-level=info",
         "--log-format=logfmt", "--helm-timeout=20m", "--max-parallel-helm=8",
-        "--resync-seconds=300",
+        "--resync-seconds=300", "--namespace=openstack",
+        "--allow-chart-repository=https://tarballs.opendev.org/openstack/openstack-helm",
     ]
+
+
+def test_cluster_wide_is_an_explicit_opt_in_without_namespace_flags() -> None:
+    docs = render("--set", "clusterWide=true")
+    assert not [a for a in operator_container(docs)["args"] if a.startswith("--namespace")]
+    assert not [d for d in docs if d["kind"] == "RoleBinding"]
+
+
+def test_no_namespace_to_serve_without_cluster_wide_is_refused() -> None:
+    result = helm("template", "osprey", str(CHART), "--set", "watchNamespaces=null")
+    assert result.returncode != 0
+    assert "watchNamespaces is empty" in result.stderr and "clusterWide=true" in result.stderr
+
+
+def test_policy_values_become_flags() -> None:
+    args = operator_container(render(
+        "--set", "policy.chartRepositories={oci://registry.example/osh/*}",
+        "--set", "policy.localChartsRoots={/charts}",
+        "--set", "policy.deniedValuesKeys={manifests.job_rally}"))["args"]
+    assert args[-3:] == ["--allow-chart-repository=oci://registry.example/osh/*",
+                         "--local-charts-root=/charts", "--deny-values-key=manifests.job_rally"]
 
 
 def test_watched_namespaces_and_log_options_become_flags() -> None:
@@ -205,6 +227,7 @@ def test_watched_namespaces_and_log_options_become_flags() -> None:
         "--metrics-port=9090", "--liveness-port=8080", "--log-level=debug",
         "--log-format=json", "--helm-timeout=45m", "--max-parallel-helm=8",
         "--resync-seconds=300", "--namespace=a", "--namespace=b",
+        "--allow-chart-repository=https://tarballs.opendev.org/openstack/openstack-helm",
     ]
 
 
@@ -215,7 +238,7 @@ def test_standalone_operator_is_one_replica_replaced_with_recreate() -> None:
 
 
 def test_peering_runs_several_replicas_with_rolling_updates() -> None:
-    docs = render("--set", "peering.enabled=true")
+    docs = render("--set", "peering.enabled=true", "--set", "clusterWide=true")
     spec = find(docs, "Deployment")["spec"]
     assert spec["replicas"] == 2
     assert "strategy" not in spec

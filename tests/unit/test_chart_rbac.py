@@ -184,12 +184,13 @@ def fixture_docs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any
 
 @pytest.fixture(scope="module")
 def cluster_wide() -> list[dict[str, Any]]:
-    return helm_template(CHART)
+    return helm_template(CHART, "--set", "clusterWide=true")
 
 
 @pytest.fixture(scope="module")
 def namespaced() -> list[dict[str, Any]]:
-    return helm_template(CHART, "--set", "watchNamespaces={openstack}")
+    """The chart's default: the namespaces listed (openstack)."""
+    return helm_template(CHART)
 
 
 def all_grants(docs: list[dict[str, Any]]) -> set[Permission]:
@@ -301,7 +302,7 @@ def test_node_pools_read_every_node_and_control_plane_of_the_cluster(
 
 
 def test_peering_adds_kopfs_peering_resources() -> None:
-    docs = helm_template(CHART, "--set", "peering.enabled=true")
+    docs = helm_template(CHART, "--set", "peering.enabled=true", "--set", "clusterWide=true")
     assert ("kopf.dev", "clusterkopfpeerings", "patch") in granted(rules_of(docs, "osprey"))
 
 
@@ -347,3 +348,54 @@ def test_cluster_wide_mode_binds_everything_with_one_cluster_role_binding(
         {"kind": "ServiceAccount", "name": "osprey", "namespace": "osprey-system"}
     ]
     assert not [d for d in cluster_wide if d["kind"] == "RoleBinding"]
+
+
+# --- namespaced by default ------------------------------------------------------------------
+
+# Cluster-scoped resources the operator itself reads: Kopf discovers its CRD and follows
+# namespaces.
+OPERATOR_CLUSTER_SCOPED = {
+    ("apiextensions.k8s.io", "customresourcedefinitions"),
+    ("", "namespaces"),
+    # Node pools: every control plane of the cluster is read, whatever namespaces one operator
+    # serves, so that two planes' node agent pools never overlap.
+    ("osprey.dev", "openstackcontrolplanes"),
+}
+# Held only so that Kubernetes lets the operator create the charts' ClusterRoles, which grant
+# them (nova's and ovn's node access).
+ESCALATION_GUARDS = {("", "nodes")}
+
+
+def cluster_bound_grants(docs: list[dict[str, Any]]) -> set[Permission]:
+    """What the ClusterRoleBindings of a render grant: valid in every namespace."""
+    bound = {b["roleRef"]["name"] for b in docs if b["kind"] == "ClusterRoleBinding"}
+    return {perm for d in docs if d["kind"] == "ClusterRole" and d["metadata"]["name"] in bound
+            for perm in granted(d["rules"])}
+
+
+def test_the_default_serves_listed_namespaces_not_the_cluster(
+    namespaced: list[dict[str, Any]],
+) -> None:
+    bindings = [(b["metadata"]["namespace"], b["roleRef"]["name"])
+                for b in namespaced if b["kind"] == "RoleBinding"]
+    assert bindings == [("openstack", "osprey-namespaced")]
+
+
+def test_namespaced_mode_has_no_cluster_wide_secret_access(
+    namespaced: list[dict[str, Any]],
+) -> None:
+    assert not {(g, r, v) for g, r, v in cluster_bound_grants(namespaced) if r == "secrets"}
+
+
+def test_namespaced_mode_binds_cluster_wide_only_cluster_scoped_needs(
+    namespaced: list[dict[str, Any]],
+) -> None:
+    """Derived: the cluster-scoped kinds of the OpenStack-Helm and fixture charts, what the
+    operator reads cluster-wide, and the guards RBAC escalation prevention requires."""
+    kinds = set(osh_kinds() - OSH_KINDS_NOT_RENDERED.keys()) | OPERATOR_KINDS
+    needed = {(g, r) for g, r, _ in helm_permissions(kinds, namespaced=False)}
+    needed |= OPERATOR_CLUSTER_SCOPED | ESCALATION_GUARDS
+    bound = {(g, r) for g, r, _ in cluster_bound_grants(namespaced)}
+    assert bound <= needed, sorted(bound - needed)
+    assert all(not KIND_RESOURCES.get(k, ("", "", False))[2]
+               for k in KIND_RESOURCES if (KIND_RESOURCES[k][0], KIND_RESOURCES[k][1]) in bound)

@@ -1,6 +1,7 @@
 """The command line: render offline with secrets masked, print the CRD; a user's mistake is one
 line and status 2."""
 
+import base64
 import json
 import logging
 import socket
@@ -27,6 +28,34 @@ def test_render_prints_the_ordered_plan_with_every_credential_masked(capsys):
     keystone = next(r for r in out["releases"] if r["name"] == "keystone")
     admin = keystone["values"]["endpoints"]["identity"]["auth"]["admin"]["password"]
     assert admin == "********"
+
+
+def test_render_masks_values_from_secrets_of_the_file_and_keys_that_look_secret(tmp_path, capsys):
+    ceph_key = "AQBx8k5lAAAAABAAwE3UQ6tq8pQ2tq6m8Ayb7w=="
+    plane = tmp_path / "plane.yaml"
+    plane.write_text(yaml.safe_dump_all([
+        {"apiVersion": "osprey.dev/v1alpha1", "kind": "OpenStackControlPlane",
+         "metadata": {"name": "x"}, "spec": {"services": {"glance": {
+             "values": {"conf": {"glance": {"database": {"connection_token": "plain"}}}},
+             "valuesFrom": [
+                 {"secretKeyRef": {"name": "ceph", "key": "key"}, "path": "conf.ceph.monitors"},
+                 {"configMapKeyRef": {"name": "tuning", "key": "values.yaml"}},
+                 {"secretKeyRef": {"name": "not-in-the-file", "key": "k"}, "path": "x"}]}}}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "ceph"},
+         "data": {"key": base64.b64encode(ceph_key.encode()).decode()}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "tuning"},
+         "data": {"values.yaml": "pod: {replicas: {api: 3}}"}},
+    ]))
+
+    code, out, err = run_cli(["render", str(plane), "-o", "json"], capsys)
+
+    assert code == 0, err
+    assert ceph_key not in out
+    glance = next(r for r in json.loads(out)["releases"] if r["name"] == "glance")
+    assert glance["values"]["conf"]["ceph"]["monitors"] == "********"
+    assert glance["values"]["conf"]["glance"]["database"]["connection_token"] == "********"
+    assert glance["values"]["pod"]["replicas"]["api"] == 3
+    assert "x" not in glance["values"]
 
 
 def test_render_rejects_an_invalid_spec_naming_the_field(tmp_path, capsys):

@@ -186,8 +186,9 @@ def model_defaults(model: type[BaseModel], schema: dict[str, Any], path: str = "
         annotation = field.annotation
         inner = [a for a in getattr(annotation, "__args__", (annotation,))
                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        items = node.get("items", node)  # a list of models: their schema is the items'
         for sub in inner:
-            yield from model_defaults(sub, node, f"{path}.{name}")
+            yield from model_defaults(sub, items, f"{path}.{name}[]")
 
 
 @pytest.mark.parametrize(("path", "default", "node"), list(model_defaults(ControlPlaneSpec, SPEC)),

@@ -128,8 +128,8 @@ def test_kustomize_output_is_valid_kubernetes(kustomized: list[dict[str, Any]]) 
 def test_kustomize_output_holds_the_operator_and_its_crd(kustomized: list[dict[str, Any]]) -> None:
     kinds = sorted(d["kind"] for d in kustomized)
     assert kinds == sorted([
-        "Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
-        "ClusterRoleBinding", "Service", "Deployment",
+        "Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRole",
+        "ClusterRoleBinding", "RoleBinding", "Service", "Deployment",
     ])
 
 
@@ -141,6 +141,15 @@ def test_kustomize_output_lives_in_the_operator_namespace(
             assert doc["metadata"]["namespace"] == "osprey-system", doc["kind"]
     [binding] = [d for d in kustomized if d["kind"] == "ClusterRoleBinding"]
     assert binding["subjects"][0]["namespace"] == "osprey-system"
+
+
+def test_kustomize_output_grants_namespaced_rights_only_in_the_served_namespace(
+    kustomized: list[dict[str, Any]],
+) -> None:
+    [binding] = [d for d in kustomized if d["kind"] == "RoleBinding"]
+    assert binding["metadata"]["namespace"] == "openstack"
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "osprey", "namespace": "osprey-system"}]
 
 
 def test_kustomize_output_is_labelled_as_managed_by_kustomize(

@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from osprey.metrics import Metrics
 from osprey.reconcile import ControlPlane
 from osprey.runtime import Runtime, Settings
@@ -44,4 +46,28 @@ def test_an_invalid_spec_only_reports_invalid_spec_naming_the_field():
     assert ready["status"] == "False" and ready["reason"] == "InvalidSpec"
     assert "spec.services.nova.replicas.api" in ready["message"]
     assert patch["status"]["observedGeneration"] == 3
+    assert [reason for reason, _ in events] == ["InvalidSpec"]
+
+
+@pytest.mark.parametrize(("spec", "field"), [
+    ({"charts": {"repository": "https://charts.example.com/osh"}}, "spec.charts.repository"),
+    ({"charts": {"repository": "/var/lib/charts"}}, "spec.charts.repository"),
+    ({"services": {"keystone": {"values": {"extraObjects": [{"kind": "ClusterRoleBinding"}]}}}},
+     "spec.services.keystone.values.extraObjects"),
+])
+def test_what_the_operator_policy_refuses_only_reports_invalid_spec_naming_the_field(spec, field):
+    kube, events = RecordingKube(), []
+    runtime = Runtime(Settings(), kube=kube, helm=NoHelm(), metrics=Metrics(),
+                      events=lambda body, type_, reason, message: events.append((reason, message)))
+    body = {"metadata": {"name": "cp", "namespace": "ns", "generation": 1}, "spec": spec}
+
+    result = asyncio.run(ControlPlane(runtime, "ns", "cp").reconcile(body))
+
+    assert result == "invalid"
+    [(verb, _, _, status_write, patch)] = kube.calls
+    assert (verb, status_write) == ("merge_patch", True)
+    ready = next(c for c in patch["status"]["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "InvalidSpec")
+    assert ready["message"].startswith(f"{field}: ")
+    assert "operator's policy" in ready["message"]
     assert [reason for reason, _ in events] == ["InvalidSpec"]

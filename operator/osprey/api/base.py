@@ -10,8 +10,14 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from osprey.api.formats import Quantity, StorageClassName
-from osprey.api.rules import Compare, Rule, cel_validations, check_rules
+from osprey.api.formats import (
+    DATA_KEY_PATTERN,
+    DNS_SUBDOMAIN_PATTERN,
+    VALUES_PATH_PATTERN,
+    Quantity,
+    StorageClassName,
+)
+from osprey.api.rules import Compare, OneOf, Rule, cel_validations, check_rules
 
 
 def _add_validations(schema: dict[str, Any], model: type[BaseModel]) -> None:
@@ -55,6 +61,65 @@ Values = Annotated[
 ]
 
 
+class KeyReference(Model):
+    """One key of a Secret or ConfigMap in the control plane's namespace."""
+
+    name: str = Field(max_length=253, pattern=DNS_SUBDOMAIN_PATTERN,
+                      description="Name of the Secret or ConfigMap.")
+    key: str = Field(max_length=253, pattern=DATA_KEY_PATTERN,
+                     description="The key in its data.")
+
+
+class ValuesReference(Model):
+    """Chart values kept in a Secret or ConfigMap (Flux HelmRelease's valuesFrom).
+
+    With `path`, the key's content is set as a string at that values path (a Ceph key, a
+    password); without it, the content is YAML values merged at the root.
+    """
+
+    cross_field_rules = (
+        OneOf("secretKeyRef", "configMapKeyRef",
+              "exactly one of secretKeyRef and configMapKeyRef must be set"),
+    )
+
+    secretKeyRef: KeyReference | None = Field(
+        default=None,
+        description="A key of a Secret; every value taken from it is masked by `osprey render` "
+                    "and kept out of status, Events and logs.",
+    )
+    configMapKeyRef: KeyReference | None = Field(
+        default=None, description="A key of a ConfigMap."
+    )
+    path: str | None = Field(
+        default=None, max_length=253, pattern=VALUES_PATH_PATTERN,
+        description="Dotted values path the content is set at, as a string (e.g. "
+                    "conf.ceph.admin_keyring); unset: the content is YAML values merged at "
+                    "the root.",
+    )
+    optional: bool = Field(
+        default=False,
+        description="A missing Secret, ConfigMap or key is skipped instead of stopping the "
+                    "control plane.",
+    )
+
+
+MAX_VALUES_FROM = 16
+
+ValuesFrom = Annotated[
+    list[ValuesReference],
+    Field(
+        default_factory=list,
+        max_length=MAX_VALUES_FROM,
+        description=(
+            "Chart values from Secrets and ConfigMaps of the control plane's namespace, merged "
+            "in order over what Osprey renders and under `values`. Label them "
+            "`osprey.dev/watch: \"true\"` for changes to be applied at once rather than at the "
+            "next resync."
+        ),
+    ),
+]
+
+
 class Storage(Model):
     """A persistent volume request."""
 
@@ -87,3 +152,4 @@ class ChartPart(Model):
     """A supporting chart installed alongside a service (e.g. libvirt for nova)."""
 
     values: Values
+    valuesFrom: ValuesFrom

@@ -45,6 +45,10 @@ PUBLIC_DOMAIN_PATTERN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$"
 
 REGION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 CHART_REPOSITORY_PATTERN = r"^(https?://|oci://|/).+"
+# A key of a Secret's or ConfigMap's data (apimachinery's IsConfigMapKey).
+DATA_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
+# A dotted path into chart values, e.g. conf.ceph.keyring.
+VALUES_PATH_PATTERN = r"^[A-Za-z0-9_-]+([.][A-Za-z0-9_-]+)*$"
 
 PATTERN_MEANINGS = {
     QUANTITY_PATTERN: "must be a quantity such as 500Mi, 10Gi or 1Ti",
@@ -64,4 +68,7 @@ PATTERN_MEANINGS = {
         "must begin with a letter or digit, followed by letters, digits, '_', '.' or '-'"),
     CHART_REPOSITORY_PATTERN: (
         "must be an https://, http:// or oci:// URL, or an absolute path"),
+    DATA_KEY_PATTERN: "must be a data key: alphanumerics, '-', '_' or '.'",
+    VALUES_PATH_PATTERN: (
+        "must be a dotted values path of alphanumerics, '-' and '_', e.g. conf.ceph.keyring"),
 }

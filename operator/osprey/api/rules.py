@@ -120,6 +120,22 @@ class Excludes:
         return _get(model, self.owner) is None or _get(model, self.field) is None
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """Exactly one of the optional fields `field` and `other` must be set."""
+
+    field: str
+    other: str
+    message: str
+    reason: ClassVar[str] = "FieldValueInvalid"
+
+    def cel(self) -> str:
+        return f"has(self.{self.field}) != has(self.{self.other})"
+
+    def holds(self, model: Any) -> bool:
+        return (_get(model, self.field) is None) != (_get(model, self.other) is None)
+
+
 def cel_validations(rules: Iterable[Rule]) -> list[dict[str, str]]:
     """The x-kubernetes-validations entries of a model's rules."""
     return [

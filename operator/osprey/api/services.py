@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values
+from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values, ValuesFrom
 from osprey.api.rules import Excludes
 
 # What the values builders render for an API replica count left unset (and not autoscaled).
@@ -21,6 +21,7 @@ class Service(Model):
 
     enabled: bool = Field(default=False, description="Install this service.")
     values: Values
+    valuesFrom: ValuesFrom
 
 
 def _api_replicas(description: str) -> Any:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values
+from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values, ValuesFrom
 from osprey.api.dependencies import dependency_rules
 from osprey.api.formats import (
     CHART_REPOSITORY_PATTERN,
@@ -63,6 +63,7 @@ class MariaDB(Model):
         default_factory=lambda: Storage(size="5Gi"), description="Data volume of each server."
     )
     values: Values
+    valuesFrom: ValuesFrom
 
 
 class RabbitMQ(Model):
@@ -74,6 +75,7 @@ class RabbitMQ(Model):
         default_factory=lambda: Storage(size="1Gi"), description="Data volume of each server."
     )
     values: Values
+    valuesFrom: ValuesFrom
 
 
 class Memcached(Model):
@@ -82,6 +84,7 @@ class Memcached(Model):
     enabled: bool = Field(default=True, description="Install Memcached.")
     replicas: int = Field(default=1, ge=1, le=20, description="Memcached pods.")
     values: Values
+    valuesFrom: ValuesFrom
 
 
 class Infrastructure(Model):

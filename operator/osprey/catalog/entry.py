@@ -47,6 +47,8 @@ class ValuesContext:
     namespace: str
     release: ReleaseCatalog
     credentials: Mapping[str, str]
+    # Per chart, the values its valuesFrom references resolved to (osprey.valuesfrom).
+    values_from: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def secret(self, key: str) -> str:
         """A generated credential; a missing one is a bug in the caller, named precisely."""
@@ -181,8 +183,10 @@ class ChartEntry(ABC):
         return tuple(dict.fromkeys(keys))
 
     def values(self, ctx: ValuesContext) -> dict[str, Any]:
-        """JSON-plain values: shared facts, then the chart's own, then the user's `values`."""
+        """JSON-plain values: shared facts, then the chart's own, then the user's `valuesFrom`
+        and `values` (as Flux merges a HelmRelease's)."""
         layers = deep_merge(shared_values(self, ctx), self.build(ctx))
+        layers = deep_merge(layers, ctx.values_from.get(self.name, {}))
         return plain(deep_merge(layers, self.settings(ctx.spec).values))
 
     def api_replicas(self, spec: ControlPlaneSpec, fixed: int | None) -> int | None:

@@ -90,8 +90,10 @@ class Upgrades:
         busy: Collection[str],
         errors: Mapping[str, str],
         now: str,
+        values_from: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Staged:
-        """The plan of this pass; raises UpgradeRefused (a skip or a downgrade) or PlanError."""
+        """The plan of this pass; raises UpgradeRefused (a skip or a downgrade) or PlanError.
+        `values_from` as for `plan` (osprey.valuesfrom)."""
         target = spec.openstackRelease.value
         source = deployed_release(spec, previous, deployed)
         if source is None or source == target:
@@ -99,7 +101,7 @@ class Upgrades:
         target = running_target(previous, source, target)
         if target != spec.openstackRelease.value:
             spec = spec.model_copy(update={"openstackRelease": OpenStackRelease(target)})
-        upgrade = upgrade_plan(spec, self.namespace, credentials, source)
+        upgrade = upgrade_plan(spec, self.namespace, credentials, source, values_from)
         record = previous.upgrade
         backup = None
         if record is None or record.phase in (UpgradePhase.Preflight, UpgradePhase.BackingUp) \

@@ -127,14 +127,20 @@ def _step(kind: StepKind, old: ReleasePlan, new: ReleasePlan) -> Step:
 
 
 def upgrade_plan(
-    spec: ControlPlaneSpec, namespace: str, credentials: Mapping[str, str], source: str
+    spec: ControlPlaneSpec,
+    namespace: str,
+    credentials: Mapping[str, str],
+    source: str,
+    values_from: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> UpgradePlan:
     """The steps from `source` to spec.openstackRelease (one release apart) for the enabled
-    releases; raises UpgradeRefused for anything else."""
+    releases; raises UpgradeRefused for anything else. `values_from` as for `plan`: values
+    read from Secrets and ConfigMaps stay in every step."""
     target = spec.openstackRelease.value
     check_transition(source, target)
     old_spec = spec.model_copy(update={"openstackRelease": OpenStackRelease(source)})
-    old, new = plan(old_spec, namespace, credentials), plan(spec, namespace, credentials)
+    old = plan(old_spec, namespace, credentials, values_from)
+    new = plan(spec, namespace, credentials, values_from)
     steps = tuple(_step(kind, old[kind.release], new[kind.release]) for kind in STEPS
                   if kind.release in new and kind.release in old)
     missing = [r.name for r in new.releases if r.name not in {s.release for s in steps}]
