@@ -15,7 +15,7 @@ from tests.kubesim.tables import table
 OSPREY_CRD = Path(__file__).resolve().parents[2] / "crds" / "osprey.dev_openstackcontrolplanes.yaml"
 
 
-def test_the_osprey_crd_prints_its_columns_once_with_reason_only_wide() -> None:
+def test_the_osprey_crd_prints_its_columns_once_with_reason_and_two_pools_only_wide() -> None:
     registry = Registry()
     crds.register(registry, yaml.safe_load(OSPREY_CRD.read_text()))
     rtype = registry.get("osprey.dev", "v1alpha1", "openstackcontrolplanes")
@@ -28,6 +28,7 @@ def test_the_osprey_crd_prints_its_columns_once_with_reason_only_wide() -> None:
             "servicesReady": "9/9",
             "deployedRelease": "2025.1",
             "conditions": [{"type": "Ready", "status": "True", "reason": "AllServicesReady"}],
+            "nodePools": {"control": 3, "compute": 4, "network": 5, "gateway": 2},
         },
     }
     rendered = table(rtype, [obj], {})
@@ -39,16 +40,24 @@ def test_the_osprey_crd_prints_its_columns_once_with_reason_only_wide() -> None:
         ("Services", 0),
         ("Release", 0),
         ("Deployed", 0),
+        ("Compute", 0),
+        ("Network", 0),
+        ("Control", 1),
+        ("Gateway", 1),
         ("Reason", 1),
         ("Age", 0),
     ]
-    assert rendered["rows"][0]["cells"][:7] == [
+    assert rendered["rows"][0]["cells"][:11] == [
         "openstack",
         "True",
         "Ready",
         "9/9",
         "2025.1",
         "2025.1",
+        4,
+        5,
+        3,
+        2,
         "AllServicesReady",
     ]
 
