@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from osprey.api import validate_spec
-from osprey.api.status import ControlPlaneStatus, UpgradePhase, UpgradeStatus
+from osprey.api.conditions import set_condition
+from osprey.api.status import ControlPlaneStatus, Phase, UpgradePhase, UpgradeStatus
 from osprey.releases import DeployedRelease
-from osprey.upgrade.driver import deployed_release, running_target
+from osprey.upgrade.driver import _report, deployed_release, running_target
+from osprey.upgrade.progress import Condition, Progress
 
 NOW = "2026-01-01T00:00:00Z"
 
@@ -52,3 +54,17 @@ def test_an_upgrade_under_way_finishes_before_the_next_release_the_spec_moved_on
 def test_a_skip_with_no_upgrade_under_way_is_left_to_the_refusal():
     status = ControlPlaneStatus(deployedRelease="2025.1")
     assert running_target(status, "2025.1", "2026.1") == "2026.1"
+
+
+def test_ready_is_false_while_an_upgrade_runs_even_where_every_release_is_ready():
+    ready = set_condition([], "Ready", "True", "AllServicesReady", "10/10", 2, NOW)
+    status = ControlPlaneStatus(observedGeneration=2, phase=Phase.Ready, conditions=ready)
+    record = UpgradeStatus(source="2025.1", to="2025.2", phase=UpgradePhase.Preflight,
+                           startedAt=NOW)
+    progress = Progress(record, -1, Condition(True, "BackingUp", "MariaDB backup runs"))
+    reported = _report(status, ControlPlaneStatus(), progress, NOW)
+    conditions = {c.type: c for c in reported.conditions}
+    assert (conditions["Ready"].status.value, conditions["Ready"].reason) == ("False", "Upgrading")
+    assert conditions["Upgrading"].status.value == "True"
+    assert reported.phase is Phase.Progressing
+    assert reported.deployedRelease == "2025.1"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from osprey.api.conditions import get_condition, set_condition
 from osprey.api.spec import ControlPlaneSpec, OpenStackRelease
-from osprey.api.status import ControlPlaneStatus, UpgradePhase
+from osprey.api.status import ControlPlaneStatus, Phase, UpgradePhase
 from osprey.health import ReleaseHealth
 from osprey.kube import Kube
 from osprey.plan import Plan
@@ -155,9 +155,20 @@ def _report(status: ControlPlaneStatus, previous: ControlPlaneStatus, progress: 
     conditions = set_condition(_keep_upgrading(status, previous), UPGRADING,
                                "True" if cond.status else "False", cond.reason, cond.message,
                                status.observedGeneration, now)
-    release = progress.record.to if progress.done else progress.record.source
-    return status.model_copy(update={"deployedRelease": release, "upgrade": progress.record,
-                                     "conditions": conditions})
+    update: dict[str, Any] = {"upgrade": progress.record}
+    if progress.done:
+        update["deployedRelease"] = progress.record.to
+    else:
+        # Ready means the spec is deployed: not while the upgrade runs, even where every
+        # release is ready as the current step renders it (pre-flight, backup, between steps).
+        record = progress.record
+        update["deployedRelease"] = record.source
+        conditions = set_condition(conditions, "Ready", "False", "Upgrading", (
+            f"upgrading from {record.source} to {record.to}: {cond.message}"),
+            status.observedGeneration, now)
+        if status.phase is Phase.Ready:
+            update["phase"] = Phase.Progressing
+    return status.model_copy(update={**update, "conditions": conditions})
 
 
 __all__ = ["BackupState", "Staged", "Upgrades", "deployed_release", "running_target"]
