@@ -8,6 +8,7 @@ lists, empty maps) and the paths of keyed-list items themselves.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .lists import Resolver
@@ -178,17 +179,58 @@ def merge_applied(live: Any, config: Any, resolve: Resolver, names: tuple[str, .
         rule = resolve(names, config)
         current = live if isinstance(live, list) else []
         if rule.kind == "map" and all(isinstance(i, dict) for i in config + current):
-            result = list(current)
-            for item in config:
-                index = next(
-                    (i for i, o in enumerate(result) if rule.key_of(o) == rule.key_of(item)), None
-                )
-                if index is None:
-                    result.append(merge_applied(None, item, resolve, names))
-                else:
-                    result[index] = merge_applied(result[index], item, resolve, names)
-            return result
+            return _merge_keyed(
+                current, config, rule.key_of,
+                lambda have, item: merge_applied(have, item, resolve, names),
+            )
         if rule.kind == "set":
             return current + [v for v in config if v not in current]
         return list(config)
     return config
+
+
+def _merge_keyed(
+    current: list[Any],
+    config: list[Any],
+    key_of: Callable[[Any], Any],
+    merge: Callable[[Any, Any], Any],
+) -> list[Any]:
+    """An associative list merged as structured-merge-diff (4.2.1+, Kubernetes 1.23+) does: the
+    applied configuration's order wins (an item added in the middle of a list lands there,
+    not at its end); live items the configuration does not name keep their place."""
+    live_keys, applied_keys = [key_of(i) for i in current], [key_of(i) for i in config]
+    live, applied = dict(zip(live_keys, current)), dict(zip(applied_keys, config))
+    shared = [k for k in applied_keys if k in live]
+    next_shared = shared.pop(0) if shared else None
+    merged: set[Any] = set()
+    out: list[Any] = []
+    li = ri = 0
+    while li < len(live_keys) or ri < len(applied_keys):
+        if li < len(live_keys) and ri < len(applied_keys):
+            key = live_keys[li]
+            if key == applied_keys[ri]:
+                merged.add(key)
+                out.append(merge(live.get(key), applied[key]))
+                li, ri = li + 1, ri + 1
+                next_shared = shared.pop(0) if shared else None
+                continue
+            if key in applied and next_shared is not None and next_shared != key:
+                li += 1  # a shared item, placed when the configuration reaches it
+                continue
+        if li < len(live_keys):
+            key = live_keys[li]
+            if key not in applied:
+                out.append(current[li])
+                li += 1
+                continue
+            if key in merged:
+                li += 1
+                continue
+        if ri < len(applied_keys):
+            key = applied_keys[ri]
+            merged.add(key)
+            out.append(merge(live.get(key), applied[key]))
+            ri += 1
+            if next_shared is not None and next_shared == key:
+                next_shared = shared.pop(0) if shared else None
+    return out

@@ -145,3 +145,51 @@ def test_keyed_lists_merge_by_key_across_managers(http: Http, namespace: str) ->
     response = http.patch(path, dep([{"name": "side", "image": "s:1"}]), APPLY, fieldManager="mesh")
     containers = response.json()["spec"]["template"]["spec"]["containers"]
     assert [c["name"] for c in containers] == ["main", "side"]
+
+
+def test_an_item_applied_in_the_middle_of_a_keyed_list_lands_there(
+    http: Http, namespace: str
+) -> None:
+    # structured-merge-diff 4.2.1+ (Kubernetes 1.23+) keeps the applied order: a chart's next
+    # version that adds a volume mount between two others reads back in the chart's order.
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/m"
+
+    def dep(mounts: list[str]) -> str:
+        container = {"name": "api", "image": "a:1",
+                     "volumeMounts": [{"name": m, "mountPath": f"/{m}"} for m in mounts]}
+        return json.dumps({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "m"},
+            "spec": {"selector": {"matchLabels": {"a": "m"}},
+                     "template": {"metadata": {"labels": {"a": "m"}},
+                                  "spec": {"containers": [container],
+                                           "volumes": [{"name": v, "emptyDir": {}}
+                                                       for v in mounts]}}},
+        })
+
+    http.patch(path, dep(["etc", "logs"]), APPLY, fieldManager="helm")
+    response = http.patch(path, dep(["etc", "certs", "logs"]), APPLY, fieldManager="helm")
+    spec = response.json()["spec"]["template"]["spec"]
+    assert [m["mountPath"] for m in spec["containers"][0]["volumeMounts"]] == [
+        "/etc", "/certs", "/logs"]
+    assert [v["name"] for v in spec["volumes"]] == ["etc", "certs", "logs"]
+
+
+def test_applied_order_wins_and_items_of_other_managers_keep_their_place(
+    http: Http, namespace: str
+) -> None:
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/o"
+
+    def dep(names: list[str]) -> str:
+        return json.dumps({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "o"},
+            "spec": {"selector": {"matchLabels": {"a": "o"}},
+                     "template": {"metadata": {"labels": {"a": "o"}},
+                                  "spec": {"containers": [{"name": n, "image": f"{n}:1"}
+                                                          for n in names]}}},
+        })
+
+    http.patch(path, dep(["a", "b"]), APPLY, fieldManager="helm")
+    http.patch(path, dep(["mesh"]), APPLY, fieldManager="mesh")
+    response = http.patch(path, dep(["a", "c", "b"]), APPLY, fieldManager="helm")
+    containers = response.json()["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in containers] == ["a", "c", "b", "mesh"]
