@@ -200,6 +200,11 @@ class Kube:
     async def create(self, res: Resource, namespace: str, obj: Mapping[str, Any]) -> dict:
         return await self.request("POST", res.path(namespace), body=dict(obj))
 
+    async def replace(self, res: Resource, namespace: str, name: str, obj: Mapping[str, Any]
+                      ) -> dict:
+        """PUT: a 409 Conflict when obj's resourceVersion is no longer the object's."""
+        return await self.request("PUT", res.path(namespace, name), body=dict(obj))
+
     async def merge_patch(
         self, res: Resource, namespace: str, name: str, patch: Mapping[str, Any], *, status=False
     ) -> dict[str, Any]:

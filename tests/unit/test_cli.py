@@ -163,3 +163,19 @@ def test_run_without_a_kubeconfig_is_one_line_and_status_2(tmp_path, capsys):
     assert code == 2
     assert err.startswith("osprey run: no cluster to talk to: ") and err.count("\n") == 1
     assert err.rstrip().endswith("(set --kubeconfig or KUBECONFIG)")
+
+
+def test_run_with_a_shard_outside_its_count_is_one_line_and_status_2(capsys):
+    code, _, err = run_cli(["run", "--metrics-port", "0", "--liveness-port", "0",
+                            "--helm", HELM, "--shard", "2/2"], capsys)
+    assert code == 2
+    assert err == ("osprey run: --shard: shard must be N/M with 0 <= N < M (e.g. 0/2), "
+                   "got '2/2'\n")
+
+
+def test_run_with_a_lease_a_standby_could_take_while_the_leader_acts_is_status_2(capsys):
+    code, _, err = run_cli(["run", "--metrics-port", "0", "--liveness-port", "0",
+                            "--helm", HELM, "--leader-elect", "--lease-duration", "8"], capsys)
+    assert code == 2
+    assert err == ("osprey run: lease duration (8s) must be greater than the renew deadline "
+                   "(10s)\n")
