@@ -33,12 +33,6 @@ the read rules below mirror what the charts' own Roles grant.
 - apiGroups: [""]
   resources: [nodes]
   verbs: [get, list, patch]
-{{- if and .Values.peering.enabled (not .Values.watchNamespaces) }}
-# Kopf peering of a cluster-wide operator.
-- apiGroups: [kopf.dev]
-  resources: [clusterkopfpeerings]
-  verbs: [get, list, watch, patch]
-{{- end }}
 {{- end -}}
 
 {{/* Rules in the namespaces the operator serves: cluster-wide, or one RoleBinding each. */}}
@@ -99,10 +93,4 @@ the read rules below mirror what the charts' own Roles grant.
 - apiGroups: ["", extensions, batch, apps, discovery.k8s.io]
   resources: [daemonsets, jobs, pods, services, endpoints, endpointslices, secrets]
   verbs: [get, list]
-{{- if and .Values.peering.enabled .Values.watchNamespaces }}
-# Kopf peering of an operator serving a list of namespaces.
-- apiGroups: [kopf.dev]
-  resources: [kopfpeerings]
-  verbs: [get, list, watch, patch]
-{{- end }}
 {{- end -}}
