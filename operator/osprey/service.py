@@ -36,7 +36,8 @@ async def run_operator(
     """
     runtime = runtime or Runtime(settings, events=handlers.post_event)
     shutdown = stop_flag or asyncio.Event()
-    _on_signals(shutdown.set)
+    hurry = asyncio.Event()  # a second signal: stop without waiting for helm
+    _on_signals(_signal_handler(shutdown, hurry))
     health = await _serve_health(settings.liveness_port, runtime)
     elector = _elector(settings, runtime)
     try:
@@ -44,7 +45,7 @@ async def run_operator(
             standing_by = _once(lambda: _standing_by(elector, ready_flag))
             if not await elector.acquire(shutdown, on_standby=standing_by):
                 return
-        await _lead(settings, runtime, elector, shutdown, ready_flag)
+        await _lead(settings, runtime, elector, shutdown, hurry, ready_flag)
     finally:
         runtime.set_leading(False)
         if elector is not None:
@@ -54,8 +55,10 @@ async def run_operator(
 
 
 async def _lead(settings: Settings, runtime: Runtime, elector: LeaderElector | None,
-                shutdown: asyncio.Event, ready_flag: asyncio.Event | None) -> None:
+                shutdown: asyncio.Event, hurry: asyncio.Event,
+                ready_flag: asyncio.Event | None) -> None:
     runtime.set_leading(True)
+    on_signal = _signal_handler(shutdown, hurry)
     kopf_stop, kopf_ready = asyncio.Event(), asyncio.Event()
     # Created before Kopf starts: Kopf cancels every task younger than itself when it stops.
     hold = asyncio.create_task(elector.hold(kopf_stop)) if elector else None
@@ -71,7 +74,7 @@ async def _lead(settings: Settings, runtime: Runtime, elector: LeaderElector | N
 
     async def ready() -> None:
         await kopf_ready.wait()
-        _on_signals(shutdown.set)  # Kopf took SIGTERM for an immediate stop: drain first
+        _on_signals(on_signal)  # Kopf took SIGTERM for an immediate stop: drain first
         if ready_flag is not None:
             ready_flag.set()
 
@@ -81,7 +84,7 @@ async def _lead(settings: Settings, runtime: Runtime, elector: LeaderElector | N
     try:
         await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
         if shutdown.is_set() and not kopf_task.done():
-            await drain(runtime, settings.drain_timeout_seconds)
+            await drain(runtime, settings.drain_timeout_seconds, hurry)
     finally:
         kopf_stop.set()
         readiness.cancel()
@@ -96,18 +99,29 @@ async def _lead(settings: Settings, runtime: Runtime, elector: LeaderElector | N
         raise kopf_task.exception()
 
 
-async def drain(runtime: Runtime, seconds: float) -> None:
-    """Start no new helm operation and let the running ones finish, for up to `seconds`
-    (a rolling update must not kill a helm midway: that leaves a pending release)."""
+async def drain(runtime: Runtime, seconds: float, hurry: asyncio.Event | None = None) -> None:
+    """Start no new helm operation and let the running ones finish, for up to `seconds` or
+    until `hurry` is set (a rolling update must not kill a helm midway: that leaves a pending
+    release)."""
     runtime.draining = True
-    running = runtime.running_operations()
-    if not running:
+    pending = set(runtime.running_operations())
+    if not pending:
         return
-    log.info("shutting down: waiting up to %gs for %d helm operation(s)", seconds, len(running))
-    _, pending = await asyncio.wait(running, timeout=seconds) if seconds > 0 else ((), running)
+    log.info("shutting down: waiting up to %gs for %d helm operation(s) (signal again to stop "
+             "at once)", seconds, len(pending))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    hurried = asyncio.ensure_future((hurry or asyncio.Event()).wait())
+    try:
+        while pending and not hurried.done() and (left := deadline - loop.time()) > 0:
+            _, pending = await asyncio.wait(pending | {hurried}, timeout=left,
+                                            return_when=asyncio.FIRST_COMPLETED)
+            pending.discard(hurried)
+    finally:
+        hurried.cancel()
     if pending:
-        log.warning("shutting down: %d helm operation(s) still running after %gs are stopped",
-                    len(pending), seconds)
+        log.warning("shutting down: %d helm operation(s) still running are stopped",
+                    len(pending))
 
 
 def lease_name(config: LeaseConfig, shard: Shard | None) -> str:
@@ -138,6 +152,16 @@ def _once(fn):
             fn()
 
     return call
+
+
+def _signal_handler(shutdown: asyncio.Event, hurry: asyncio.Event):
+    def on_signal() -> None:
+        if shutdown.is_set():
+            log.warning("stopping now: running helm operations are killed")
+            hurry.set()
+        shutdown.set()
+
+    return on_signal
 
 
 def _on_signals(callback) -> None:
