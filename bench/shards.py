@@ -62,7 +62,7 @@ class ShardProcess:
                 [sys.executable, "-m", "osprey.cli", "run", "--kubeconfig",
                  str(cluster.kubeconfig), "--helm", str(HELM), "--helm-timeout", "10m",
                  "--metrics-port", str(self.port), "--liveness-port", "0",
-                 "--log-level", "error", "--shard", str(shard), "--leader-elect",
+                 "--log-level", "warning", "--shard", str(shard), "--leader-elect",
                  "--lease-namespace", LEASE_NAMESPACE, "--identity", f"shard-{shard.index}"],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = time.monotonic() + 60

@@ -14,8 +14,10 @@ the Lease, so a successor takes over at its next retry instead of waiting out th
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -245,11 +247,14 @@ class LeaderElector:
         while not await _wait(stop, self.timing.retry_period):
             # A stalled request must not outlast the deadline (client-go bounds it the same).
             left = self.renewed_at + self.timing.renew_deadline - self._clock()
+            started = self._clock()
             try:
                 if await asyncio.wait_for(self.try_acquire_or_renew(), timeout=max(left, 0.1)):
                     continue
             except TimeoutError:
-                log.warning("%s: no answer to a renewal in %.1fs", self.where, left)
+                pass
+            log.warning("%s: renewal failed after %.1fs, %.1fs left to renew", self.where,
+                        self._clock() - started, left - (self._clock() - started))
             if not self.leading or renewal_overdue(self.renewed_at, self._clock(), self.timing):
                 self.leading = False
                 raise LeadershipLost(f"{self.where}: not renewed for "
@@ -281,3 +286,44 @@ async def _wait(stop: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+class LeaseThread:
+    """Renews the Lease from a thread with an event loop of its own, as client-go renews from
+    a goroutine of its own: an operator loop busy with hundreds of passes and watch events
+    must not make the leader miss its renew deadline while it is alive and acting."""
+
+    def __init__(self, elector: LeaderElector):
+        self.elector = elector
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._started = threading.Event()
+        self._outcome: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._thread = threading.Thread(target=self._main, name="osprey-lease", daemon=True)
+
+    def _main(self) -> None:
+        async def renew() -> None:
+            self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+            self._started.set()
+            await self.elector.hold(self._stop)
+
+        try:
+            asyncio.run(renew())
+        except BaseException as exc:  # noqa: BLE001 - handed to the operator's loop
+            self._outcome.set_exception(exc)
+        else:
+            self._outcome.set_result(None)
+
+    async def hold(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set; raises LeadershipLost when the thread could not renew."""
+        self._thread.start()
+        await asyncio.to_thread(self._started.wait)
+        outcome = asyncio.wrap_future(self._outcome)
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({outcome, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not outcome.done():
+                self._loop.call_soon_threadsafe(self._stop.set)
+        await outcome

@@ -12,7 +12,7 @@ import kopf
 from aiohttp import web
 
 from osprey import handlers
-from osprey.leadership import LeaderElector, LeaseConfig
+from osprey.leadership import LeaderElector, LeaseConfig, LeaseThread
 from osprey.runtime import Runtime, Settings
 from osprey.sharding import Shard
 
@@ -50,6 +50,7 @@ async def run_operator(
         runtime.set_leading(False)
         if elector is not None:
             await elector.release()
+            elector.kube.close()
         if health is not None:
             await health.cleanup()
 
@@ -61,7 +62,7 @@ async def _lead(settings: Settings, runtime: Runtime, elector: LeaderElector | N
     on_signal = _signal_handler(shutdown, hurry)
     kopf_stop, kopf_ready = asyncio.Event(), asyncio.Event()
     # Created before Kopf starts: Kopf cancels every task younger than itself when it stops.
-    hold = asyncio.create_task(elector.hold(kopf_stop)) if elector else None
+    hold = asyncio.create_task(LeaseThread(elector).hold(kopf_stop)) if elector else None
     kopf_task = asyncio.create_task(kopf.operator(
         clusterwide=not settings.namespaces,
         namespaces=settings.namespaces,
@@ -132,8 +133,8 @@ def _elector(settings: Settings, runtime: Runtime) -> LeaderElector | None:
     config = settings.lease
     if config is None:
         return None
-    return LeaderElector(runtime.kube, config.namespace, lease_name(config, settings.shard),
-                         config.identity, config.timing)
+    return LeaderElector(runtime.kube.dedicated("osprey-lease"), config.namespace,
+                         lease_name(config, settings.shard), config.identity, config.timing)
 
 
 def _standing_by(elector: LeaderElector, ready_flag: asyncio.Event | None) -> None:
