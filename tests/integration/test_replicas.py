@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import ExitStack
 
 import pytest
 
@@ -52,25 +53,20 @@ def test_only_the_leader_acts_and_a_stopped_leader_hands_over_without_repeating_
     sim.job_delay = 5.0
     body = control_plane("minimal.yaml", namespace, chart_repo.url, **KEYSTONE_ONLY)
     name = body["metadata"]["name"]
-    first = replica(kube, namespace, "replica-a").__enter__()
-    second = None
-    try:
+    with ExitStack() as replicas:
+        first = replicas.enter_context(replica(kube, namespace, "replica-a"))
         client.wait_for(lambda: holder(client, namespace) == "replica-a", 30, "a leader")
-        second = replica(kube, namespace, "replica-b").__enter__()
+        second = replicas.enter_context(replica(kube, namespace, "replica-b"))
         assert not second.runtime.leading, "the second replica stands by"
         client.apply_control_plane(body)
         # The leader is stopped (as a pod on SIGTERM) while it installs keystone.
         client.wait_for(lambda: "keystone" in running(first), 120, "keystone's install")
         assert second.helm.operations == [] and second.runtime.control_planes == {}
-        first.__exit__(None, None, None)
+        first.thread.stop()  # drains, then releases the Lease
         stopped_at = time.monotonic()
         client.wait_for(lambda: second.runtime.leading, HANDOVER_SECONDS, "the handover")
         handover = time.monotonic() - stopped_at
         client.wait_ready(namespace, name)
-    finally:
-        first.__exit__(None, None, None)
-        if second is not None:
-            second.__exit__(None, None, None)
 
     assert handover < HANDOVER_SECONDS
     ops_a, ops_b = first.helm.of(namespace), second.helm.of(namespace)
