@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
+from datetime import UTC, datetime
+
 import pytest
 
+from osprey.kube import KubeError
 from osprey.leadership import (
+    LeaderElector,
     LeaseRecord,
     LeaseTiming,
     LeaseTimingError,
@@ -80,3 +86,104 @@ def test_the_leader_gives_up_before_anyone_may_take_over() -> None:
 def test_timings_that_could_let_two_replicas_act_are_refused(durations, message) -> None:
     with pytest.raises(LeaseTimingError, match=message.replace("(", r"\(").replace(")", r"\)")):
         LeaseTiming(*durations)
+
+
+# --- the elector over an API with Kubernetes' optimistic concurrency ----------------------
+
+
+class LeaseApi:
+    """One Lease store with resourceVersions: a write carrying an old one is a 409."""
+
+    def __init__(self) -> None:
+        self.lease: dict | None = None
+        self.version = 0
+
+    async def get(self, res, namespace, name):
+        return copy.deepcopy(self.lease)
+
+    async def create(self, res, namespace, obj):
+        if self.lease is not None:
+            raise KubeError(409, "AlreadyExists", "exists")
+        return self._store(obj)
+
+    async def replace(self, res, namespace, name, obj):
+        if obj["metadata"].get("resourceVersion") != self.lease["metadata"]["resourceVersion"]:
+            raise KubeError(409, "Conflict", "the object has been modified")
+        return self._store(obj)
+
+    def _store(self, obj):
+        self.version += 1
+        self.lease = copy.deepcopy(obj)
+        self.lease["metadata"]["resourceVersion"] = str(self.version)
+        return copy.deepcopy(self.lease)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def elector(api: LeaseApi, identity: str, clock: Clock) -> LeaderElector:
+    return LeaderElector(api, "osprey-system", "osprey", identity, LeaseTiming(), clock=clock,
+                         wall=lambda: datetime.fromtimestamp(clock.now, UTC))
+
+
+def test_of_two_candidates_the_first_leads_and_the_second_waits_out_the_lease() -> None:
+    api, clock = LeaseApi(), Clock()
+    a, b = elector(api, "a", clock), elector(api, "b", clock)
+    assert asyncio.run(a.try_acquire_or_renew()) and a.leading
+    assert not asyncio.run(b.try_acquire_or_renew())  # first sight of a's record
+    clock.now += 14.0
+    assert not asyncio.run(b.try_acquire_or_renew())
+    clock.now += 1.0  # 15 s without a change, on b's clock
+    assert asyncio.run(b.try_acquire_or_renew())
+    assert api.lease["spec"]["holderIdentity"] == "b"
+    assert api.lease["spec"]["leaseTransitions"] == 1
+
+
+def test_a_renewing_leader_keeps_the_lease_from_a_waiting_candidate() -> None:
+    api, clock = LeaseApi(), Clock()
+    a, b = elector(api, "a", clock), elector(api, "b", clock)
+    asyncio.run(a.try_acquire_or_renew())
+    for _ in range(10):
+        assert not asyncio.run(b.try_acquire_or_renew())
+        clock.now += 2.0
+        assert asyncio.run(a.try_acquire_or_renew())  # a new renewTime: b sees a change
+    assert api.lease["spec"]["holderIdentity"] == "a"
+
+
+def test_a_candidate_that_lost_the_race_to_write_does_not_lead() -> None:
+    api, clock = LeaseApi(), Clock()
+    a = elector(api, "a", clock)
+    asyncio.run(a.try_acquire_or_renew())
+    stale = copy.deepcopy(api.lease)
+    asyncio.run(a.try_acquire_or_renew())  # a renews: the resourceVersion moves on
+
+    async def written_with_the_stale_version():
+        return await elector(api, "b", clock)._write(stale, LeaseRecord("b", 15))
+
+    with pytest.raises(KubeError, match="modified"):
+        asyncio.run(written_with_the_stale_version())
+    assert api.lease["spec"]["holderIdentity"] == "a"
+
+
+def test_a_released_lease_is_taken_by_the_next_attempt() -> None:
+    api, clock = LeaseApi(), Clock()
+    a, b = elector(api, "a", clock), elector(api, "b", clock)
+    asyncio.run(a.try_acquire_or_renew())
+    assert not asyncio.run(b.try_acquire_or_renew())
+    asyncio.run(a.release())
+    assert not a.leading and api.lease["spec"]["holderIdentity"] == ""
+    assert asyncio.run(b.try_acquire_or_renew())
+
+
+def test_a_leader_that_sees_another_holder_stops_leading_at_once() -> None:
+    api, clock = LeaseApi(), Clock()
+    a = elector(api, "a", clock)
+    asyncio.run(a.try_acquire_or_renew())
+    api.lease["spec"]["holderIdentity"] = "b"
+    assert not asyncio.run(a.try_acquire_or_renew())
+    assert not a.leading
