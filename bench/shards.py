@@ -9,6 +9,7 @@ means no release was installed twice.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -26,6 +27,11 @@ from osprey.sharding import Shard
 from tests.integration.operator_harness import ROOT, control_plane
 
 LEASE_NAMESPACE = "default"
+# The simulator is one Python thread sharing two cores with helm and the operators: while 50
+# control planes converge, a request can wait longer than client-go's 10 s renew deadline
+# (failed renewals and how long they waited are counted from the shards' logs).
+LEASE_FLAGS = ("--lease-duration", "60", "--renew-deadline", "40", "--retry-period", "2")
+RENEWAL_FAILED = re.compile(r"renewal failed after ([0-9.]+)s")
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class ShardedPoint:
     cpu: list[float]  # CPU seconds of each shard while converging
     rss_mib: list[float]
     simulator_cpu: float
+    failed_renewals: list[list[float]]  # per shard, how long each failed renewal waited
 
     @property
     def by_both(self) -> set[str]:
@@ -63,7 +70,8 @@ class ShardProcess:
                  str(cluster.kubeconfig), "--helm", str(HELM), "--helm-timeout", "10m",
                  "--metrics-port", str(self.port), "--liveness-port", "0",
                  "--log-level", "warning", "--shard", str(shard), "--leader-elect",
-                 "--lease-namespace", LEASE_NAMESPACE, "--identity", f"shard-{shard.index}"],
+                 "--lease-namespace", LEASE_NAMESPACE, "--identity", f"shard-{shard.index}",
+                 *LEASE_FLAGS],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = time.monotonic() + 60
         while not self.leading():
@@ -89,9 +97,14 @@ class ShardProcess:
         return {s.labels["namespace"] for f in self._families() for s in f.samples
                 if s.name == "osprey_controlplane_ready"}
 
+    def failed_renewals(self) -> list[float]:
+        """Seconds each failed renewal of the Lease waited, from the log."""
+        return [float(m) for m in RENEWAL_FAILED.findall(self.log.read_text())]
+
     def alive(self) -> None:
         if self.process.poll() is not None:
-            raise RuntimeError(f"osprey run exited: {self.log.read_text()[-2000:]}")
+            raise RuntimeError(f"osprey run exited (failed renewals after "
+                               f"{self.failed_renewals()} s): {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -128,6 +141,7 @@ def measure_shards(cluster: Cluster, count: int, shards: int = 2,
         rss = [memory_kib(p.process.pid)["VmRSS"] / 1024 for p in processes]
         helm_calls = sum(int(scrape(p.port).get(HELM_CALLS, 0.0)) for p in processes)
         reconciled = [p.reconciled() for p in processes]
+        renewals = [p.failed_renewals() for p in processes]
     finally:
         for p in processes:
             p.stop()
@@ -135,7 +149,7 @@ def measure_shards(cluster: Cluster, count: int, shards: int = 2,
         control_planes=count, shards=shards, releases=count * _releases_per_plane(),
         converge_seconds=converge, helm_calls=helm_calls, reconciled=reconciled,
         expected=[{ns for ns in namespaces if s.owns(ns)} for s in layout],
-        cpu=cpu, rss_mib=rss, simulator_cpu=simulator_cpu,
+        cpu=cpu, rss_mib=rss, simulator_cpu=simulator_cpu, failed_renewals=renewals,
     )
 
 
@@ -160,4 +174,8 @@ def shard_figures(point: ShardedPoint, delays_text: str) -> list[Figure]:
                "of the API server's"),
         Figure(section, "operator RSS per shard",
                " / ".join(f"{r:.0f} MiB" for r in point.rss_mib)),
+        Figure(section, "Lease renewals that failed (longest wait)",
+               " + ".join(f"{len(f)} ({max(f, default=0):.1f} s)"
+                          for f in point.failed_renewals),
+               "lease 60 s, renew deadline 40 s, retry 2 s"),
     ]
