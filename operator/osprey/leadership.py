@@ -167,7 +167,8 @@ class LeaderElector:
         self._observed: LeaseRecord | None = None
         self._observed_at = 0.0
         self.leading = False
-        self.renewed_at = 0.0  # our clock, at the last successful write
+        self.renewed_at = 0.0  # our clock, when the last successful write was started
+        self._attempt_at = 0.0
 
     @property
     def where(self) -> str:
@@ -175,6 +176,9 @@ class LeaderElector:
 
     async def try_acquire_or_renew(self) -> bool:
         """One attempt; True when we hold the Lease after it."""
+        # A write lands after the attempt starts, so a standby's clock for it starts later
+        # too: counting the renew deadline from here keeps the leader's end before it.
+        self._attempt_at = self._clock()
         try:
             lease = await self.kube.get(LEASE, self.namespace, self.name)
             if lease is None:
@@ -225,7 +229,7 @@ class LeaderElector:
                      record.transitions)
         self.leading = True
         self._observed, self._observed_at = record, self._clock()
-        self.renewed_at = self._clock()
+        self.renewed_at = self._attempt_at
 
     def _retry_seconds(self) -> float:
         return self.timing.retry_period * random.uniform(1.0, JITTER)

@@ -187,3 +187,21 @@ def test_a_leader_that_sees_another_holder_stops_leading_at_once() -> None:
     api.lease["spec"]["holderIdentity"] = "b"
     assert not asyncio.run(a.try_acquire_or_renew())
     assert not a.leading
+
+
+def test_the_renew_deadline_counts_from_when_a_slow_renewal_was_sent() -> None:
+    api, clock = LeaseApi(), Clock()
+    a = elector(api, "a", clock)
+    asyncio.run(a.try_acquire_or_renew())
+    answer = api.get
+
+    async def slow_get(*args):
+        clock.now += 8.0  # the API server takes 8 s to answer
+        return await answer(*args)
+
+    api.get = slow_get
+    sent = clock.now
+    assert asyncio.run(a.try_acquire_or_renew())
+    # A standby first saw the write no earlier than it was sent: the leader's 10 s count from
+    # there, so it stops before the standby's 15 s have passed.
+    assert a.renewed_at == sent
