@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only converge|scale]`: run the benchmarks, print one table.
+"""`python -m bench [--quick] [--only converge|scale|shards]`: run the benchmarks, print one table.
 
 The full run takes about ten minutes on two cores; `--quick` (shorter delays, fewer trials,
 smaller scale) about two, for a smoke test of the benchmarks themselves.
@@ -22,6 +22,7 @@ from bench.converge import converge, converge_figures, sequential_baseline
 from bench.figures import Figure, table
 from bench.inprocess import InProcessOperator
 from bench.scale import measure, scale_figures
+from bench.shards import measure_shards, shard_figures
 from bench.steady import change, heal, noop, steady_figures
 
 
@@ -32,10 +33,11 @@ class Profile:
     scale_delays: Delays
     scale_points: tuple[int, ...]
     resync_seconds: float  # of the scale runs' operator: its no-op passes
+    sharded: int = 50  # control planes converged by two shards
 
 
 FULL = Profile(Delays(2.0, 3.0), 20, Delays(0.2, 0.2), (1, 10, 50), 5.0)
-QUICK = Profile(Delays(0.5, 0.75), 5, Delays(0.2, 0.2), (1, 3), 2.0)
+QUICK = Profile(Delays(0.5, 0.75), 5, Delays(0.2, 0.2), (1, 3), 2.0, sharded=4)
 
 
 def machine() -> str:
@@ -77,12 +79,20 @@ def scale(profile: Profile, charts: Path) -> list[Figure]:
     return scale_figures(points, profile.scale_delays.describe())
 
 
+def shards(profile: Profile, charts: Path) -> list[Figure]:
+    with simulated_cluster(profile.scale_delays, charts) as cluster:
+        point = measure_shards(cluster, profile.sharded, shards=2)
+    print(f"  {point.control_planes} control planes converged by 2 shards in "
+          f"{point.converge_seconds:.1f} s", flush=True)
+    return shard_figures(point, profile.scale_delays.describe())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run")
-    parser.add_argument("--only", choices=["converge", "scale"],
+    parser.add_argument("--only", choices=["converge", "scale", "shards"],
                         help="run one group: converge (+ no-op, change, healing, overhead, "
-                        "baseline) or scale")
+                        "baseline), scale, or shards (two shards converging many)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     profile = QUICK if args.quick else FULL
@@ -98,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scale {profile.scale_points} ({profile.scale_delays.describe()}) ...",
                   flush=True)
             figures += scale(profile, charts)
+        if args.only in (None, "shards"):
+            print(f"two shards, {profile.sharded} control planes "
+                  f"({profile.scale_delays.describe()}) ...", flush=True)
+            figures += shards(profile, charts)
     print()
     print(f"machine: {machine()}")
     print(f"command: python -m bench {' '.join(argv if argv is not None else sys.argv[1:])}"

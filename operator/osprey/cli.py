@@ -81,6 +81,7 @@ def _run(args: argparse.Namespace) -> int:
     import kubernetes
 
     from osprey import handlers
+    from osprey.leadership import LeadershipLost
     from osprey.logging import configure_logging
     from osprey.policy import DEFAULT_DENIED_VALUES_KEYS, Policy
     from osprey.runtime import Runtime, Settings
@@ -103,10 +104,12 @@ def _run(args: argparse.Namespace) -> int:
         resync_seconds=args.resync_seconds,
         metrics_port=args.metrics_port or None,
         liveness_port=args.liveness_port or None,
-        peering=args.peering,
+        lease=_lease(args),
+        shard=_shard(args.shard),
+        drain_seconds=args.drain_seconds,
     )
 
-    async def main() -> None:
+    async def main() -> int:
         try:
             runtime = Runtime(settings, events=handlers.post_event)
         except kubernetes.config.ConfigException as exc:
@@ -122,10 +125,40 @@ def _run(args: argparse.Namespace) -> int:
                  ", ".join(settings.namespaces) or "every namespace",
                  f"on :{settings.metrics_port}" if settings.metrics_port else "off",
                  f"on :{settings.liveness_port}" if settings.liveness_port else "off")
-        await run_operator(settings, runtime=runtime)
+        try:
+            await run_operator(settings, runtime=runtime)
+        except LeadershipLost as exc:  # another replica may be acting: stop, be restarted
+            log.error("exiting: %s", exc)
+            return 1
+        return 0
 
-    asyncio.run(main())
-    return 0
+    return asyncio.run(main())
+
+
+def _lease(args: argparse.Namespace):
+    from osprey.leadership import LeaseConfig, LeaseTiming, LeaseTimingError
+
+    if not args.leader_elect:
+        return None
+    try:
+        timing = LeaseTiming(args.lease_duration, args.renew_deadline, args.retry_period)
+    except LeaseTimingError as exc:
+        raise UsageError(str(exc)) from None
+    namespace = args.lease_namespace or os.environ.get("POD_NAMESPACE") or "default"
+    identity = args.identity or os.environ.get("POD_NAME") or socket.gethostname()
+    return LeaseConfig(namespace=namespace, identity=identity, name=args.lease_name,
+                       timing=timing)
+
+
+def _shard(text: str | None):
+    from osprey.sharding import Shard, ShardError
+
+    if text is None:
+        return None
+    try:
+        return Shard.parse(text)
+    except ShardError as exc:
+        raise UsageError(f"--shard: {exc}") from None
 
 
 VALUES_SOURCES = ("Secret", "ConfigMap")
@@ -270,8 +303,30 @@ def parser() -> argparse.ArgumentParser:
                      help="(default: %(default)s)")
     run.add_argument("--log-format", default="logfmt", choices=list(FORMATS),
                      help="one line per record (default: %(default)s)")
-    run.add_argument("--peering", action="store_true",
-                     help="several replicas, one active, with Kopf peering (default: off)")
+    run.add_argument("--leader-elect", action="store_true",
+                     help="several replicas, one active: reconcile only while holding a "
+                          "coordination.k8s.io Lease; off: this must be the only replica "
+                          "(default: off)")
+    run.add_argument("--lease-namespace", metavar="NS",
+                     help="namespace of the Lease (default: $POD_NAMESPACE, else default)")
+    run.add_argument("--lease-name", default="osprey", metavar="NAME",
+                     help="name of the Lease; a shard's adds -shard-N-of-M (default: %(default)s)")
+    run.add_argument("--identity", metavar="ID",
+                     help="this replica in the Lease (default: $POD_NAME, else the host name)")
+    run.add_argument("--lease-duration", type=float, default=15.0, metavar="S",
+                     help="a standby takes over a Lease not renewed for this long "
+                          "(default: %(default)s)")
+    run.add_argument("--renew-deadline", type=float, default=10.0, metavar="S",
+                     help="the leader stops acting when it could not renew for this long "
+                          "(default: %(default)s)")
+    run.add_argument("--retry-period", type=float, default=2.0, metavar="S",
+                     help="renew, or try to acquire, this often (default: %(default)s)")
+    run.add_argument("--shard", metavar="N/M",
+                     help="reconcile only the namespaces of shard N of M (0 <= N < M), "
+                          "by a stable hash of the namespace (default: all)")
+    run.add_argument("--drain-seconds", type=float, metavar="S",
+                     help="on SIGTERM, let running helm operations finish for up to this long "
+                          "(default: the helm timeout)")
     run.set_defaults(func=_run)
 
     render = sub.add_parser(

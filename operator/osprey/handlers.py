@@ -65,7 +65,6 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.watching.server_timeout = WATCH_SECONDS
     settings.watching.client_timeout = WATCH_SECONDS + timeout
     settings.watching.connect_timeout = CONNECT_TIMEOUT_SECONDS
-    settings.peering.standalone = not runtime.settings.peering
 
 
 @kopf.on.login()
@@ -87,7 +86,13 @@ def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
     )
 
 
-@kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0)
+def _in_shard(namespace: str | None, memo: kopf.Memo, **_: Any) -> bool:
+    """Only this operator's shard of the namespaces: another shard's control planes are
+    never touched (no daemon, no finalizer, no wake-up)."""
+    return memo.runtime.settings.serves(namespace)
+
+
+@kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0, when=_in_shard)
 async def control_plane_loop(
     body: kopf.Body, namespace: str, name: str, stopped: kopf.DaemonStopped, memo: kopf.Memo,
     **_: Any,
@@ -95,7 +100,7 @@ async def control_plane_loop(
     await memo.runtime.control_plane(namespace, name).run(body, stopped)
 
 
-@kopf.on.event(GROUP, VERSION, PLURAL)
+@kopf.on.event(GROUP, VERSION, PLURAL, when=_in_shard)
 async def control_plane_changed(
     body: kopf.Body, namespace: str, name: str, memo: kopf.Memo, type: str | None, **_: Any
 ) -> None:
@@ -113,9 +118,11 @@ async def node_changed(name: str, meta: kopf.Meta, type: str | None, memo: kopf.
     memo.runtime.node_seen(name, None if type == "DELETED" else dict(meta.labels))
 
 
-@kopf.on.delete(GROUP, VERSION, PLURAL)
+@kopf.on.delete(GROUP, VERSION, PLURAL, when=_in_shard)
 async def control_plane_deleted(body: kopf.Body, namespace: str, name: str, memo: kopf.Memo,
                                 **_: Any) -> None:
+    if memo.runtime.draining:  # a teardown runs helm: the next leader does it
+        raise kopf.TemporaryError("the operator is shutting down", delay=5)
     await memo.runtime.control_plane(namespace, name).finalize(body)
 
 
@@ -140,7 +147,8 @@ async def _wake_namespace(namespace: str | None, memo: kopf.Memo, **_: Any) -> N
 
 
 for _group, _version, _plural in OWNED_KINDS:
-    kopf.on.event(_group, _version, _plural, when=_owned_by_a_release)(_wake_namespace)
+    kopf.on.event(_group, _version, _plural,
+                  when=kopf.all_([_in_shard, _owned_by_a_release]))(_wake_namespace)
 
 
 def post_event(body: Any, type_: str, reason: str, message: str) -> None:

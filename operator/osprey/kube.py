@@ -9,8 +9,10 @@ a timeout: a stalled API server must fail a pass, not hang it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,9 +114,23 @@ class Kube:
         *,
         timeout: float = READ_TIMEOUT_SECONDS,
         connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+        executor: ThreadPoolExecutor | None = None,
     ):
         self._api = api_client
         self._timeout = (connect_timeout, timeout)
+        self._executor = executor  # None: asyncio's default, shared with everything else
+
+    def dedicated(self, name: str) -> Kube:
+        """A client with a connection and a thread of its own, for requests that must not
+        queue behind a busy operator's (the leader Lease's renewals: a renewal stuck behind
+        hundreds of lists would lose the Lease)."""
+        return Kube(kubernetes.client.ApiClient(self.configuration), timeout=self._timeout[1],
+                    connect_timeout=self._timeout[0],
+                    executor=ThreadPoolExecutor(1, thread_name_prefix=name))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
 
     @property
     def configuration(self) -> kubernetes.client.Configuration:
@@ -188,8 +204,10 @@ class Kube:
         content_type: str | None = None,
         accept: str = JSON,
     ) -> dict[str, Any]:
-        return await asyncio.to_thread(self._request, method, path, query, body, content_type,
-                                       accept)
+        call = functools.partial(self._request, method, path, query, body, content_type, accept)
+        if self._executor is None:
+            return await asyncio.to_thread(call)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     async def get(self, res: Resource, namespace: str, name: str) -> dict[str, Any] | None:
         try:
@@ -221,6 +239,11 @@ class Kube:
 
     async def create(self, res: Resource, namespace: str, obj: Mapping[str, Any]) -> dict:
         return await self.request("POST", res.path(namespace), body=dict(obj))
+
+    async def replace(self, res: Resource, namespace: str, name: str, obj: Mapping[str, Any]
+                      ) -> dict:
+        """PUT: a 409 Conflict when obj's resourceVersion is no longer the object's."""
+        return await self.request("PUT", res.path(namespace, name), body=dict(obj))
 
     async def merge_patch(
         self, res: Resource, namespace: str, name: str, patch: Mapping[str, Any], *, status=False

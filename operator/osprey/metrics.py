@@ -114,6 +114,12 @@ class Metrics:
             "Per-control-plane reconcile loops by state (running a pass, or idle).",
             ["state"], registry=r,
         )
+        self.leader = Gauge(
+            f"{PREFIX}_leader",
+            "1 while this replica reconciles (it holds its shard's Lease, or runs alone); "
+            "0 while it stands by.",
+            registry=r,
+        )
         self.info.labels(version=version).set(1)
         # Declare the bounded label values up front so dashboards see zeros, not gaps.
         for state in ("running", "idle"):
@@ -144,6 +150,9 @@ class Metrics:
             raise
         finally:
             self.observe_reconcile(outcome.result, time.monotonic() - start)
+
+    def set_leader(self, leading: bool) -> None:
+        self.leader.set(1 if leading else 0)
 
     def set_loops(self, running: int, idle: int) -> None:
         """Record how many per-control-plane loops are in a pass and how many wait."""

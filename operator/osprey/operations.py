@@ -157,7 +157,11 @@ class ReleaseOperations:
         current: DeployedRelease | None = None,
     ) -> None:
         """Run the action's helm operation in the background (`current`: the release as the
-        pass observed it)."""
+        pass observed it). Not once the operator is shutting down: a successor will."""
+        if self.runtime.draining:
+            log.debug("helm %s %s/%s left to the next leader: shutting down", action.kind.value,
+                     self.namespace, action.release)
+            return
         task = asyncio.create_task(self._operate(body, action, desired, current))
         self.running[action.release] = (action.kind, task)
         log.info("helm %s %s/%s: %s", action.kind.value, self.namespace, action.release,

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from osprey.helm import DEFAULT_TIMEOUT, Helm, HelmBinary, parse_duration
 from osprey.kube import READ_TIMEOUT_SECONDS, Kube
+from osprey.leadership import LeaseConfig
 from osprey.masking import redact
 from osprey.metrics import Metrics
 from osprey.policy import Policy
+from osprey.sharding import Shard
 
 if TYPE_CHECKING:
     from osprey.reconcile import ControlPlane
@@ -40,7 +42,11 @@ class Settings:
     api_timeout_seconds: float = READ_TIMEOUT_SECONDS  # one Kubernetes API request
     metrics_port: int | None = 9090
     liveness_port: int | None = 8080
-    peering: bool = False
+    lease: LeaseConfig | None = None  # None: no leader election, this is the only replica
+    shard: Shard | None = None  # None: every namespace watched
+    # On shutdown, how long running helm operations may finish before they are killed;
+    # None: the helm timeout (the chart's terminationGracePeriodSeconds leaves room for it).
+    drain_seconds: float | None = None
 
     def __post_init__(self) -> None:
         parse_duration(self.helm_timeout)  # a bad duration fails at start-up, naming it
@@ -50,6 +56,14 @@ class Settings:
         """How old a pending-* release no helm of ours holds must be before it is recovered:
         until then another helm (a person's, with the same timeout) may still be running it."""
         return parse_duration(self.helm_timeout)
+
+    @property
+    def drain_timeout_seconds(self) -> float:
+        return self.pending_timeout_seconds if self.drain_seconds is None else self.drain_seconds
+
+    def serves(self, namespace: str | None) -> bool:
+        """This operator's shard holds the namespace (every one without sharding)."""
+        return self.shard is None or (namespace is not None and self.shard.owns(namespace))
 
 
 class Runtime:
@@ -83,6 +97,9 @@ class Runtime:
         self._node_labels: dict[str, dict[str, str]] = {}
         self._nodes_gone: set[str] = set()
         self._nodes_listed = False
+        # Shutting down: no new helm operation starts; running ones may finish.
+        self.draining = False
+        self.leading = False  # this replica reconciles (holds the Lease, or runs alone)
 
     def _redacting(self, sink: EventSink) -> EventSink:
         """Events never carry a secret their control plane knows of (masking.redact)."""
@@ -143,6 +160,14 @@ class Runtime:
             if name not in self._nodes_gone:
                 self._node_labels.setdefault(name, labels)
         self._nodes_listed = True
+
+    def set_leading(self, leading: bool) -> None:
+        self.leading = leading
+        self.metrics.set_leader(leading)
+
+    def running_operations(self) -> list[asyncio.Task]:
+        return [task for plane in self.control_planes.values()
+                for _, task in plane.operations.running.values()]
 
     def report_loops(self) -> None:
         running = sum(p.in_pass for p in self.control_planes.values())

@@ -94,7 +94,8 @@ TEST_POLICY = Policy(chart_repositories=("http://127.0.0.1:*",), local_chart_roo
 class RunningOperator:
     """An operator scoped to some namespaces, in a thread, with its helm calls recorded.
 
-    `events` posts Kubernetes Events (real ones by default); `overrides` replace settings.
+    `events` posts Kubernetes Events (real ones by default); `overrides` replace settings
+    (`lease=LeaseConfig(...)` makes it one replica of several, `shard=Shard(i, m)` one shard).
     """
 
     def __init__(self, kubeconfig: str, namespaces: str | tuple[str, ...],
@@ -107,6 +108,9 @@ class RunningOperator:
             "metrics_port": None,
             "liveness_port": None,
             "policy": TEST_POLICY,
+            # Stopped at the end of a test: running helm operations are killed, not waited for
+            # (the replica tests drain, as a pod on SIGTERM does).
+            "drain_seconds": 0.0,
         }
         settings = Settings(
             namespaces=(namespaces,) if isinstance(namespaces, str) else tuple(namespaces),

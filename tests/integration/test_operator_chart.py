@@ -21,7 +21,6 @@ pytestmark = pytest.mark.integration
 
 CHART = ROOT / "charts" / "osprey"
 CRD_NAME = "openstackcontrolplanes.osprey.dev"
-PEERING_CRDS = ("clusterkopfpeerings.kopf.dev", "kopfpeerings.kopf.dev")
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -101,8 +100,8 @@ def grants(role: dict[str, Any], group: str, resource: str) -> set[str]:
 def test_the_chart_installs_the_operator_with_cluster_wide_rbac_when_asked(chart, namespace):
     manifest = chart.install("--set", "clusterWide=true")
     kinds = sorted(o["kind"] for o in manifest)
-    assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service",
-                     "ServiceAccount"]
+    assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "PodDisruptionBudget",
+                     "Role", "RoleBinding", "Service", "ServiceAccount"]
     live = {ref(o): chart.live(o) for o in manifest}
     assert all(live.values()), [r for r, o in live.items() if o is None]
 
@@ -136,7 +135,7 @@ def test_watched_namespaces_get_the_namespaced_rules_through_a_role_binding(
     watched = kube.new_namespace("chart-watched")
     try:
         manifest = chart.install("--set", f"watchNamespaces={{{watched}}}")
-        binding = only(manifest, "RoleBinding")
+        binding = only(manifest, "RoleBinding", chart.release)
         assert binding["metadata"]["namespace"] == watched
         live_binding = chart.live(binding)
         assert live_binding is not None
@@ -157,26 +156,24 @@ def test_watched_namespaces_get_the_namespaced_rules_through_a_role_binding(
         kube.delete_namespace(watched)
 
 
-def test_peering_installs_its_crds_and_a_kopf_peering_per_watched_namespace(
+def test_shards_install_a_deployment_each_and_the_lease_role_in_the_release_namespace(
     kube, chart, namespace
 ):
-    present = [c for c in PEERING_CRDS
-               if kube.kubectl("get", "crd", c, "-o", "name").returncode == 0]
-    if present:
-        pytest.skip(f"Kopf's peering CRDs exist already ({', '.join(present)}); not ours to own")
-    manifest = chart.install("--set", "peering.enabled=true",
-                             "--set", f"watchNamespaces={{{namespace}}}")
-    assert {o["metadata"]["name"] for o in manifest
-            if o["kind"] == "CustomResourceDefinition"} == set(PEERING_CRDS)
-    deployment = chart.live(only(manifest, "Deployment"))
-    assert deployment["spec"]["replicas"] == 2
-    assert "--peering" in deployment["spec"]["template"]["spec"]["containers"][0]["args"]
-    peering = only(chart.hooks(), "KopfPeering", "default")
-    assert chart.live(peering) is not None, "the post-install hook created the KopfPeering"
-
-    chart.uninstall()
-    for name in PEERING_CRDS:
-        assert kube.kubectl("get", "crd", name, "--ignore-not-found", "-o", "name").stdout == ""
+    manifest = chart.install("--set", "shards=2")
+    deployments = sorted((chart.live(d) for d in manifest if d["kind"] == "Deployment"),
+                         key=lambda d: d["metadata"]["name"])
+    assert [d["metadata"]["name"] for d in deployments] == [
+        f"{chart.release}-shard-0", f"{chart.release}-shard-1"]
+    for index, deployment in enumerate(deployments):
+        assert deployment["spec"]["replicas"] == 2
+        args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+        assert "--leader-elect" in args and f"--shard={index}/2" in args
+    role = chart.live(only(manifest, "Role", f"{chart.release}-leader-election"))
+    assert role["metadata"]["namespace"] == namespace
+    assert role["rules"] == [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                              "verbs": ["get", "create", "update"]}]
+    assert len([o for o in manifest if o["kind"] == "PodDisruptionBudget"]) == 2
+    assert not [o for o in manifest if o["kind"] == "CustomResourceDefinition"]
 
 
 def test_uninstall_removes_every_object_of_the_release(kube, chart, namespace):

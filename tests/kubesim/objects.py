@@ -13,7 +13,7 @@ import random
 import re
 from typing import Any
 
-from . import defaults, quantities
+from . import defaults, leases, quantities
 from .errors import ApiError, invalid
 from .resources import ResourceType
 
@@ -141,6 +141,8 @@ def validate_builtin(rtype: ResourceType, obj: dict[str, Any]) -> None:
         _require(rtype, obj, "spec.template")
         _job_restart_policy(rtype, obj)
         _selector_matches_template(rtype, obj)
+    elif key == ("coordination.k8s.io", "leases"):
+        leases.validate_lease(obj)
     elif key in {("", "configmaps"), ("", "secrets")}:
         for field in ("data", "binaryData"):
             value = obj.get(field)

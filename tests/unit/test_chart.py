@@ -27,6 +27,7 @@ FULL_VALUES = [
     "--set", "watchNamespaces={openstack,cloud-b}",
     "--set", "serviceMonitor.enabled=true",
     "--set", "prometheusRule.enabled=true",
+    "--set", "shards=2",
 ]
 
 pytestmark = [
@@ -177,7 +178,7 @@ def test_helm_homes_point_into_the_writable_tmp_volume() -> None:
     assert "emptyDir" in volumes[mounts["/tmp"]]
 
 
-def test_probes_use_kopfs_liveness_endpoint() -> None:
+def test_probes_use_the_liveness_endpoint_every_replica_serves() -> None:
     container = operator_container(render("--set", "liveness.port=8181"))
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports["liveness"] == 8181
@@ -186,13 +187,18 @@ def test_probes_use_kopfs_liveness_endpoint() -> None:
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": "liveness"}
 
 
-def test_default_args_watch_the_listed_namespace_with_the_default_policy() -> None:
+LEADER_ARGS = ["--leader-elect", "--lease-duration=15", "--renew-deadline=10",
+               "--retry-period=2", "--drain-seconds=1200"]
+
+
+def test_default_args_elect_a_leader_and_watch_the_listed_namespace_with_the_default_policy(
+) -> None:
     container = operator_container(render())
     assert container["command"] == ["osprey"]
     assert container["args"] == [
         "run", "--metrics-port=9090", "--liveness-port=8080", "--log-level=info",
         "--log-format=logfmt", "--helm-timeout=20m", "--max-parallel-helm=8",
-        "--resync-seconds=300", "--namespace=openstack",
+        "--resync-seconds=300", *LEADER_ARGS, "--namespace=openstack",
         "--allow-chart-repository=https://tarballs.opendev.org/openstack/openstack-helm",
     ]
 
@@ -200,7 +206,9 @@ def test_default_args_watch_the_listed_namespace_with_the_default_policy() -> No
 def test_cluster_wide_is_an_explicit_opt_in_without_namespace_flags() -> None:
     docs = render("--set", "clusterWide=true")
     assert not [a for a in operator_container(docs)["args"] if a.startswith("--namespace")]
-    assert not [d for d in docs if d["kind"] == "RoleBinding"]
+    # Only the leader election's, in the operator's own namespace.
+    assert [d["metadata"]["name"] for d in docs if d["kind"] == "RoleBinding"] == [
+        "osprey-leader-election"]
 
 
 def test_no_namespace_to_serve_without_cluster_wide_is_refused() -> None:
@@ -226,30 +234,63 @@ def test_watched_namespaces_and_log_options_become_flags() -> None:
     assert container["args"][1:] == [
         "--metrics-port=9090", "--liveness-port=8080", "--log-level=debug",
         "--log-format=json", "--helm-timeout=45m", "--max-parallel-helm=8",
-        "--resync-seconds=300", "--namespace=a", "--namespace=b",
+        "--resync-seconds=300", *LEADER_ARGS, "--namespace=a", "--namespace=b",
         "--allow-chart-repository=https://tarballs.opendev.org/openstack/openstack-helm",
     ]
 
 
-def test_standalone_operator_is_one_replica_replaced_with_recreate() -> None:
+def test_two_replicas_one_leading_are_rolled_without_a_gap() -> None:
     spec = find(render(), "Deployment")["spec"]
-    assert spec["replicas"] == 1
-    assert spec["strategy"] == {"type": "Recreate"}
-
-
-def test_peering_runs_several_replicas_with_rolling_updates() -> None:
-    docs = render("--set", "peering.enabled=true", "--set", "clusterWide=true")
-    spec = find(docs, "Deployment")["spec"]
     assert spec["replicas"] == 2
-    assert "strategy" not in spec
-    assert "--peering" in operator_container(docs)["args"]
-    assert find(docs, "ClusterKopfPeering")["metadata"]["name"] == "default"
+    # A new pod stands by before an old one stops; the old leader hands over as it stops.
+    assert spec["strategy"] == {"type": "RollingUpdate",
+                                "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
 
 
-def test_peering_in_listed_namespaces_uses_one_kopfpeering_each() -> None:
-    docs = render("--set", "peering.enabled=true", "--set", "watchNamespaces={a,b}")
-    peerings = [d for d in docs if d["kind"] == "KopfPeering"]
-    assert sorted(p["metadata"]["namespace"] for p in peerings) == ["a", "b"]
+def test_the_grace_period_leaves_the_leader_its_drain() -> None:
+    docs = render("--set", "drainSeconds=600")
+    pod = find(docs, "Deployment")["spec"]["template"]["spec"]
+    assert "--drain-seconds=600" in operator_container(docs)["args"]
+    assert pod["terminationGracePeriodSeconds"] == 630
+
+
+def test_a_node_drain_evicts_one_replica_at_a_time() -> None:
+    pdb = find(render(), "PodDisruptionBudget")
+    assert pdb["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": {
+        "app.kubernetes.io/name": "osprey", "app.kubernetes.io/instance": "osprey"}}}
+    assert not [d for d in render("--set", "replicas=1") if d["kind"] == "PodDisruptionBudget"]
+
+
+def test_shards_render_one_deployment_each_with_its_shard_and_pods_of_its_own() -> None:
+    docs = render("--set", "shards=3")
+    deployments = [d for d in docs if d["kind"] == "Deployment"]
+    assert [d["metadata"]["name"] for d in deployments] == [
+        "osprey-shard-0", "osprey-shard-1", "osprey-shard-2"]
+    for index, deployment in enumerate(deployments):
+        args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+        assert f"--shard={index}/3" in args and "--leader-elect" in args
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        assert selector["osprey.dev/shard"] == str(index)
+        assert deployment["spec"]["template"]["metadata"]["labels"]["osprey.dev/shard"] == str(
+            index)
+    pdbs = [d for d in docs if d["kind"] == "PodDisruptionBudget"]
+    assert [p["spec"]["selector"]["matchLabels"]["osprey.dev/shard"] for p in pdbs] == [
+        "0", "1", "2"]
+
+
+def test_one_shard_passes_no_shard_flag() -> None:
+    assert not [a for a in operator_container(render())["args"] if a.startswith("--shard")]
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    (["--set", "shards=0"], "shards must be a whole number of at least 1, got 0"),
+    (["--set", "leaderElection.renewDeadline=15"],
+     "leaderElection.leaseDuration (15) must be greater than leaderElection.renewDeadline (15)"),
+])
+def test_a_layout_that_could_let_two_leaders_act_is_refused(values, message) -> None:
+    result = helm("template", "osprey", str(CHART), *values)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_unknown_log_format_is_refused_naming_the_value() -> None:

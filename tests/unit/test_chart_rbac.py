@@ -301,9 +301,17 @@ def test_node_pools_read_every_node_and_control_plane_of_the_cluster(
     assert ("osprey.dev", "openstackcontrolplanes", "list") in cluster
 
 
-def test_peering_adds_kopfs_peering_resources() -> None:
-    docs = helm_template(CHART, "--set", "peering.enabled=true", "--set", "clusterWide=true")
-    assert ("kopf.dev", "clusterkopfpeerings", "patch") in granted(rules_of(docs, "osprey"))
+def test_replicas_hold_their_lease_only_in_the_release_namespace(
+    cluster_wide: list[dict[str, Any]],
+) -> None:
+    [role] = [d for d in cluster_wide if d["kind"] == "Role"]
+    assert role["metadata"]["namespace"] == "osprey-system"
+    assert requested(role["rules"]) == {
+        ("coordination.k8s.io", "leases", verb) for verb in ("get", "create", "update")}
+    [binding] = [d for d in cluster_wide if d["kind"] == "RoleBinding"]
+    assert (binding["metadata"]["namespace"], binding["roleRef"]["name"]) == (
+        "osprey-system", role["metadata"]["name"])
+    assert not [p for p in all_grants(cluster_wide) if p[1] == "leases"], "no cluster-wide lease"
 
 
 # --- nothing broad -------------------------------------------------------------------------
@@ -335,7 +343,7 @@ def test_watching_namespaces_keeps_namespaced_grants_out_of_the_cluster_binding(
     assert control_planes == {"get", "list", "watch"}  # node pools: read, never written
     bindings = [d for d in namespaced if d["kind"] == "RoleBinding"]
     assert [(b["metadata"]["namespace"], b["roleRef"]["name"]) for b in bindings] == [
-        ("openstack", "osprey-namespaced")
+        ("osprey-system", "osprey-leader-election"), ("openstack", "osprey-namespaced")
     ]
 
 
@@ -347,7 +355,8 @@ def test_cluster_wide_mode_binds_everything_with_one_cluster_role_binding(
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "osprey", "namespace": "osprey-system"}
     ]
-    assert not [d for d in cluster_wide if d["kind"] == "RoleBinding"]
+    assert [b["roleRef"]["name"] for b in cluster_wide if b["kind"] == "RoleBinding"] == [
+        "osprey-leader-election"]
 
 
 # --- namespaced by default ------------------------------------------------------------------
@@ -378,7 +387,8 @@ def test_the_default_serves_listed_namespaces_not_the_cluster(
 ) -> None:
     bindings = [(b["metadata"]["namespace"], b["roleRef"]["name"])
                 for b in namespaced if b["kind"] == "RoleBinding"]
-    assert bindings == [("openstack", "osprey-namespaced")]
+    assert bindings == [("osprey-system", "osprey-leader-election"),
+                        ("openstack", "osprey-namespaced")]
 
 
 def test_namespaced_mode_has_no_cluster_wide_secret_access(

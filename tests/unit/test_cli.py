@@ -243,3 +243,17 @@ def test_render_upgrade_from_refuses_a_skip_naming_the_field(tmp_path, capsys):
     path.write_text(yaml.safe_dump(resource))
     assert main(["render", "--upgrade-from", "2025.1", str(path)]) == 2
     assert "spec.openstackRelease" in capsys.readouterr().err
+def test_run_with_a_shard_outside_its_count_is_one_line_and_status_2(capsys):
+    code, _, err = run_cli(["run", "--metrics-port", "0", "--liveness-port", "0",
+                            "--helm", HELM, "--shard", "2/2"], capsys)
+    assert code == 2
+    assert err == ("osprey run: --shard: shard must be N/M with 0 <= N < M (e.g. 0/2), "
+                   "got '2/2'\n")
+
+
+def test_run_with_a_lease_a_standby_could_take_while_the_leader_acts_is_status_2(capsys):
+    code, _, err = run_cli(["run", "--metrics-port", "0", "--liveness-port", "0",
+                            "--helm", HELM, "--leader-elect", "--lease-duration", "8"], capsys)
+    assert code == 2
+    assert err == ("osprey run: lease duration (8s) must be greater than the renew deadline "
+                   "(10s)\n")

@@ -37,7 +37,7 @@ FULL_VALUES = [
     "--set", "watchNamespaces={openstack,cloud-b}",
     "--set", "serviceMonitor.enabled=true",
     "--set", "prometheusRule.enabled=true",
-    "--set", "peering.enabled=true",
+    "--set", "shards=2",
 ]
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -97,8 +97,8 @@ def test_default_chart_render_is_valid_kubernetes() -> None:
 @needs_crd
 def test_full_chart_render_is_valid_kubernetes() -> None:
     unknown = assert_valid(documents(helm_render(*FULL_VALUES)))
-    # prometheus-operator and Kopf peering kinds have no built-in schema; well-formed only.
-    assert set(unknown) == {"ServiceMonitor", "PrometheusRule", "KopfPeering"}
+    # prometheus-operator kinds have no built-in schema; well-formed only.
+    assert set(unknown) == {"ServiceMonitor", "PrometheusRule"}
 
 
 # --- the kustomize base --------------------------------------------------------------------
@@ -129,7 +129,8 @@ def test_kustomize_output_holds_the_operator_and_its_crd(kustomized: list[dict[s
     kinds = sorted(d["kind"] for d in kustomized)
     assert kinds == sorted([
         "Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRole",
-        "ClusterRoleBinding", "RoleBinding", "Service", "Deployment",
+        "ClusterRoleBinding", "Service", "Deployment", "Role", "RoleBinding", "RoleBinding",
+        "PodDisruptionBudget",
     ])
 
 
@@ -137,7 +138,9 @@ def test_kustomize_output_lives_in_the_operator_namespace(
     kustomized: list[dict[str, Any]],
 ) -> None:
     for doc in kustomized:
-        if doc["kind"] in ("ServiceAccount", "Service", "Deployment"):
+        served = doc["kind"] == "RoleBinding" and doc["roleRef"]["kind"] == "ClusterRole"
+        if doc["kind"] in ("ServiceAccount", "Service", "Deployment", "Role", "RoleBinding",
+                           "PodDisruptionBudget") and not served:
             assert doc["metadata"]["namespace"] == "osprey-system", doc["kind"]
     [binding] = [d for d in kustomized if d["kind"] == "ClusterRoleBinding"]
     assert binding["subjects"][0]["namespace"] == "osprey-system"
@@ -146,7 +149,8 @@ def test_kustomize_output_lives_in_the_operator_namespace(
 def test_kustomize_output_grants_namespaced_rights_only_in_the_served_namespace(
     kustomized: list[dict[str, Any]],
 ) -> None:
-    [binding] = [d for d in kustomized if d["kind"] == "RoleBinding"]
+    [binding] = [d for d in kustomized
+                 if d["kind"] == "RoleBinding" and d["roleRef"]["kind"] == "ClusterRole"]
     assert binding["metadata"]["namespace"] == "openstack"
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "osprey", "namespace": "osprey-system"}]

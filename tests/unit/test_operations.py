@@ -1,13 +1,16 @@
-"""Back-off of failing releases: per release, growing, and never a busy loop."""
+"""Back-off of failing releases: per release, growing, and never a busy loop; none started
+while the operator shuts down."""
 
 import time
 
+from osprey.actions import Action, Kind
 from osprey.operations import ReleaseOperations
 from osprey.runtime import Settings
 
 
 class FakeRuntime:
     settings = Settings(retry_base_seconds=1.0, retry_max_seconds=8.0)
+    draining = False
 
 
 def operations():
@@ -37,3 +40,11 @@ def test_an_expired_back_off_asks_for_no_early_wake_up():
     ops.failed("keystone", "boom")
     ops._retry_at["keystone"] = time.monotonic() - 1
     assert ops.next_retry_in() is None
+
+
+def test_a_shutting_down_operator_starts_no_helm_operation():
+    runtime = FakeRuntime()
+    runtime.draining = True
+    ops = ReleaseOperations(runtime, "ns", on_finished=lambda: None)
+    ops.start({}, Action("keystone", Kind.install, "not installed"), desired=None)
+    assert ops.running == {}

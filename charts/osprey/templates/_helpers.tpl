@@ -32,3 +32,21 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "osprey.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
+
+{{/* A shard's Deployment: the release's full name alone when there is one shard. */}}
+{{- define "osprey.shardName" -}}
+{{- $root := index . 0 -}}
+{{- if gt (int $root.Values.shards) 1 -}}
+{{- printf "%s-shard-%d" (include "osprey.fullname" $root) (index . 1) | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- include "osprey.fullname" $root -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The shard label of a shard's pods (none with one shard: selectors stay as they were). */}}
+{{- define "osprey.shardLabels" -}}
+{{- $root := index . 0 -}}
+{{- if gt (int $root.Values.shards) 1 -}}
+osprey.dev/shard: {{ index . 1 | quote }}
+{{- end -}}
+{{- end -}}

@@ -39,12 +39,6 @@ the read rules below mirror what the charts' own Roles grant.
 - apiGroups: [osprey.dev]
   resources: [openstackcontrolplanes]
   verbs: {{ include "osprey.verbs.read" . }}
-{{- if and .Values.peering.enabled .Values.clusterWide }}
-# Kopf peering of a cluster-wide operator.
-- apiGroups: [kopf.dev]
-  resources: [clusterkopfpeerings]
-  verbs: [get, list, watch, patch]
-{{- end }}
 {{- end -}}
 
 {{/* Rules in the namespaces the operator serves: cluster-wide, or one RoleBinding each. */}}
@@ -105,10 +99,4 @@ the read rules below mirror what the charts' own Roles grant.
 - apiGroups: ["", extensions, batch, apps, discovery.k8s.io]
   resources: [daemonsets, jobs, pods, services, endpoints, endpointslices, secrets]
   verbs: [get, list]
-{{- if and .Values.peering.enabled (not .Values.clusterWide) }}
-# Kopf peering of an operator serving a list of namespaces.
-- apiGroups: [kopf.dev]
-  resources: [kopfpeerings]
-  verbs: [get, list, watch, patch]
-{{- end }}
 {{- end -}}
