@@ -159,7 +159,7 @@ def test_watched_namespaces_get_the_namespaced_rules_through_a_role_binding(
 def test_shards_install_a_deployment_each_and_the_lease_role_in_the_release_namespace(
     kube, chart, namespace
 ):
-    manifest = chart.install("--set", "shards=2")
+    manifest = chart.install("--set", "shards=2", "--set", f"watchNamespaces={{{namespace}}}")
     deployments = sorted((chart.live(d) for d in manifest if d["kind"] == "Deployment"),
                          key=lambda d: d["metadata"]["name"])
     assert [d["metadata"]["name"] for d in deployments] == [
