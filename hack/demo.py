@@ -183,9 +183,11 @@ def demo(args: argparse.Namespace) -> int:
 
     from tests.kubesim import Simulator
 
-    print("no KUBECONFIG: starting a simulated cluster (tests/kubesim) and the fixture charts")
+    print(f"no KUBECONFIG: starting a simulated cluster of {args.nodes} nodes (tests/kubesim) "
+          "and the fixture charts")
     with tempfile.TemporaryDirectory() as tmp, \
-            Simulator(workload_delay=args.workload_delay, job_delay=args.job_delay) as sim, \
+            Simulator(workload_delay=args.workload_delay, job_delay=args.job_delay,
+                      nodes=args.nodes) as sim, \
             fixture_charts() as url:
         path = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
         return run(str(path), args.sample, args.namespace, url, args.timeout)
@@ -196,6 +198,10 @@ def main() -> int:
     parser.add_argument("--sample", default="compute-kit.yaml")
     parser.add_argument("--namespace", default="openstack")
     parser.add_argument("--timeout", type=float, default=600.0)
+    # OpenStack-Helm puts one memcached (and, in production, one API pod) per host: the
+    # sample's two memcached replicas need two nodes; three is the smallest real cluster.
+    parser.add_argument("--nodes", type=int, default=3,
+                        help="simulator: all-in-one nodes in the cluster (default 3)")
     parser.add_argument("--workload-delay", type=float, default=1.0,
                         help="simulator: seconds until a workload reports ready")
     parser.add_argument("--job-delay", type=float, default=1.5,
