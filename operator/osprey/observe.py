@@ -1,12 +1,15 @@
 """What a pass sees of a namespace: Helm's release records and the objects releases own.
 
 `Observer` is the seam; `ListingObserver` asks the API server, one list per kind, Helm's
-storage Secrets as metadata only; `HelmRecords` reads the payload of a release's newest
-revision (one GET) only when its resourceVersion is new to its decoder. A watch
-cache (Kopf indexes) was tried and measured: no request per pass, but at 10 and 50 control
-planes some loops stalled until the periodic resync; see docs/benchmarks.md. `FreshRecords`
-keeps Helm's record of a release as our own operation left it, read back from the API server,
-so that a pass never acts on an observation older than that operation's outcome.
+storage Secrets as metadata only; `ChangedBodiesObserver` (what loops use) lists Secrets and
+ConfigMaps as metadata too and reads a body only when its resourceVersion changed, so that a
+no-op pass does not read the releases' rendered config again. `HelmRecords` reads the payload
+of a release's newest revision (one GET) only when its resourceVersion is new to its decoder.
+A watch cache (Kopf indexes) was tried and measured: no request per pass, but at 10 and 50
+control planes some loops stalled until the periodic resync; see docs/benchmarks.md.
+`FreshRecords` keeps Helm's record of a release as our own operation left it, read back from
+the API server, so that a pass never acts on an observation older than that operation's
+outcome.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ Live = dict[tuple[str, str], Object]
 OBSERVED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "ConfigMap",
                   "Secret", "PersistentVolumeClaim")
 NOT_HELM_STORAGE = "owner!=helm"
+# Listed whole by `ChangedBodiesObserver`: their bodies are small and their status moves.
+LISTED_KINDS = tuple(k for k in OBSERVED_KINDS if k not in ("Secret", "ConfigMap"))
 # How long a read-back record may win over the cache, at most (the cache normally catches up
 # within milliseconds; this only bounds a cache that stopped, e.g. a broken watch).
 FRESH_FOR_SECONDS = 30.0
@@ -61,6 +66,42 @@ class ListingObserver:
         )
         live: Live = {}
         for kind, objects in zip(OBSERVED_KINDS, lists, strict=True):
+            live.update({(kind, o["metadata"]["name"]): o for o in objects})
+        return storage, live
+
+
+class ChangedBodiesObserver:
+    """As `ListingObserver`, but Secrets and ConfigMaps are listed as metadata only (Helm's
+    storage Secrets among them) and a body is read (one GET) only when its resourceVersion is
+    not the one this observer holds: the releases' rendered config, which grows with the
+    charts, is read once per change instead of once per pass. Bodies of objects no longer
+    listed are dropped, so what is held is at most one namespace's Secrets and ConfigMaps."""
+
+    def __init__(self, kube: Kube):
+        self._kube = kube
+        self._bodies: dict[tuple[str, str], Object] = {}  # (kind, name) -> body at its version
+
+    async def observe(self, namespace: str) -> tuple[list[Object], Live]:
+        kube = self._kube
+        secrets, configmaps, *lists = await asyncio.gather(
+            kube.list_metadata(resource("Secret"), namespace),
+            kube.list_metadata(resource("ConfigMap"), namespace),
+            *(kube.list(resource(kind), namespace) for kind in LISTED_KINDS),
+        )
+        storage = [s for s in secrets if _is_helm_storage(s)]
+        listed = {("Secret", s["metadata"]["name"]): s for s in secrets
+                  if not _is_helm_storage(s)}
+        listed.update({("ConfigMap", c["metadata"]["name"]): c for c in configmaps})
+        self._bodies = {key: body for key, body in self._bodies.items() if key in listed
+                        and _rv(body) == _rv(listed[key])}
+        changed = [key for key in listed if key not in self._bodies]
+        read = await asyncio.gather(*(
+            kube.get(resource(kind), namespace, name) for kind, name in changed))
+        for key, body in zip(changed, read, strict=True):
+            if body is not None:  # None: deleted since the list, so not live
+                self._bodies[key] = body
+        live: Live = dict(self._bodies)
+        for kind, objects in zip(LISTED_KINDS, lists, strict=True):
             live.update({(kind, o["metadata"]["name"]): o for o in objects})
         return storage, live
 
@@ -137,6 +178,14 @@ class FreshRecords:
 
 def _version(secret: Object) -> tuple[str, str | None]:
     return secret["metadata"]["name"], secret["metadata"].get("resourceVersion")
+
+
+def _is_helm_storage(secret: Object) -> bool:
+    return (secret["metadata"].get("labels") or {}).get("owner") == "helm"
+
+
+def _rv(obj: Object) -> str | None:
+    return obj["metadata"].get("resourceVersion")
 
 
 def _release_of(secret: Object) -> str | None:

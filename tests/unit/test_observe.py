@@ -1,7 +1,7 @@
 """Read-back Helm records win over a cache that has not caught up, and only until it has;
 Helm's records listed as metadata have a payload read only when it is new."""
 
-from osprey.observe import FreshRecords, HelmRecords
+from osprey.observe import ChangedBodiesObserver, FreshRecords, HelmRecords
 from tests.unit.test_releases import storage_secret
 
 
@@ -77,3 +77,75 @@ def test_a_record_read_back_whole_stands_in_for_the_same_version_listed_as_metad
     merged = fresh.merge([metadata_of(whole)])
     assert merged == [whole], "the decoder needs no second read of the same version"
     assert fresh.merge([metadata_of(whole)]) == [metadata_of(whole)], "only once"
+
+
+class Namespace:
+    """A Kube over one namespace's objects: lists whole or as metadata, GETs; counts GETs."""
+
+    def __init__(self, *objects):
+        self.objects = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+        self.gets = []
+
+    def put(self, obj):
+        self.objects[(obj["kind"], obj["metadata"]["name"])] = obj
+
+    async def list(self, res, namespace, *, labels=None):
+        return [o for (kind, _), o in self.objects.items() if kind == res.kind]
+
+    async def list_metadata(self, res, namespace, *, labels=None):
+        return [metadata_of(o) for o in await self.list(res, namespace)]
+
+    async def get(self, res, namespace, name):
+        self.gets.append((res.kind, name))
+        return self.objects.get((res.kind, name))
+
+
+def config(kind, name, rv, value="x"):
+    return {"kind": kind, "metadata": {"name": name, "resourceVersion": rv},
+            "data": {"nova.conf": value}}
+
+
+async def test_changed_bodies_read_each_secret_and_configmap_once_per_resource_version():
+    kube = Namespace(config("Secret", "nova-etc", "1"), config("ConfigMap", "nova-bin", "2"))
+    observer = ChangedBodiesObserver(kube)
+    await observer.observe("ns")
+    _, live = await observer.observe("ns")
+    assert kube.gets == [("Secret", "nova-etc"), ("ConfigMap", "nova-bin")]
+    assert live[("Secret", "nova-etc")]["data"] == {"nova.conf": "x"}
+    kube.put(config("Secret", "nova-etc", "7", "y"))
+    _, live = await observer.observe("ns")
+    assert kube.gets[2:] == [("Secret", "nova-etc")]
+    assert live[("Secret", "nova-etc")]["data"] == {"nova.conf": "y"}
+
+
+async def test_changed_bodies_drop_what_is_no_longer_listed():
+    kube = Namespace(config("Secret", "nova-etc", "1"))
+    observer = ChangedBodiesObserver(kube)
+    await observer.observe("ns")
+    del kube.objects[("Secret", "nova-etc")]
+    _, live = await observer.observe("ns")
+    assert ("Secret", "nova-etc") not in live
+
+
+async def test_changed_bodies_leave_out_an_object_deleted_between_list_and_read():
+    kube = Namespace(config("Secret", "nova-etc", "1"))
+    listed = kube.list_metadata
+
+    async def list_then_delete(res, namespace, *, labels=None):
+        items = await listed(res, namespace)
+        kube.objects.pop((res.kind, "nova-etc"), None)
+        return items
+
+    kube.list_metadata = list_then_delete
+    _, live = await ChangedBodiesObserver(kube).observe("ns")
+    assert ("Secret", "nova-etc") not in live
+
+
+async def test_changed_bodies_give_helm_storage_as_metadata_apart_from_live_objects():
+    record = storage_secret("nova", 1, "deployed")
+    kube = Namespace(dict(record, kind="Secret"), config("Secret", "nova-etc", "1"),
+                     {"kind": "Deployment", "metadata": {"name": "nova-api"}, "status": {}})
+    storage, live = await ChangedBodiesObserver(kube).observe("ns")
+    assert storage == [metadata_of(record)]
+    assert set(live) == {("Secret", "nova-etc"), ("Deployment", "nova-api")}
+    assert ("Secret", record["metadata"]["name"]) not in kube.gets
