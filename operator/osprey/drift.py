@@ -12,7 +12,7 @@ a bootstrap (an upgrade that changes a Job's template replaces it, see `immutabl
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,12 +116,16 @@ def release_drift(
     *,
     ignore: Mapping[Key, Collection[str]] | None = None,
     settled: Mapping[Key, str] | None = None,
+    clean: MutableMapping[Key, tuple[Any, ...]] | None = None,
 ) -> tuple[Drift, ...]:
     """Missing or modified objects of a release's manifest.
 
     `ignore` names fields owned by someone else (an HPA's replicas); `settled` maps objects
     to the resourceVersion our own last repair left them at: an object still at that version
-    has been put back as far as the API server allows, and is not reported again.
+    has been put back as far as the API server allows, and is not reported again. `clean` is
+    the caller's memo of objects found as rendered (updated here): an object compared clean
+    at the same release revision and resourceVersion is not walked again, as neither side
+    changed; the walk over every field of every object is most of a no-op pass.
     """
     ignore = ignore or {}
     settled = settled or {}
@@ -137,15 +141,31 @@ def release_drift(
             or (kind == "Job" and job_completed(have))
         ):
             continue
+        compared = _compared_at(release, have, ignore.get((kind, name), ()))
+        if clean is not None and compared is not None and clean.get((kind, name)) == compared:
+            continue
         drift = object_drift(want, have, ignore.get((kind, name), ()))
         if drift.missing or drift.fields:
             found.append(drift)
+        elif clean is not None and compared is not None:
+            clean[(kind, name)] = compared
     claims = {name: obj for (kind, name), obj in live.items() if kind == "PersistentVolumeClaim"}
     for claim, size in claims_to_expand(release, claims):
         found.append(Drift("PersistentVolumeClaim", claim, missing=False,
                            fields=("spec.resources.requests.storage",),
                            patch={"spec": {"resources": {"requests": {"storage": size}}}}))
     return tuple(found)
+
+
+def _compared_at(release: DeployedRelease, have: Mapping[str, Any] | None,
+                 ignore: Collection[str]) -> tuple[Any, ...] | None:
+    """What a comparison's outcome depends on: the manifest (a release's revision; a release
+    installed again starts at revision 1, hence the deploy time), the live object's version
+    and the fields ignored. None when the live object has no version to go by."""
+    version = (have or {}).get("metadata", {}).get("resourceVersion")
+    if version is None:
+        return None
+    return (release.name, release.revision, release.last_deployed, version, tuple(sorted(ignore)))
 
 
 def job_completed(job: Mapping[str, Any]) -> bool:

@@ -67,6 +67,43 @@ def test_an_object_left_as_our_last_repair_left_it_is_not_reported_again():
                              settled={("Deployment", "keystone-api"): "7"})
 
 
+def test_an_object_found_as_rendered_is_not_compared_again_at_the_same_versions():
+    clean = {}
+    same = live()
+    assert not release_drift(release(RENDERED), {("Deployment", "keystone-api"): same},
+                             clean=clean)
+    same["spec"]["replicas"] = 9  # changed in place: only a new resourceVersion is looked at
+    assert not release_drift(release(RENDERED), {("Deployment", "keystone-api"): same},
+                             clean=clean)
+
+
+def test_an_object_at_a_new_resource_version_is_compared_again():
+    clean = {}
+    release_drift(release(RENDERED), {("Deployment", "keystone-api"): live()}, clean=clean)
+    changed = live(replicas=5)
+    changed["metadata"]["resourceVersion"] = "8"
+    drift = release_drift(release(RENDERED), {("Deployment", "keystone-api"): changed},
+                          clean=clean)
+    assert [d.fields for d in drift] == [("spec.replicas",)]
+
+
+def test_an_object_is_compared_again_under_a_new_revision_of_its_release():
+    clean = {}
+    release_drift(release(RENDERED), {("Deployment", "keystone-api"): live()}, clean=clean)
+    upgraded = dict(RENDERED, spec=dict(RENDERED["spec"], replicas=3))
+    newer = DeployedRelease(name="keystone", namespace="ns", revision=2, status="deployed",
+                            chart="keystone", version="1", values={}, manifest=(upgraded,))
+    drift = release_drift(newer, {("Deployment", "keystone-api"): live()}, clean=clean)
+    assert [d.fields for d in drift] == [("spec.replicas",)]
+
+
+def test_a_drifted_object_is_compared_on_every_pass_until_repaired():
+    clean = {}
+    changed = {("Deployment", "keystone-api"): live(replicas=5)}
+    assert release_drift(release(RENDERED), changed, clean=clean)
+    assert release_drift(release(RENDERED), changed, clean=clean)
+
+
 def test_numbers_rendered_as_strings_compare_equal():
     assert differences({"port": 80}, {"port": "80"}) == []
 
