@@ -38,7 +38,7 @@ from osprey.custody import CredentialsLost, Custody
 from osprey.drift import Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
 from osprey.kube import KubeError, resource
-from osprey.observe import HelmRecords, ListingObserver, Observer
+from osprey.observe import ChangedBodiesObserver, HelmRecords, ListingObserver, Observer
 from osprey.operations import ReleaseOperations
 from osprey.ownership import owner_value
 from osprey.plan import Plan, PlanError, plan
@@ -88,12 +88,13 @@ class ControlPlane:
         self.custody = Custody(runtime, namespace, name)
         self.upgrades = Upgrades(runtime, namespace)
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
+        self._clean: dict[tuple[str, str], tuple] = {}  # objects found as rendered (drift memo)
         self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
         self._helm_records = HelmRecords(runtime.kube, namespace)
         # The status this loop last wrote: Kopf's body may not show it yet, and comparing with
         # an older one would report a flip twice.
-        # Where passes look; Kopf's indexes when the daemon hands them over (see run()).
-        self.observer: Observer = ListingObserver(runtime.kube)
+        # Where passes look: lists, with Secret and ConfigMap bodies read once per change.
+        self.observer: Observer = ChangedBodiesObserver(runtime.kube)
         self._generation_seen: int | None = None
         self._wake_hint: float | None = None  # sooner next pass: a pending release to take over
         # Generated passwords and values taken from Secrets: never in status, Events, logs.
@@ -245,10 +246,11 @@ class ControlPlane:
         desired = staged.plan
         ignore = ignored_fields(desired.releases)
         drift = {
-            n: release_drift(d, live, ignore=ignore, settled=self._settled)
+            n: release_drift(d, live, ignore=ignore, settled=self._settled, clean=self._clean)
             for n, d in ours.items()
             if n in desired and n not in self.operations.running
         }
+        self._clean = {key: at for key, at in self._clean.items() if key in live}
         constraints = Constraints(
             foreign=releases.foreign,
             conflicts=claim_conflicts(spec, live),
