@@ -4,8 +4,9 @@ The fixture charts are copied and their generated config (`fixture.config`'s `ki
 so that each renders, with the operator's own values, as many bytes as the real
 OpenStack-Helm chart does (`REAL_RENDERED_BYTES`, times `--factor`); every release then gets
 helm's default history of 10 revisions. N control planes converge under one in-process
-operator; the no-op passes are then measured twice in the same run, each loop observing
-first by listing (`ListingObserver`) and then through `ChangedBodiesObserver`.
+operator; the no-op passes are then measured three times in the same run: each loop
+observing by listing (`ListingObserver`, every object compared: the operator before), through
+`ChangedBodiesObserver`, and through it with the drift memo (the operator now).
 """
 
 from __future__ import annotations
@@ -161,9 +162,11 @@ class NoOpCost:
 
 
 def noop_cost(cluster: Cluster, op: InProcessOperator, planes: list[str], label: str,
-              observer: Callable[[], Observer]) -> NoOpCost:
+              observer: Callable[[], Observer], drift_memo: bool) -> NoOpCost:
     for ns in planes:
-        op.loop(ns, "openstack").observer = observer()
+        loop = op.loop(ns, "openstack")
+        loop.observer = observer()
+        loop.drift_memo = {} if drift_memo else None
         op.one_pass(ns, "openstack")  # the first pass fills what the observer keeps
     helm, requests, read = op.helm_calls(), cluster.requests(), cluster.bytes_answered()
     cpu = 0.0
@@ -201,10 +204,13 @@ def run(planes: int, factor: float, workdir: Path) -> list[Figure]:
             stored = sum(fill_history(cluster, ns) for ns in namespaces)
             for ns in namespaces:
                 wait_ready(cluster.client, ns, "openstack", 300)
-            costs = [noop_cost(cluster, op, list(namespaces), "listing",
-                               lambda: ListingObserver(op.runtime.kube)),
-                     noop_cost(cluster, op, list(namespaces), "changed bodies",
-                               lambda: ChangedBodiesObserver(op.runtime.kube))]
+            listing = lambda: ListingObserver(op.runtime.kube)
+            changed = lambda: ChangedBodiesObserver(op.runtime.kube)
+            planes_ = list(namespaces)
+            costs = [noop_cost(cluster, op, planes_, "listing (before)", listing, False),
+                     noop_cost(cluster, op, planes_, "changed bodies", changed, False),
+                     noop_cost(cluster, op, planes_, "changed bodies + drift memo (after)",
+                               changed, True)]
             rss_after = memory_kib(os.getpid())["VmRSS"]
     prefix = f"x{factor:g} {planes:>2} cp"
     figures += [

@@ -88,7 +88,8 @@ class ControlPlane:
         self.custody = Custody(runtime, namespace, name)
         self.upgrades = Upgrades(runtime, namespace)
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
-        self._clean: dict[tuple[str, str], tuple] = {}  # objects found as rendered (drift memo)
+        # Objects drift found as rendered (see release_drift); None compares all, every pass.
+        self.drift_memo: dict[tuple[str, str], tuple] | None = {}
         self._hpas: dict[str, dict[str, Any]] | None = None  # HPAs applied, by name
         self._helm_records = HelmRecords(runtime.kube, namespace)
         # The status this loop last wrote: Kopf's body may not show it yet, and comparing with
@@ -246,11 +247,13 @@ class ControlPlane:
         desired = staged.plan
         ignore = ignored_fields(desired.releases)
         drift = {
-            n: release_drift(d, live, ignore=ignore, settled=self._settled, clean=self._clean)
+            n: release_drift(d, live, ignore=ignore, settled=self._settled,
+                             clean=self.drift_memo)
             for n, d in ours.items()
             if n in desired and n not in self.operations.running
         }
-        self._clean = {key: at for key, at in self._clean.items() if key in live}
+        if self.drift_memo is not None:
+            self.drift_memo = {key: at for key, at in self.drift_memo.items() if key in live}
         constraints = Constraints(
             foreign=releases.foreign,
             conflicts=claim_conflicts(spec, live),
