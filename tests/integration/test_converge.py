@@ -254,6 +254,46 @@ def test_a_pass_over_a_converged_control_plane_reads_no_helm_release_payload(
         assert helm_records_read == []
 
 
+def test_a_pass_over_a_converged_control_plane_reads_no_secret_or_configmap_body(
+    kube, client, namespace, chart_repo
+):
+    """The releases' rendered config (their Secrets and ConfigMaps) is what grows with the
+    charts: a pass that finds it unchanged lists its metadata and reads no body again."""
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.apply_control_plane(body)
+        client.wait_ready(namespace, name)
+        plane = op.runtime.control_planes[(namespace, name)]
+        client.wait_for(lambda: not plane.in_pass, 10, "the loop to be idle", interval=0.05)
+        kube_api = op.runtime.kube
+        bodies_read = []
+        original = kube_api.request
+
+        async def watching_bodies(*args, **kwargs):
+            answer = await original(*args, **kwargs)
+            for obj in answer.get("items") or [answer]:
+                if "data" in obj and obj.get("kind", answer.get("kind", "")).startswith(
+                        ("Secret", "ConfigMap")):
+                    bodies_read.append(obj["metadata"]["name"])
+            return answer
+
+        async def resync():
+            plane.wake()
+
+        def whole_pass():
+            passes = plane.passes
+            op.thread.call(resync)
+            client.wait_for(lambda: plane.passes > passes and not plane.in_pass, 10,
+                            "another whole pass", interval=0.05)
+
+        whole_pass()  # settle: a pass under way when Ready was seen may still write status
+        kube_api.request = watching_bodies
+        whole_pass()
+        kube_api.request = original
+        assert bodies_read == []
+
+
 def test_after_an_upgrade_a_release_payload_is_read_once_per_resource_version(
     kube, client, namespace, chart_repo
 ):

@@ -354,3 +354,18 @@ def test_resources_written_as_the_charts_write_them_are_not_drift(
     assert heals(op, "modified_object") == 0
     assert helm_operations_since(op, namespace, before) == []
     assert ready["status"]["services"]["keystone"]["phase"] == "Ready"
+
+
+def test_a_modified_release_secret_is_put_back(kube, client, namespace, chart_repo):
+    """The loop holds Secret bodies between passes (read once per resourceVersion): a change
+    made after it has read one is seen and put back."""
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        converge(kube, client, namespace, chart_repo)
+        before = len(op.helm.of(namespace))
+        rendered = client.get("Secret", namespace, "keystone-etc")["data"]["keystone.conf"]
+        client.run(client.kube.merge_patch(resource("Secret"), namespace, "keystone-etc",
+                                           {"data": {"keystone.conf": "dGFtcGVyZWQ="}}))
+        client.wait_for(lambda: client.get("Secret", namespace, "keystone-etc")["data"]
+                        ["keystone.conf"] == rendered, 30, "keystone.conf to be put back")
+        assert helm_operations_since(op, namespace, before) == []
+        assert heals(op, "modified_object") >= 1
