@@ -41,7 +41,7 @@ from osprey.kube import KubeError, resource
 from osprey.observe import ChangedBodiesObserver, HelmRecords, ListingObserver, Observer
 from osprey.operations import ReleaseOperations
 from osprey.ownership import owner_value
-from osprey.plan import Plan, PlanError, plan
+from osprey.plan import Plan, PlanError, PlanMemo
 from osprey.releases import OWNER_LABEL, DeployedRelease
 from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
 from osprey.status_record import StatusRecord
@@ -97,6 +97,7 @@ class ControlPlane:
         # Where passes look: lists, with Secret and ConfigMap bodies read once per change.
         self.observer: Observer = ChangedBodiesObserver(runtime.kube)
         self._generation_seen: int | None = None
+        self._plans = PlanMemo()
         self._wake_hint: float | None = None  # sooner next pass: a pending release to take over
         # Generated passwords and values taken from Secrets: never in status, Events, logs.
         self.secrets: frozenset[str] = frozenset()
@@ -225,7 +226,7 @@ class ControlPlane:
         try:
             credentials, since = await self.custody.credentials(body, spec, live, deployed)
             self.secrets = resolved.secret_strings | frozenset(credentials.values())
-            desired = plan(spec, self.namespace, credentials, resolved.charts)
+            desired = self._plans.plan(spec, self.namespace, credentials, resolved.charts)
         except CredentialsLost as exc:
             return await self._halt(body, previous, generation, "CredentialsLost", str(exc))
         except PlanError as exc:

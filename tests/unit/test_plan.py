@@ -4,7 +4,7 @@ import pytest
 
 from osprey import catalog
 from osprey.api import validate_spec
-from osprey.plan import PlanError, plan, topological
+from osprey.plan import PlanError, PlanMemo, plan, topological
 
 
 def credentials(spec):
@@ -102,3 +102,36 @@ def test_a_local_chart_directory_satisfies_a_pinned_line_of_its_version(tmp_path
     from osprey.plan import chart_ref
 
     assert chart_ref(catalog.entry("memcached"), spec).version == "2025.1.7"
+
+
+def test_the_plan_memo_gives_the_same_plan_for_the_same_inputs_without_planning_again():
+    spec = validate_spec({})
+    memo = PlanMemo()
+    first = memo.plan(spec, "openstack", credentials(spec))
+    assert memo.plan(validate_spec({}), "openstack", dict(credentials(spec))) is first
+    assert first == plan(spec, "openstack", credentials(spec))
+
+
+def test_the_plan_memo_plans_again_when_the_spec_credentials_or_values_change():
+    spec = validate_spec({})
+    memo = PlanMemo()
+    first = memo.plan(spec, "openstack", credentials(spec))
+    changed = validate_spec({"services": {"keystone": {"replicas": 3}}})
+    assert memo.plan(changed, "openstack", credentials(spec)) != first
+    other = dict(credentials(spec), **{next(iter(credentials(spec))): "rotated"})
+    assert memo.plan(spec, "openstack", other) != first
+    assert memo.plan(spec, "openstack", credentials(spec),
+                     {"keystone": {"conf": {"x": 1}}}) != first
+
+
+def test_the_plan_memo_reads_a_local_chart_directory_every_time(tmp_path):
+    spec = validate_spec({"charts": {"repository": str(tmp_path)}})
+    for entry in catalog.enabled_entries(spec):
+        (tmp_path / entry.name).mkdir()
+        (tmp_path / entry.name / "Chart.yaml").write_text(
+            f"name: {entry.name}\nversion: 2025.1.7\n")
+    memo = PlanMemo()
+    memo.plan(spec, "openstack", credentials(spec))
+    (tmp_path / "memcached" / "Chart.yaml").write_text("name: memcached\nversion: 2025.1.8\n")
+    again = memo.plan(spec, "openstack", credentials(spec))
+    assert [r.chart.version for r in again.releases if r.name == "memcached"] == ["2025.1.8"]
