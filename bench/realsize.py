@@ -4,9 +4,10 @@ The fixture charts are copied and their generated config (`fixture.config`'s `ki
 so that each renders, with the operator's own values, as many bytes as the real
 OpenStack-Helm chart does (`REAL_RENDERED_BYTES`, times `--factor`); every release then gets
 helm's default history of 10 revisions. N control planes converge under one in-process
-operator; the no-op passes are then measured three times in the same run: each loop
-observing by listing (`ListingObserver`, every object compared: the operator before), through
-`ChangedBodiesObserver`, and through it with the drift memo (the operator now).
+operator; the no-op passes are then measured four times in the same run: each loop observing
+by listing (`ListingObserver`), every object compared, every pass planned (the operator
+before); through `ChangedBodiesObserver`; plus the drift memo; plus the plan memo (`PlanMemo`:
+the operator now).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bench.waiting import wait_ready
 from osprey.helm import HISTORY_MAX
 from osprey.kube import resource
 from osprey.observe import ChangedBodiesObserver, ListingObserver, Observer
+from osprey.plan import PlanMemo, plan
 from tests.fixtures.chartrepo import FIXTURE_CHARTS, LIBRARY_CHART, _helm, pinned_versions
 from tests.integration.operator_harness import control_plane
 
@@ -161,12 +163,19 @@ class NoOpCost:
     cpu_ms: float  # per pass
 
 
+class PlanEveryPass:
+    """The operator before PlanMemo: every pass renders every release's values."""
+
+    plan = staticmethod(plan)
+
+
 def noop_cost(cluster: Cluster, op: InProcessOperator, planes: list[str], label: str,
-              observer: Callable[[], Observer], drift_memo: bool) -> NoOpCost:
+              observer: Callable[[], Observer], drift_memo: bool, plan_memo: bool) -> NoOpCost:
     for ns in planes:
         loop = op.loop(ns, "openstack")
         loop.observer = observer()
         loop.drift_memo = {} if drift_memo else None
+        loop.plans = PlanMemo() if plan_memo else PlanEveryPass()
         op.one_pass(ns, "openstack")  # the first pass fills what the observer keeps
     helm, requests, read = op.helm_calls(), cluster.requests(), cluster.bytes_answered()
     cpu = 0.0
@@ -207,10 +216,12 @@ def run(planes: int, factor: float, workdir: Path) -> list[Figure]:
             listing = lambda: ListingObserver(op.runtime.kube)
             changed = lambda: ChangedBodiesObserver(op.runtime.kube)
             planes_ = list(namespaces)
-            costs = [noop_cost(cluster, op, planes_, "listing (before)", listing, False),
-                     noop_cost(cluster, op, planes_, "changed bodies", changed, False),
-                     noop_cost(cluster, op, planes_, "changed bodies + drift memo (after)",
-                               changed, True)]
+            costs = [
+                noop_cost(cluster, op, planes_, "listing (before)", listing, False, False),
+                noop_cost(cluster, op, planes_, "changed bodies", changed, False, False),
+                noop_cost(cluster, op, planes_, "+ drift memo", changed, True, False),
+                noop_cost(cluster, op, planes_, "+ plan memo (after)", changed, True, True),
+            ]
             rss_after = memory_kib(os.getpid())["VmRSS"]
     prefix = f"x{factor:g} {planes:>2} cp"
     figures += [

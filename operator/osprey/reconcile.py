@@ -97,7 +97,7 @@ class ControlPlane:
         # Where passes look: lists, with Secret and ConfigMap bodies read once per change.
         self.observer: Observer = ChangedBodiesObserver(runtime.kube)
         self._generation_seen: int | None = None
-        self._plans = PlanMemo()
+        self.plans = PlanMemo()  # the last plan, made again only when its inputs change
         self._wake_hint: float | None = None  # sooner next pass: a pending release to take over
         # Generated passwords and values taken from Secrets: never in status, Events, logs.
         self.secrets: frozenset[str] = frozenset()
@@ -226,7 +226,7 @@ class ControlPlane:
         try:
             credentials, since = await self.custody.credentials(body, spec, live, deployed)
             self.secrets = resolved.secret_strings | frozenset(credentials.values())
-            desired = self._plans.plan(spec, self.namespace, credentials, resolved.charts)
+            desired = self.plans.plan(spec, self.namespace, credentials, resolved.charts)
         except CredentialsLost as exc:
             return await self._halt(body, previous, generation, "CredentialsLost", str(exc))
         except PlanError as exc:
