@@ -235,3 +235,25 @@ def test_a_credentials_secret_lost_mid_rotation_keeps_the_rotation_going(
         release = keystone_release(client, story.namespace)
         assert now[DB_PASSWORD] != story.after[DB_PASSWORD]
         assert at(release.values, DB_PATH) == now[DB_PASSWORD]
+
+
+def test_a_failed_database_job_stops_the_rotation_and_changes_no_password(story, kube, sim):
+    client = Client(str(kube.kubeconfig))
+    secret = f"{story.name}-credentials"
+    before = client.get("Secret", story.namespace, secret)["data"]
+    revision = keystone_release(client, story.namespace).revision
+    sim.faults.fail_jobs("^keystone-db-password-rotate-")
+    with RunningOperator(str(kube.kubeconfig), story.namespace):
+        client.patch_spec(story.namespace, story.name,
+                          {"credentials": {"rotate": {"keystone": "3"}}})
+        record = client.wait_for(
+            lambda: (rotation(client, story.namespace, story.name).get("phase") == "Failed"
+                     and rotation(client, story.namespace, story.name)), 120,
+            "the rotation Failed")
+        assert "the database Job failed" in record["message"]
+        assert "RotationFailed" in reasons(client, story.namespace, story.name)
+        assert client.get("Secret", story.namespace, secret)["data"] == before
+        assert keystone_release(client, story.namespace).revision == revision
+        failed = [j for j in client.list("Job", story.namespace)
+                  if j["metadata"]["name"].startswith("keystone-db-password-rotate-")]
+        assert len(failed) == 1, "the failed Job is kept for its logs"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from osprey import catalog
@@ -32,6 +32,7 @@ from osprey.rotation.steps import (
     Step,
     advance,
     rotated_keys,
+    staged_attempt,
 )
 from osprey.secrets import MANAGED_BY, generate_password, read_credentials, secret_name
 
@@ -40,12 +41,31 @@ if TYPE_CHECKING:
 
 SECRET = resource("Secret")
 JOB = resource("Job")
+STAGED_FOR = "osprey.dev/rotation"  # the rotation Secret's annotation: service/token/attempt
 ACTIVE = (RotationPhase.Database, RotationPhase.Config)
 POLL_SECONDS = 2.0  # a rotation under way is looked at again this soon
 
 
 class RotationRefused(Exception):
     """spec.credentials.rotate names a service that has nothing to rotate."""
+
+
+@dataclass(frozen=True)
+class Staged:
+    """The rotation Secret: new passwords, and the rotation they were generated for."""
+
+    passwords: dict[str, str]
+    rotation: tuple[str, str, int] | None
+
+    @classmethod
+    def of(cls, secret: Mapping[str, Any] | None) -> Staged | None:
+        if secret is None:
+            return None
+        annotation = (secret["metadata"].get("annotations") or {}).get(STAGED_FOR, "")
+        service, _, rest = annotation.partition("/")
+        token, _, attempt = rest.rpartition("/")
+        rotation = (service, token, int(attempt)) if attempt.isdigit() and token else None
+        return cls(read_credentials(secret) or {}, rotation)
 
 
 @dataclass(frozen=True)
@@ -100,7 +120,7 @@ class Rotations:
         todo = [s for s in order if not _settled(records.get(s), wanted[s])]
         if not todo:
             return Rotation(credentials, frozenset(), records, None)
-        staged = read_credentials(await self.runtime.kube.get(
+        staged = Staged.of(await self.runtime.kube.get(
             SECRET, self.namespace, rotation_secret_name(self.name)))
         paths = credential_paths(spec, self.namespace)
         upgrading = previous.upgrade is not None and \
@@ -119,19 +139,19 @@ class Rotations:
                                         name in health and health[name].is_ready)
                      for name, where in paths.items()
                      if any(k in where for k in keys) and name in deployed}
-            state, message = JobState.absent, ""
-            if record is not None and record.phase is RotationPhase.Database:
-                job = await self.runtime.kube.get(
-                    JOB, self.namespace, job_name(service, record.token, record.attempt))
-                raw, message = job_state(job)
-                state = JobState(raw)
             facts = Facts(
                 service=service, token=wanted[service], record=record, keys=keys,
                 has_database=entry.database_user is not None,
                 installed=service in deployed, blocked_by=blocked,
-                staged=None if staged is None else {k: staged[k] for k in keys if k in staged},
+                staged=None if staged is None else dict(staged.passwords),
+                staged_for=None if staged is None else staged.rotation,
                 current={k: credentials[k] for k in keys if k in credentials},
-                job=state, job_message=message, users=users, paths=paths, now=now)
+                job=JobState.absent, job_message="", users=users, paths=paths, now=now)
+            if record is not None and record.phase is RotationPhase.Database:
+                attempt = staged_attempt(facts) or record.attempt
+                raw, message = job_state(await self.runtime.kube.get(
+                    JOB, self.namespace, job_name(service, record.token, attempt)))
+                facts = replace(facts, job=JobState(raw), job_message=message)
             step = advance(facts)
             staged = await self._act(step, facts, spec, deployed, credentials, staged)
             for kind, reason, text in step.events:
@@ -139,7 +159,7 @@ class Rotations:
             if step.record is not None:
                 records[service] = step.record
         busy = any(r.phase in IN_PROGRESS for r in records.values())
-        hidden = frozenset((staged or {}).values())
+        hidden = frozenset(staged.passwords.values()) if staged else frozenset()
         return Rotation(credentials, hidden, records, POLL_SECONDS if busy else None)
 
     async def _act(
@@ -149,14 +169,16 @@ class Rotations:
         spec: ControlPlaneSpec,
         deployed: Mapping[str, DeployedRelease],
         credentials: dict[str, str],
-        staged: dict[str, str] | None,
-    ) -> dict[str, str] | None:
-        """Carry out the step; returns the rotation Secret's passwords as they now are."""
+        staged: Staged | None,
+    ) -> Staged | None:
+        """Carry out the step; returns the rotation Secret as it now is."""
         kube, record = self.runtime.kube, step.record
         assert record is not None or not step.acts
         for act in step.acts:
             if act is Act.stage:
-                fresh = {key: generate_password() for key in facts.keys}
+                assert record is not None
+                fresh = Staged({key: generate_password() for key in facts.keys},
+                               (facts.service, record.token, record.attempt))
                 staged = await self._stage(fresh, staged)
             elif act is Act.run_job:
                 entry = catalog.entry(facts.service)
@@ -176,7 +198,8 @@ class Rotations:
                     if exc.status != 409:
                         raise
             elif act is Act.swap:
-                new = {k: v for k, v in (staged or {}).items() if k in facts.keys}
+                new = {k: v for k, v in (staged.passwords if staged else {}).items()
+                       if k in facts.keys}
                 await kube.merge_patch(SECRET, self.namespace, secret_name(self.name),
                                        {"data": _encode(new)})
                 credentials.update(new)
@@ -188,15 +211,18 @@ class Rotations:
                 staged = None
         return staged
 
-    async def _stage(self, fresh: dict[str, str], staged: dict[str, str] | None) -> dict[str, str]:
+    async def _stage(self, fresh: Staged, staged: Staged | None) -> Staged:
         """The rotation Secret holds exactly `fresh` (one rotation at a time)."""
         kube, name = self.runtime.kube, rotation_secret_name(self.name)
         if staged is not None:
             await kube.delete(SECRET, self.namespace, name)
+        assert fresh.rotation is not None
         labels = {**MANAGED_BY, OWNER_LABEL: owner_value(self.name)}
+        annotations = {STAGED_FOR: "/".join(map(str, fresh.rotation))}
         await kube.create(SECRET, self.namespace, {
             "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": {"name": name, "labels": labels}, "data": _encode(fresh)})
+            "metadata": {"name": name, "labels": labels, "annotations": annotations},
+            "data": _encode(fresh.passwords)})
         return fresh
 
 

@@ -64,6 +64,7 @@ class Facts:
     installed: bool  # the service's release is deployed
     blocked_by: str | None  # another rotation or an upgrade under way
     staged: Mapping[str, str] | None  # the rotation Secret's passwords (None: no such Secret)
+    staged_for: tuple[str, str, int] | None  # the (service, token, attempt) it was written for
     current: Mapping[str, str]  # the credentials Secret's values of `keys`
     job: JobState
     job_message: str
@@ -108,11 +109,25 @@ def _last_rotated(record: CredentialRotation | None) -> str | None:
     return record.rotatedAt if record is not None else None
 
 
+def staged_attempt(f: Facts) -> int | None:
+    """The attempt the rotation Secret holds every new password of, for this very rotation."""
+    if f.staged is None or f.staged_for is None or f.staged_for[:2] != (f.service, f.token):
+        return None
+    return f.staged_for[2] if all(k in f.staged for k in f.keys) else None
+
+
 def _start(f: Facts, attempt: int, rotated_at: str | None) -> Step:
     phase = RotationPhase.Database if f.has_database else RotationPhase.Config
     acts = (Act.stage, Act.run_job) if f.has_database else (Act.stage, Act.swap)
     message = ("changing the database user's password" if f.has_database
                else "upgrading the releases that use the new passwords")
+    staged = staged_attempt(f)
+    if staged is not None and staged >= attempt:
+        # Started already (a pass saw an older status): go on with the passwords staged, so
+        # that the Job and the credentials Secret never get different ones.
+        record = CredentialRotation(token=f.token, phase=phase, attempt=staged,
+                                    startedAt=f.now, rotatedAt=rotated_at, message=message)
+        return Step(record, acts[1:])
     record = CredentialRotation(token=f.token, phase=phase, attempt=attempt, startedAt=f.now,
                                 rotatedAt=rotated_at, message=message)
     why = ("started" if attempt == 1 else
@@ -122,8 +137,11 @@ def _start(f: Facts, attempt: int, rotated_at: str | None) -> Step:
 
 
 def _database(f: Facts, record: CredentialRotation) -> Step:
-    if f.staged is None or any(k not in f.staged for k in f.keys):
+    staged = staged_attempt(f)
+    if staged is None or staged < record.attempt:
         return _start(f, record.attempt + 1, record.rotatedAt)
+    if staged != record.attempt:  # the Secret is ahead of the status this pass saw
+        record = record.model_copy(update={"attempt": staged})
     if f.job is JobState.absent:
         return Step(record, (Act.run_job,))
     if f.job is JobState.running:
@@ -132,7 +150,7 @@ def _database(f: Facts, record: CredentialRotation) -> Step:
         message = (f"the database Job failed ({f.job_message}); the service keeps its "
                    "passwords: set a new token to try again")
         failed = record.model_copy(update={"phase": RotationPhase.Failed, "message": message})
-        return Step(failed, (Act.finish,),
+        return Step(failed, (),
                     (("Warning", "RotationFailed", f"{f.service}: {message}"),))
     config = record.model_copy(update={
         "phase": RotationPhase.Config,
@@ -145,10 +163,10 @@ def _database(f: Facts, record: CredentialRotation) -> Step:
 def _config(f: Facts, record: CredentialRotation) -> Step:
     acts: tuple[Act, ...] = ()
     current = dict(f.current)
-    if f.staged is not None and any(current.get(k) != f.staged.get(k) for k in f.keys
-                                    if k in f.staged):
+    if staged_attempt(f) is not None and f.staged is not None and any(
+            current.get(k) != f.staged[k] for k in f.keys):
         acts = (Act.swap,)  # the credentials Secret was lost and recovered with the old ones
-        current.update({k: v for k, v in f.staged.items() if k in f.keys})
+        current.update({k: f.staged[k] for k in f.keys})
     waiting = sorted(name for name, state in f.users.items()
                      if not _runs_with(f.paths.get(name, {}), state, current, f.keys))
     if acts or waiting:
