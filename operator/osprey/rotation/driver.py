@@ -118,7 +118,7 @@ class Rotations:
         wanted = spec.credentials.rotate
         order = [e.name for e in catalog.enabled_entries(spec) if e.name in wanted]
         todo = [s for s in order if not _settled(records.get(s), wanted[s])]
-        if not todo:
+        if not todo or spec.paused:  # spec.paused: no change at all, this one included
             return Rotation(credentials, frozenset(), records, None)
         staged = Staged.of(await self.runtime.kube.get(
             SECRET, self.namespace, rotation_secret_name(self.name)))
