@@ -44,6 +44,7 @@ from osprey.ownership import owner_value
 from osprey.plan import Plan, PlanError, PlanMemo
 from osprey.releases import OWNER_LABEL, DeployedRelease
 from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
+from osprey.rotation.driver import RotationRefused, Rotations
 from osprey.status_record import StatusRecord
 from osprey.teardown import teardown
 from osprey.upgrade.driver import Upgrades
@@ -87,6 +88,7 @@ class ControlPlane:
         self.failures = PassFailures(settings.retry_base_seconds, settings.retry_max_seconds)
         self.custody = Custody(runtime, namespace, name)
         self.upgrades = Upgrades(runtime, namespace)
+        self.rotations = Rotations(runtime, namespace, name)
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
         # Objects drift found as rendered (see release_drift); None compares all, every pass.
         self.drift_memo: dict[tuple[str, str], tuple] | None = {}
@@ -236,6 +238,17 @@ class ControlPlane:
         ours = releases.ours
 
         health = {n: release_health(d, live) for n, d in ours.items()}
+        try:  # a rotation may have put new passwords into the credentials Secret
+            rotation = await self.rotations.advance(body, spec, previous, credentials, ours,
+                                                    health, now_rfc3339())
+            self.secrets |= rotation.staged | frozenset(rotation.credentials.values())
+            if rotation.credentials != credentials:
+                credentials = rotation.credentials
+                desired = plan(spec, self.namespace, credentials, resolved.charts)
+        except RotationRefused as exc:
+            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
+        except PlanError as exc:
+            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
         try:  # while an upgrade runs, the plan of its current step
             staged = await self.upgrades.stage(
                 body, spec, desired, credentials, previous, ours, health,
@@ -264,7 +277,7 @@ class ControlPlane:
         )
         actions = decide(desired, deployed, health, managed=MANAGED_RELEASES, drift=drift,
                          constraints=constraints)
-        self._wake_hint = _pending_wake_up(ours.values(), constraints)
+        self._wake_hint = _sooner(_pending_wake_up(ours.values(), constraints), rotation.wake_in)
         if not spec.paused:
             await self._act(body, desired, actions, ours, health, drift, observed_at)
             await self._autoscale(desired)
@@ -279,7 +292,7 @@ class ControlPlane:
             errors=dict(self.operations.errors),
             paused=spec.paused,
         )
-        status = staged.report(rollup(observation, previous, now_rfc3339()))
+        status = rotation.report(staged.report(rollup(observation, previous, now_rfc3339())))
         status = status.model_copy(update={"nodePools": pools})
         self._report(body, previous, status)
         await self.status.write(body, previous, status)
@@ -425,6 +438,11 @@ def _pending_wake_up(releases, constraints: Constraints) -> float | None:
              if r.pending and r.name not in constraints.busy]
     ahead = [(t - now).total_seconds() for t in times if t is not None and now and t > now]
     return min(ahead) + 1.0 if ahead else None
+
+
+def _sooner(*seconds: float | None) -> float | None:
+    known = [s for s in seconds if s is not None]
+    return min(known) if known else None
 
 
 def _ready(status: ControlPlaneStatus) -> tuple[str, str, str]:

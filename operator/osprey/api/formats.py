@@ -28,6 +28,10 @@ LABEL_KEY_PATTERNS = (
 )
 StorageClassName = Annotated[str, Field(max_length=253, pattern=DNS_SUBDOMAIN_PATTERN)]
 LabelValue = Annotated[str, Field(max_length=63, pattern=LABEL_VALUE_PATTERN)]
+# A rotation request (spec.credentials.rotate): a non-empty label value, e.g. 2026-12-01 or 3.
+ROTATION_TOKEN_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+RotationToken = Annotated[
+    str, Field(min_length=1, max_length=63, pattern=ROTATION_TOKEN_PATTERN, examples=["1"])]
 
 # What osprey.versions.VersionPin takes: a release line (2025.1: its newest patch) or one chart
 # version, build metadata allowed (2025.1.3, 2025.1.3+0ee5adeff, 2025.2.0-rc.1).

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import Field
 
 from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values, ValuesFrom
+from osprey.api.credentials import Credentials
 from osprey.api.dependencies import dependency_rules
 from osprey.api.formats import (
     CHART_REPOSITORY_PATTERN,
@@ -238,6 +239,10 @@ class ControlPlaneSpec(Model):
         default_factory=Infrastructure, description="Database, message queue and cache."
     )
     services: Services = Field(default_factory=Services, description="OpenStack services.")
+    credentials: Credentials = Field(
+        default_factory=Credentials,
+        description="Rotation of the generated passwords (kept in the <name>-credentials Secret).",
+    )
     paused: bool = Field(
         default=False, description="Stop all changes to the control plane until set back."
     )
@@ -262,6 +267,7 @@ __all__ = [
     "Charts",
     "Cinder",
     "ControlPlaneSpec",
+    "Credentials",
     "DeletionPolicy",
     "Glance",
     "GlanceBackend",

@@ -136,6 +136,30 @@ class UpgradeStatus(StatusModel):
     steps: list[UpgradeStep] = Field(default_factory=list, description="The steps, in order.")
 
 
+class RotationPhase(StrEnum):
+    Pending = "Pending"  # waiting for another rotation or an upgrade to finish
+    Database = "Database"  # the database user is being given the new password
+    Config = "Config"  # the releases are being upgraded with it, their pods restarted
+    Rotated = "Rotated"
+    Failed = "Failed"
+
+
+class CredentialRotation(StatusModel):
+    """The last rotation of one service's passwords (spec.credentials.rotate)."""
+
+    token: str = Field(max_length=63, description="The spec token this rotation answers.")
+    phase: RotationPhase = Field(description="Where the rotation stands.")
+    attempt: int = Field(default=1, ge=1, description="Starts of this rotation (a lost Secret "
+                         "restarts it).")
+    startedAt: str | None = Field(default=None, description="When it started (RFC 3339).",
+                                  json_schema_extra={"format": "date-time"})
+    rotatedAt: str | None = Field(
+        default=None, description="When the service last ran with new passwords (RFC 3339).",
+        json_schema_extra={"format": "date-time"})
+    message: str = Field(default="", max_length=1024,
+                         description="What it waits for, or why it failed.")
+
+
 class ControlPlaneStatus(StatusModel):
     """Observed state of the control plane."""
 
@@ -166,4 +190,8 @@ class ControlPlaneStatus(StatusModel):
     )
     upgrade: UpgradeStatus | None = Field(
         default=None, description="The current (or last) OpenStack release upgrade."
+    )
+    credentials: dict[str, CredentialRotation] = Field(
+        default_factory=dict,
+        description="Per service: the last rotation of its passwords (spec.credentials.rotate).",
     )

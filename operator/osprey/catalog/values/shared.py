@@ -57,6 +57,7 @@ def shared_values(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
         messaging(entry, ctx),
         cache(entry, ctx),
         public_hosts(entry.public_endpoints, ctx.spec),
+        api_rollout(entry),
     ]
     result: dict[str, Any] = {}
     for layer in layers:
@@ -68,6 +69,19 @@ def image_tags(chart: str, ctx: ValuesContext) -> dict[str, Any]:
     """`images.tags` of the spec's OpenStack release (charts default to older images)."""
     tags = ctx.release.image_tags(chart)
     return {"images": {"tags": tags}} if tags else {}
+
+
+def api_rollout(entry: ChartEntry) -> dict[str, Any]:
+    """Rollouts that keep the API serving: a new pod is ready before an old one goes.
+
+    OpenStack-Helm's `max_unavailable: 1` lets the only pod of a one-replica API (the default)
+    go at once, so every configuration change (a rotated password, an upgrade) took the API
+    down until the new pod was ready. The API charts' anti-affinity is preferred, so the surge
+    pod can always be placed.
+    """
+    if entry.api is None or entry.api.kind != "Deployment":
+        return {}
+    return nested("pod.lifecycle.upgrades.deployments.rolling_update.max_unavailable", 0)
 
 
 def node_selectors(spec: ControlPlaneSpec, groups: tuple[str, ...]) -> dict[str, Any]:
