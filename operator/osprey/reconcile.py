@@ -33,6 +33,7 @@ from osprey.autoscaling import (
     ignored_fields,
 )
 from osprey.backoff import PassFailures
+from osprey.catalog.values.exposure import public_urls
 from osprey.claims import claim_conflicts
 from osprey.custody import CredentialsLost, Custody
 from osprey.drift import Drift, release_drift
@@ -274,7 +275,7 @@ class ControlPlane:
             paused=spec.paused,
         )
         status = staged.report(rollup(observation, previous, now_rfc3339()))
-        status = status.model_copy(update={"nodePools": pools})
+        status = status.model_copy(update={"nodePools": pools, "endpoints": public_urls(spec)})
         self._report(body, previous, status)
         await self.status.write(body, previous, status)
         return "paused" if spec.paused else "ok"

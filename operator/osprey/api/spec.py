@@ -15,6 +15,7 @@ from pydantic import Field
 
 from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values, ValuesFrom
 from osprey.api.dependencies import dependency_rules
+from osprey.api.exposure import Endpoints, Images, InternalTLS, IssuerKind, IssuerRef, PublicTLS
 from osprey.api.formats import (
     CHART_REPOSITORY_PATTERN,
     LABEL_KEY_PATTERNS,
@@ -27,7 +28,7 @@ from osprey.api.formats import (
     StorageClassName,
 )
 from osprey.api.pools import NodePools
-from osprey.api.rules import KeysIn, KeysMatch, MaxEntries
+from osprey.api.rules import KeysIn, KeysMatch, MaxEntries, Needs, RequiresSet
 from osprey.api.services import (
     DEFAULT_API_REPLICAS,
     ApiService,
@@ -165,7 +166,14 @@ def _release_order() -> str:
 class ControlPlaneSpec(Model):
     """Desired state of an OpenStack control plane."""
 
-    cross_field_rules = dependency_rules()
+    cross_field_rules = (
+        *dependency_rules(),
+        Needs("endpoints.tls", "publicDomain",
+              "public TLS needs spec.publicDomain: certificates name the public hosts"),
+        RequiresSet("tls.internal", "endpoints.tls.issuerRef",
+                    "internal TLS needs spec.endpoints.tls.issuerRef: its certificates come "
+                    "from the same cert-manager issuer"),
+    )
 
     openstackRelease: OpenStackRelease = Field(
         default=OpenStackRelease.r2025_1,
@@ -205,6 +213,16 @@ class ControlPlaneSpec(Model):
             f"most 63 characters, {PUBLIC_DOMAIN_MAX_LENGTH} in all, so that every public "
             "host name fits in 253."
         ),
+    )
+    endpoints: Endpoints = Field(
+        default_factory=Endpoints,
+        description="How the public endpoints are exposed: ingress class and TLS.",
+    )
+    tls: InternalTLS = Field(
+        default_factory=InternalTLS, description="TLS inside the cluster."
+    )
+    images: Images = Field(
+        default_factory=Images, description="Where images are pulled from: a mirror, secrets."
     )
     nodeSelector: Annotated[
         dict[str, LabelValue],
@@ -263,11 +281,16 @@ __all__ = [
     "Cinder",
     "ControlPlaneSpec",
     "DeletionPolicy",
+    "Endpoints",
     "Glance",
     "GlanceBackend",
     "Heat",
     "Horizon",
+    "Images",
     "Infrastructure",
+    "InternalTLS",
+    "IssuerKind",
+    "IssuerRef",
     "Keystone",
     "MariaDB",
     "Memcached",
@@ -279,6 +302,7 @@ __all__ = [
     "Octavia",
     "OpenStackRelease",
     "Placement",
+    "PublicTLS",
     "RabbitMQ",
     "Service",
     "Services",
