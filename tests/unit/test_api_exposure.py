@@ -1,4 +1,4 @@
-"""spec.endpoints, spec.tls and spec.images: the same specs refused by the CRD's CEL and by
+"""spec.endpoints and spec.images: the same specs refused by the CRD's CEL and by
 the operator, with the field named."""
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ def problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_public_tls_from_an_issuer_is_accepted_with_a_public_domain():
-    raw = {"publicDomain": DOMAIN, "endpoints": {"ingressClassName": "nginx", "tls": ISSUER},
-           "tls": {"internal": True}}
+    raw = {"publicDomain": DOMAIN, "endpoints": {"ingressClassName": "nginx", "tls": ISSUER}}
     assert problems(raw) == []
     assert cel_accepts(raw)
 
@@ -49,16 +48,6 @@ def test_public_tls_without_a_public_domain_is_refused_naming_the_field():
         "spec.endpoints.tls",
         "public TLS needs spec.publicDomain: certificates name the public hosts")]
     assert not cel_accepts(raw)
-
-
-def test_internal_tls_needs_an_issuer():
-    for raw in ({"tls": {"internal": True}},
-                {"publicDomain": DOMAIN, "tls": {"internal": True},
-                 "endpoints": {"tls": {"secretName": "wildcard-tls"}}}):
-        (problem,) = problems(raw)
-        assert problem[0] == "spec.tls.internal"
-        assert "spec.endpoints.tls.issuerRef" in problem[1]
-        assert not cel_accepts(raw)
 
 
 @pytest.mark.parametrize("tls", [{}, {**ISSUER, "secretName": "wildcard-tls"}])
@@ -95,5 +84,4 @@ def test_a_registry_with_a_scheme_a_trailing_slash_or_no_domain_is_refused(regis
 def test_defaults_expose_nothing_and_keep_the_public_registries():
     spec = ControlPlaneSpec()
     assert spec.endpoints.tls is None and spec.endpoints.ingressClassName is None
-    assert spec.tls.internal is False
     assert spec.images.registry is None and spec.images.pullSecrets == []

@@ -1,4 +1,4 @@
-"""How the control plane is reached and where its images come from: spec.endpoints, spec.tls,
+"""How the control plane is reached and where its images come from: spec.endpoints and
 spec.images.
 
 Public endpoints are the services' Ingresses under spec.publicDomain; with `endpoints.tls`
@@ -74,18 +74,6 @@ class Endpoints(Model):
             "Serve every public endpoint over https on port 443 (the Keystone catalog lists "
             "https://<service>.<publicDomain>); needs spec.publicDomain. Plain http on 80 "
             "when unset."
-        ),
-    )
-
-
-class InternalTLS(Model):
-    """TLS between the services inside the cluster (OpenStack-Helm's certificates)."""
-
-    internal: bool = Field(
-        default=False,
-        description=(
-            "Each API serves https inside the cluster with a certificate cert-manager issues "
-            "from spec.endpoints.tls.issuerRef (OpenStack-Helm's manifests.certificates)."
         ),
     )
 

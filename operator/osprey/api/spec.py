@@ -15,7 +15,7 @@ from pydantic import Field
 
 from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values, ValuesFrom
 from osprey.api.dependencies import dependency_rules
-from osprey.api.exposure import Endpoints, Images, InternalTLS, IssuerKind, IssuerRef, PublicTLS
+from osprey.api.exposure import Endpoints, Images, IssuerKind, IssuerRef, PublicTLS
 from osprey.api.formats import (
     CHART_REPOSITORY_PATTERN,
     LABEL_KEY_PATTERNS,
@@ -28,7 +28,7 @@ from osprey.api.formats import (
     StorageClassName,
 )
 from osprey.api.pools import NodePools
-from osprey.api.rules import KeysIn, KeysMatch, MaxEntries, Needs, RequiresSet
+from osprey.api.rules import KeysIn, KeysMatch, MaxEntries, Needs
 from osprey.api.services import (
     DEFAULT_API_REPLICAS,
     ApiService,
@@ -170,9 +170,6 @@ class ControlPlaneSpec(Model):
         *dependency_rules(),
         Needs("endpoints.tls", "publicDomain",
               "public TLS needs spec.publicDomain: certificates name the public hosts"),
-        RequiresSet("tls.internal", "endpoints.tls.issuerRef",
-                    "internal TLS needs spec.endpoints.tls.issuerRef: its certificates come "
-                    "from the same cert-manager issuer"),
     )
 
     openstackRelease: OpenStackRelease = Field(
@@ -217,9 +214,6 @@ class ControlPlaneSpec(Model):
     endpoints: Endpoints = Field(
         default_factory=Endpoints,
         description="How the public endpoints are exposed: ingress class and TLS.",
-    )
-    tls: InternalTLS = Field(
-        default_factory=InternalTLS, description="TLS inside the cluster."
     )
     images: Images = Field(
         default_factory=Images, description="Where images are pulled from: a mirror, secrets."
@@ -288,7 +282,6 @@ __all__ = [
     "Horizon",
     "Images",
     "Infrastructure",
-    "InternalTLS",
     "IssuerKind",
     "IssuerRef",
     "Keystone",
