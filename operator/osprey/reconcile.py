@@ -34,6 +34,7 @@ from osprey.autoscaling import (
 )
 from osprey.backoff import PassFailures
 from osprey.catalog.values.exposure import public_urls
+from osprey.certificates import certificates_condition, expected_certificates, read_certificates
 from osprey.claims import claim_conflicts
 from osprey.custody import CredentialsLost, Custody
 from osprey.drift import Drift, release_drift
@@ -276,9 +277,21 @@ class ControlPlane:
         )
         status = staged.report(rollup(observation, previous, now_rfc3339()))
         status = status.model_copy(update={"nodePools": pools, "endpoints": public_urls(spec)})
+        status = await self._certificates(spec, ours, previous, status, generation)
         self._report(body, previous, status)
         await self.status.write(body, previous, status)
         return "paused" if spec.paused else "ok"
+
+    async def _certificates(
+        self, spec: Any, deployed: Mapping[str, Any], previous: ControlPlaneStatus,
+        status: ControlPlaneStatus, generation: int,
+    ) -> ControlPlaneStatus:
+        """CertificatesReady: the public certificates an issuer was asked for."""
+        expected = expected_certificates(spec, deployed)
+        listed = await read_certificates(self.runtime.kube, self.namespace) if expected else None
+        conditions = certificates_condition(status.conditions, previous.conditions, expected,
+                                            listed, generation, now_rfc3339())
+        return status.model_copy(update={"conditions": conditions})
 
     async def _halt(
         self,

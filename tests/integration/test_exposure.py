@@ -59,9 +59,14 @@ def exposed(kube, crd_installed, chart_repo) -> Iterator[Exposed]:
                    "tls": {"issuerRef": {"kind": "ClusterIssuer", "name": ISSUER}}},
         images={"registry": MIRROR, "pullSecrets": ["mirror-pull"]})
     name = body["metadata"]["name"]
-    with RunningOperator(str(kube.kubeconfig), namespace):
+    with RunningOperator(str(kube.kubeconfig), namespace) as operator:
         client.apply_control_plane(body)
-        final = client.wait_ready(namespace, name, timeout=300)
+        client.wait_ready(namespace, name, timeout=300)
+        # cert-manager issues after the Ingresses exist; a later pass reads the Certificates.
+        client.wait_for(lambda: operator.more_passes(client, namespace, name, 1) or (
+            (client.condition(namespace, name, "CertificatesReady") or {}).get("status")
+            == "True"), 60, "CertificatesReady")
+        final = client.get("OpenStackControlPlane", namespace, name)
     yield Exposed(namespace, name, final)
     kube.delete_namespace(namespace)
 
@@ -135,3 +140,39 @@ def test_every_container_of_every_pod_pulls_from_the_mirror(kube, exposed: Expos
     for pod in pods:
         assert pod["spec"]["imagePullSecrets"] == [{"name": "mirror-pull"}], (
             pod["metadata"]["name"])
+
+
+def test_the_control_plane_reports_its_certificates_issued(exposed: Exposed):
+    (condition,) = [c for c in exposed.body["status"]["conditions"]
+                    if c["type"] == "CertificatesReady"]
+    assert (condition["status"], condition["reason"]) == ("True", "CertificatesIssued")
+    assert condition["message"] == f"{len(HOSTS)} public certificates issued"
+
+
+def test_a_missing_issuer_is_reported_naming_the_certificate(kube, crd_installed, chart_repo):
+    certmanager.install(kube)
+    client = Client(str(kube.kubeconfig))
+    namespace = kube.new_namespace("no-issuer")
+    off = {"enabled": False}
+    body = control_plane(
+        "minimal.yaml", namespace, chart_repo.url, publicDomain=DOMAIN,
+        endpoints={"tls": {"issuerRef": {"kind": "Issuer", "name": "nobody"}}},
+        services={"glance": off, "placement": off, "neutron": off, "nova": off})
+    name = body["metadata"]["name"]
+    try:
+        with RunningOperator(str(kube.kubeconfig), namespace) as operator:
+            client.apply_control_plane(body)
+            client.wait_ready(namespace, name, timeout=300)
+
+            def reported() -> dict[str, Any] | None:
+                operator.more_passes(client, namespace, name, 1)
+                found = client.condition(namespace, name, "CertificatesReady")
+                return found if (found or {}).get("reason") == "CertificateNotReady" else None
+
+            condition = client.wait_for(reported, 60, "CertificatesReady naming the Certificate")
+    finally:
+        kube.delete_namespace(namespace)
+    assert condition["status"] == "False"
+    assert condition["message"].startswith(
+        f"Certificate keystone-tls-public for keystone.{DOMAIN} is not Ready (DoesNotExist)")
+    assert "Issuer 'nobody' not found" in condition["message"]
