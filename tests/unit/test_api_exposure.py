@@ -69,7 +69,7 @@ def test_an_issuer_kind_is_issuer_or_cluster_issuer():
     "registry.example.com", "mirror.example.com:5000", "mirror.example.com:5000/openstack/osh",
     "localhost:5000"])
 def test_a_registry_is_a_host_with_optional_port_and_path(registry: str):
-    spec = validate_spec({"images": {"registry": registry, "pullSecrets": ["mirror-pull"]}})
+    spec = validate_spec({"images": {"registry": registry}})
     assert spec.images.registry == registry
 
 
@@ -84,4 +84,4 @@ def test_a_registry_with_a_scheme_a_trailing_slash_or_no_domain_is_refused(regis
 def test_defaults_expose_nothing_and_keep_the_public_registries():
     spec = ControlPlaneSpec()
     assert spec.endpoints.tls is None and spec.endpoints.ingressClassName is None
-    assert spec.images.registry is None and spec.images.pullSecrets == []
+    assert spec.images.registry is None

@@ -151,10 +151,3 @@ def test_a_per_image_override_in_values_wins_over_the_mirror():
     tags = render(s)["keystone"]["images"]["tags"]
     assert tags["keystone_api"] == own
     assert tags["keystone_db_sync"].startswith("m.example.com/")
-
-
-def test_pull_secrets_reach_every_pod_of_every_chart():
-    values = render(spec(images={"pullSecrets": ["mirror-pull", "other"]}))
-    for chart, chart_values in values.items():
-        assert chart_values["pod"]["image_pull_secrets"]["default"] == [
-            {"name": "mirror-pull"}, {"name": "other"}], chart

@@ -18,7 +18,6 @@ from osprey.api.formats import DNS_SUBDOMAIN_PATTERN, REGISTRY_PATTERN
 from osprey.api.rules import OneOf
 
 ResourceName = Annotated[str, Field(max_length=253, pattern=DNS_SUBDOMAIN_PATTERN)]
-MAX_PULL_SECRETS = 8
 
 
 class IssuerKind(StrEnum):
@@ -92,13 +91,4 @@ class Images(Model):
             "without a registry host is docker.io's). Per-image overrides in a chart's values "
             "still win."
         ),
-    )
-    pullSecrets: list[ResourceName] = Field(
-        default_factory=list,
-        max_length=MAX_PULL_SECRETS,
-        description=(
-            "Secrets of the namespace (kubernetes.io/dockerconfigjson) every pod pulls its "
-            "images with (OpenStack-Helm's pod.image_pull_secrets)."
-        ),
-        json_schema_extra={"x-kubernetes-list-type": "set"},
     )

@@ -216,7 +216,7 @@ class ControlPlaneSpec(Model):
         description="How the public endpoints are exposed: ingress class and TLS.",
     )
     images: Images = Field(
-        default_factory=Images, description="Where images are pulled from: a mirror, secrets."
+        default_factory=Images, description="Where images are pulled from: a registry mirror."
     )
     nodeSelector: Annotated[
         dict[str, LabelValue],

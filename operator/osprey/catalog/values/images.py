@@ -44,11 +44,3 @@ def image_tags(chart: str, spec: ControlPlaneSpec, release: ReleaseCatalog) -> d
         tags = {**release.chart_images(chart), **tags}
         tags = {key: mirrored(image, registry) for key, image in tags.items()}
     return {"images": {"tags": tags}} if tags else {}
-
-
-def pull_secrets(spec: ControlPlaneSpec) -> dict[str, Any]:
-    """`pod.image_pull_secrets.default`: helm-toolkit adds them to every pod of the chart."""
-    names = spec.images.pullSecrets
-    if not names:
-        return {}
-    return {"pod": {"image_pull_secrets": {"default": [{"name": name} for name in names]}}}
