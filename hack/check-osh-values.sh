@@ -8,6 +8,7 @@
 #           defaults to $OSH_CHARTS. The charts are copied to a temp dir, never into this repo.
 #   REF     git refs to check when SOURCE is a git directory (default: 2025.1.0 2025.2.0,
 #           the chart versions the release catalogs pin).
+# SAMPLES="a b" limits the check to those samples of tests/unit/golden (default: all).
 # Exit status is non-zero if any chart fails to render or its workloads differ.
 set -euo pipefail
 
@@ -52,6 +53,7 @@ for ref in "${REFS[@]}"; do
   version="$(git -C "$SOURCE" rev-parse --short "$ref^{commit}" 2>/dev/null || echo "-")"
   for sample_dir in "$ROOT"/tests/unit/golden/*/; do
     sample="$(basename "$sample_dir")"
+    [[ -z "${SAMPLES:-}" || " $SAMPLES " == *" $sample "* ]] || continue
     for chart in "${CHARTS[@]}"; do
       values="$sample_dir/$chart.yaml"
       [[ -f "$values" ]] || continue
