@@ -8,6 +8,7 @@
 #           defaults to $OSH_CHARTS. The charts are copied to a temp dir, never into this repo.
 #   REF     git refs to check when SOURCE is a git directory (default: 2025.1.0 2025.2.0,
 #           the chart versions the release catalogs pin).
+# SAMPLES="a b" limits the check to those samples of tests/unit/golden (default: all).
 # Exit status is non-zero if any chart fails to render or its workloads differ.
 set -euo pipefail
 
@@ -52,6 +53,7 @@ for ref in "${REFS[@]}"; do
   version="$(git -C "$SOURCE" rev-parse --short "$ref^{commit}" 2>/dev/null || echo "-")"
   for sample_dir in "$ROOT"/tests/unit/golden/*/; do
     sample="$(basename "$sample_dir")"
+    [[ -z "${SAMPLES:-}" || " $SAMPLES " == *" $sample "* ]] || continue
     for chart in "${CHARTS[@]}"; do
       values="$sample_dir/$chart.yaml"
       [[ -f "$values" ]] || continue
@@ -88,7 +90,51 @@ if rendered != expected:
     print(f"workloads differ: only rendered {sorted(rendered - expected)}, "
           f"only in catalog {sorted(expected - rendered)}")
     sys.exit(1)
-print(f"{len(rendered)} workloads")
+# spec.endpoints and spec.images: the public Ingresses and every image.
+from osprey.catalog.values.exposure import PUBLIC_ENDPOINTS, public_tls_secret
+docs = [d for d in yaml.safe_load_all(open(manifest)) if d]
+ingresses = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Ingress"}
+problems, checked = [], []
+if spec.publicDomain and (spec.endpoints.tls or spec.endpoints.ingressClassName):
+    for endpoint in PUBLIC_ENDPOINTS.values():
+        if endpoint.service != chart or endpoint.network is None:
+            continue
+        name = f"{endpoint.host}-namespace-fqdn"
+        ingress = ingresses.get(name)
+        if ingress is None:
+            problems.append(f"no Ingress {name}")
+            continue
+        checked.append(name)
+        if f"{endpoint.host}-cluster-fqdn" in ingresses:
+            problems.append(f"{endpoint.host}-cluster-fqdn rendered too")
+        cls = spec.endpoints.ingressClassName
+        if cls and ingress["spec"].get("ingressClassName") != cls:
+            problems.append(f"{name} class {ingress['spec'].get('ingressClassName')}")
+        if spec.endpoints.tls:
+            want = [{"secretName": public_tls_secret(endpoint, spec),
+                     "hosts": [f"{endpoint.host}.{spec.publicDomain}"]}]
+            if ingress["spec"].get("tls") != want:
+                problems.append(f"{name} tls {ingress['spec'].get('tls')}")
+            issuer = spec.endpoints.tls.issuerRef
+            notes = ingress["metadata"].get("annotations") or {}
+            if issuer and issuer.name not in notes.values():
+                problems.append(f"{name} lacks the issuer annotation")
+if spec.images.registry:
+    for d in docs:
+        pod = (d.get("spec") or {}).get("template", {}).get("spec") or (
+            (d.get("spec") or {}).get("jobTemplate", {}).get("spec", {}).get("template", {})
+            .get("spec"))
+        if not pod:
+            continue
+        where = f"{d['kind']}/{d['metadata']['name']}"
+        for c in pod.get("initContainers", []) + pod.get("containers", []):
+            if not c["image"].startswith(spec.images.registry + "/"):
+                problems.append(f"{where} {c['name']} {c['image']}")
+    checked.append("images")
+if problems:
+    print("; ".join(problems))
+    sys.exit(1)
+print(f"{len(rendered)} workloads" + (f", checked {', '.join(checked)}" if checked else ""))
 PY
 )"; then
         echo "ok    $ref ($version) $sample/$chart: $verdict"

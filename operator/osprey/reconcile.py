@@ -33,6 +33,8 @@ from osprey.autoscaling import (
     ignored_fields,
 )
 from osprey.backoff import PassFailures
+from osprey.catalog.values.exposure import public_urls
+from osprey.certificates import certificates_condition, expected_certificates, read_certificates
 from osprey.claims import claim_conflicts
 from osprey.custody import CredentialsLost, Custody
 from osprey.drift import Drift, release_drift
@@ -244,7 +246,7 @@ class ControlPlane:
             self.secrets |= rotation.staged | frozenset(rotation.credentials.values())
             if rotation.credentials != credentials:
                 credentials = rotation.credentials
-                desired = plan(spec, self.namespace, credentials, resolved.charts)
+                desired = self.plans.plan(spec, self.namespace, credentials, resolved.charts)
         except RotationRefused as exc:
             return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
         except PlanError as exc:
@@ -293,10 +295,22 @@ class ControlPlane:
             paused=spec.paused,
         )
         status = rotation.report(staged.report(rollup(observation, previous, now_rfc3339())))
-        status = status.model_copy(update={"nodePools": pools})
+        status = status.model_copy(update={"nodePools": pools, "endpoints": public_urls(spec)})
+        status = await self._certificates(spec, ours, previous, status, generation)
         self._report(body, previous, status)
         await self.status.write(body, previous, status)
         return "paused" if spec.paused else "ok"
+
+    async def _certificates(
+        self, spec: Any, deployed: Mapping[str, Any], previous: ControlPlaneStatus,
+        status: ControlPlaneStatus, generation: int,
+    ) -> ControlPlaneStatus:
+        """CertificatesReady: the public certificates an issuer was asked for."""
+        expected = expected_certificates(spec, deployed)
+        listed = await read_certificates(self.runtime.kube, self.namespace) if expected else None
+        conditions = certificates_condition(status.conditions, previous.conditions, expected,
+                                            listed, generation, now_rfc3339())
+        return status.model_copy(update={"conditions": conditions})
 
     async def _halt(
         self,

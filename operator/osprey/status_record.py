@@ -50,16 +50,17 @@ class StatusRecord:
         self, body: Mapping[str, Any], previous: ControlPlaneStatus, status: ControlPlaneStatus
     ) -> None:
         """One merge patch of the status subresource, only if the status changed; services
-        that disappeared are removed with explicit nulls."""
+        and endpoints that disappeared are removed with explicit nulls."""
         new = redact_strings(status.model_dump(mode="json", exclude_none=True, by_alias=True),
                              self._secrets())
         old = previous.model_dump(mode="json", exclude_none=True, by_alias=True)
         if new == old or new == self._written:
             return
         patch = dict(new)
-        gone = set(old.get("services", {})) - set(new.get("services", {}))
-        if gone:  # a merge patch keeps what it does not name
-            patch["services"] = {**new.get("services", {}), **dict.fromkeys(gone)}
+        for keyed in ("services", "endpoints"):
+            gone = set(old.get(keyed, {})) - set(new.get(keyed, {}))
+            if gone:  # a merge patch keeps what it does not name
+                patch[keyed] = {**new.get(keyed, {}), **dict.fromkeys(gone)}
         try:
             await self._kube.merge_patch(
                 CONTROL_PLANE, self.namespace, self.name, {"status": patch}, status=True

@@ -18,6 +18,8 @@ from contextvars import Context
 from typing import Any
 
 from .api import Api
+from .certmanager import WATCHED as CERT_MANAGER_KINDS
+from .certmanager import CertManager
 from .claims import ClaimBinder
 from .cluster_index import NAMESPACES, NODES, PODS, REPLICASETS, ClusterIndex, controller_ref
 from .daemonsets import DaemonSets
@@ -82,7 +84,11 @@ class Controllers:
             "podgc": PodGarbageCollector(self).reconcile,
             "pvcs": ClaimBinder(self).reconcile,
             "root-ca-cert-publisher": RootCAPublisher(self).reconcile,
+            "cert-manager-ingress-shim": (certs := CertManager(self)).reconcile_ingress,
+            "cert-manager-issuers": certs.reconcile_issuer,
+            "cert-manager-certificates": certs.reconcile_certificate,
         }
+        self.cert_manager = certs
         self.kubelet = kubelet
         self.enabled = {name: True for name in self._handlers}
         self._dirty: dict[str, set[ObjKey]] = {name: set() for name in self._handlers}
@@ -118,6 +124,7 @@ class Controllers:
                 self.enqueue("kubelet", _ident(pod))
             for ns in list(self.index.namespaces):
                 self.enqueue("root-ca-cert-publisher", (ns, ""))
+            self.cert_manager.resync()
 
     # ---- the queue -----------------------------------------------------------------------
     def enqueue(self, name: str, ident: ObjKey) -> None:
@@ -186,6 +193,8 @@ class Controllers:
             self.enqueue("root-ca-cert-publisher", (obj["metadata"]["name"], ""))
         elif key == CONFIGMAPS and obj["metadata"]["name"] == ROOT_CA_CONFIGMAP:
             self.enqueue("root-ca-cert-publisher", (ident[0], ""))
+        if key in CERT_MANAGER_KINDS:
+            self.cert_manager.on_event(key, event.type, obj)
 
     def _wake_owner(self, event: Event) -> None:
         for version in (event.obj, event.old):

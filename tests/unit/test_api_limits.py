@@ -21,7 +21,7 @@ from osprey.api.formats import (
 )
 from osprey.api.names import MAX_NAME_LENGTH, NAME_TOO_LONG
 from osprey.api.spec import CHART_NAMES, ApiService, Services
-from osprey.catalog.values.shared import PUBLIC_HOSTS
+from osprey.catalog.values.exposure import PUBLIC_ENDPOINTS
 from osprey.secrets import secret_name
 
 
@@ -102,7 +102,7 @@ def test_what_is_not_a_version_is_refused_saying_what_was_expected(version: str)
 def test_a_public_domain_of_the_longest_length_gives_host_names_that_fit():
     domain = domain_of_length(PUBLIC_DOMAIN_MAX_LENGTH)
     assert validate_spec({"publicDomain": domain}).publicDomain == domain
-    assert max(len(f"{host}.{domain}") for _, host in PUBLIC_HOSTS.values()) == 253
+    assert max(len(f"{e.host}.{domain}") for e in PUBLIC_ENDPOINTS.values()) == 253
 
 
 def test_a_longer_public_domain_is_refused():

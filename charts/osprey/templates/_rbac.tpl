@@ -80,6 +80,10 @@ the read rules below mirror what the charts' own Roles grant.
 - apiGroups: [networking.k8s.io]
   resources: [networkpolicies, ingresses]
   verbs: {{ include "osprey.verbs.crud" . }}
+# Whether cert-manager issued the public endpoints' certificates (spec.endpoints.tls.issuerRef).
+- apiGroups: [cert-manager.io]
+  resources: [certificates]
+  verbs: [get, list]
 # Public endpoints through the Gateway API (OpenStack-Helm's extraObjects HTTPRoutes).
 - apiGroups: [gateway.networking.k8s.io]
   resources: [httproutes]

@@ -50,6 +50,8 @@ PRINTER_COLUMNS = [
      "priority": 1, "description": "Nodes of the control services (spec.nodeSelector)."},
     {"name": "Gateway", "type": "integer", "jsonPath": ".status.nodePools.gateway",
      "priority": 1, "description": "Nodes of the network gateway agents."},
+    {"name": "Keystone", "type": "string", "jsonPath": ".status.endpoints.keystone",
+     "priority": 1, "description": "Public URL of Keystone (spec.publicDomain)."},
     {"name": "Reason", "type": "string", "jsonPath": f"{_READY}.reason", "priority": 1,
      "description": "Reason of the Ready condition."},
     {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp",

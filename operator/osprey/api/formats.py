@@ -47,6 +47,12 @@ ChartVersion = Annotated[
 PUBLIC_DOMAIN_MAX_LENGTH = 253 - len("cloudformation.")
 PUBLIC_DOMAIN_PATTERN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$"
 
+# A registry mirror: a host (with at least one dot, or localhost), an optional port, an
+# optional path of lowercase repository components; no scheme, no trailing slash.
+REGISTRY_PATTERN = (
+    r"^(localhost|([a-z0-9]([-a-z0-9]*[a-z0-9])?[.])+[a-z0-9]([-a-z0-9]*[a-z0-9])?)"
+    r"(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$")
+
 REGION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 CHART_REPOSITORY_PATTERN = r"^(https?://|oci://|/).+"
 # A key of a Secret's or ConfigMap's data (apimachinery's IsConfigMapKey).
@@ -68,6 +74,9 @@ PATTERN_MEANINGS = {
     PUBLIC_DOMAIN_PATTERN: (
         "must be a DNS domain of lowercase labels of at most 63 characters, e.g. "
         "cloud.example.com"),
+    REGISTRY_PATTERN: (
+        "must be a registry host with an optional port and path, e.g. registry.example.com "
+        "or mirror.example.com:5000/openstack (no scheme, no trailing slash)"),
     REGION_PATTERN: (
         "must begin with a letter or digit, followed by letters, digits, '_', '.' or '-'"),
     CHART_REPOSITORY_PATTERN: (

@@ -136,6 +136,37 @@ class OneOf:
         return (_get(model, self.field) is None) != (_get(model, self.other) is None)
 
 
+@dataclass(frozen=True)
+class Needs:
+    """When the optional field at `field` is set, the optional field at `needs` must be too.
+
+    `needs` may go through optional parents (endpoints.tls.issuerRef): in CEL each is tested
+    with has() first, since selecting a field of an absent object is an error there.
+    """
+
+    field: str
+    needs: str
+    message: str
+    reason: ClassVar[str] = "FieldValueRequired"
+
+    def cel(self) -> str:
+        parts = self.needs.split(".")
+        present = " && ".join(f"has(self.{'.'.join(parts[:i])})" for i in range(1, len(parts) + 1))
+        return f"!has(self.{self.field}) || ({present})"
+
+    def holds(self, model: Any) -> bool:
+        return _optional(model, self.field) is None or _optional(model, self.needs) is not None
+
+
+def _optional(model: Any, path: str) -> Any:
+    """The value at `path`, or None when it or any parent on the way is unset."""
+    for name in path.split("."):
+        if model is None:
+            return None
+        model = getattr(model, name)
+    return model
+
+
 def cel_validations(rules: Iterable[Rule]) -> list[dict[str, str]]:
     """The x-kubernetes-validations entries of a model's rules."""
     return [

@@ -16,6 +16,7 @@ from pydantic import Field
 from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values, ValuesFrom
 from osprey.api.credentials import Credentials
 from osprey.api.dependencies import dependency_rules
+from osprey.api.exposure import Endpoints, Images, IssuerKind, IssuerRef, PublicTLS
 from osprey.api.formats import (
     CHART_REPOSITORY_PATTERN,
     LABEL_KEY_PATTERNS,
@@ -28,7 +29,7 @@ from osprey.api.formats import (
     StorageClassName,
 )
 from osprey.api.pools import NodePools
-from osprey.api.rules import KeysIn, KeysMatch, MaxEntries
+from osprey.api.rules import KeysIn, KeysMatch, MaxEntries, Needs
 from osprey.api.services import (
     DEFAULT_API_REPLICAS,
     ApiService,
@@ -166,7 +167,11 @@ def _release_order() -> str:
 class ControlPlaneSpec(Model):
     """Desired state of an OpenStack control plane."""
 
-    cross_field_rules = dependency_rules()
+    cross_field_rules = (
+        *dependency_rules(),
+        Needs("endpoints.tls", "publicDomain",
+              "public TLS needs spec.publicDomain: certificates name the public hosts"),
+    )
 
     openstackRelease: OpenStackRelease = Field(
         default=OpenStackRelease.r2025_1,
@@ -206,6 +211,13 @@ class ControlPlaneSpec(Model):
             f"most 63 characters, {PUBLIC_DOMAIN_MAX_LENGTH} in all, so that every public "
             "host name fits in 253."
         ),
+    )
+    endpoints: Endpoints = Field(
+        default_factory=Endpoints,
+        description="How the public endpoints are exposed: ingress class and TLS.",
+    )
+    images: Images = Field(
+        default_factory=Images, description="Where images are pulled from: a registry mirror."
     )
     nodeSelector: Annotated[
         dict[str, LabelValue],
@@ -269,11 +281,15 @@ __all__ = [
     "ControlPlaneSpec",
     "Credentials",
     "DeletionPolicy",
+    "Endpoints",
     "Glance",
     "GlanceBackend",
     "Heat",
     "Horizon",
+    "Images",
     "Infrastructure",
+    "IssuerKind",
+    "IssuerRef",
     "Keystone",
     "MariaDB",
     "Memcached",
@@ -285,6 +301,7 @@ __all__ = [
     "Octavia",
     "OpenStackRelease",
     "Placement",
+    "PublicTLS",
     "RabbitMQ",
     "Service",
     "Services",

@@ -181,6 +181,14 @@ class ControlPlaneStatus(StatusModel):
     nodePools: NodePoolSizes | None = Field(
         default=None, description="Nodes in each pool (spec.nodeSelector, spec.nodePools)."
     )
+    endpoints: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Public URL of each enabled service's endpoint by public host (keystone, glance, "
+            "nova, metadata, novncproxy, horizon, ...), as the Keystone catalog lists it; "
+            "empty without spec.publicDomain."
+        ),
+    )
     deployedRelease: str | None = Field(
         default=None,
         description=(

@@ -8,7 +8,7 @@ requested release are always rendered explicitly. The data lives in `releases/<r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -27,6 +27,9 @@ class ReleaseCatalog:
     openstack_release: str
     chart_versions: Mapping[str, str]
     images: Mapping[str, Mapping[str, str]]
+    # The charts' own default images the release does not pin (helm-toolkit's dep_check,
+    # image_repo_sync, ...): a registry mirror must serve them too.
+    chart_defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def chart_version(self, chart: str) -> str:
         """The pinned version of `chart`; a missing pin is a catalog bug, so it says which."""
@@ -40,6 +43,10 @@ class ReleaseCatalog:
     def image_tags(self, chart: str) -> dict[str, str]:
         """A fresh copy of the chart's `images.tags` (empty: keep the chart's defaults)."""
         return dict(self.images.get(chart, {}))
+
+    def chart_images(self, chart: str) -> dict[str, str]:
+        """Every image of the chart: its defaults, then the release's `images.tags`."""
+        return {**self.chart_defaults.get(chart, {}), **self.images.get(chart, {})}
 
 
 def available_releases() -> list[str]:
@@ -68,12 +75,17 @@ def load_release_catalog(openstack_release: str) -> ReleaseCatalog:
             f"releases/{release}.yaml declares openstackRelease "
             f"{data.get('openstackRelease')!r}, expected {release!r}"
         )
-    images = {
-        chart: MappingProxyType({str(k): str(v) for k, v in (tags or {}).items()})
-        for chart, tags in (data.get("images") or {}).items()
-    }
+    images = _images(data.get("images"))
     return ReleaseCatalog(
         openstack_release=release,
         chart_versions=MappingProxyType({str(k): str(v) for k, v in data["chartVersions"].items()}),
         images=MappingProxyType(images),
+        chart_defaults=MappingProxyType(_images(data.get("chartImages"))),
     )
+
+
+def _images(section: Mapping[str, Mapping[str, str] | None] | None) -> dict:
+    return {
+        chart: MappingProxyType({str(k): str(v) for k, v in (tags or {}).items()})
+        for chart, tags in (section or {}).items()
+    }

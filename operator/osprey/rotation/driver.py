@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from osprey import catalog
 from osprey.api.spec import ControlPlaneSpec
 from osprey.api.status import ControlPlaneStatus, CredentialRotation, RotationPhase, UpgradePhase
+from osprey.catalog.values.images import image_tags
 from osprey.health import ReleaseHealth
 from osprey.kube import KubeError, resource
 from osprey.ownership import owner_value
@@ -183,10 +184,13 @@ class Rotations:
             elif act is Act.run_job:
                 entry = catalog.entry(facts.service)
                 assert entry.database_user is not None and record is not None
-                image = catalog.load_release_catalog(spec.openstackRelease.value) \
-                    .image_tags(facts.service).get("db_init", "")
-                host = value_at(deployed[facts.service].values,
-                                ("endpoints", "oslo_db", "hosts", "default"))
+                values = deployed[facts.service].values
+                image = value_at(values, ("images", "tags", "db_init"))
+                if not isinstance(image, str) or not image:  # the image the release runs
+                    release = catalog.load_release_catalog(spec.openstackRelease.value)
+                    image = image_tags(facts.service, spec, release).get(
+                        "images", {}).get("tags", {}).get("db_init", "")
+                host = value_at(values, ("endpoints", "oslo_db", "hosts", "default"))
                 manifest = database_job(
                     control_plane=self.name, service=facts.service, user=entry.database_user,
                     token=record.token, attempt=record.attempt, image=image,

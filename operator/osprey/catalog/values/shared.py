@@ -14,6 +14,8 @@ from osprey.api.pools import DEFAULT_COMPUTE, DEFAULT_NETWORK
 from osprey.api.spec import ControlPlaneSpec, Storage
 from osprey.catalog import credentials as keys
 from osprey.catalog.enablement import enabled_releases
+from osprey.catalog.values.exposure import public_endpoint_values
+from osprey.catalog.values.images import image_tags
 from osprey.catalog.values.merge import deep_merge, nested
 
 if TYPE_CHECKING:
@@ -23,52 +25,26 @@ ADMIN_USER = "admin"
 RABBITMQ_USER = "rabbitmq"
 MARIADB_ROOT_USER = "root"
 
-# Endpoint type -> (service that serves it, public host name under spec.publicDomain).
-PUBLIC_HOSTS: dict[str, tuple[str, str]] = {
-    "identity": ("keystone", "keystone"),
-    "image": ("glance", "glance"),
-    "placement": ("placement", "placement"),
-    "network": ("neutron", "neutron"),
-    "compute": ("nova", "nova"),
-    "compute_metadata": ("nova", "metadata"),
-    "compute_novnc_proxy": ("nova", "novncproxy"),
-    "dashboard": ("horizon", "horizon"),
-    "orchestration": ("heat", "heat"),
-    "cloudformation": ("heat", "cloudformation"),
-    "volume": ("cinder", "cinder"),
-    "volumev2": ("cinder", "cinder"),
-    "volumev3": ("cinder", "cinder"),
-    "key_manager": ("barbican", "barbican"),
-    "load_balancer": ("octavia", "octavia"),
-}
-
-
 DEFAULT_POOLS = {"compute": DEFAULT_COMPUTE, "network": DEFAULT_NETWORK}
 
 
 def shared_values(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
     """The shared layer of `entry`'s values, driven by the facts the entry declares."""
     layers = [
-        image_tags(entry.name, ctx),
+        image_tags(entry.name, ctx.spec, ctx.release),
         node_selectors(ctx.spec, entry.control_plane_labels),
         agent_node_selectors(ctx.spec, entry.agent_labels),
         identity(entry, ctx),
         database(entry, ctx),
         messaging(entry, ctx),
         cache(entry, ctx),
-        public_hosts(entry.public_endpoints, ctx.spec),
+        public_endpoint_values(entry.name, entry.public_endpoints, ctx.spec),
         api_rollout(entry),
     ]
     result: dict[str, Any] = {}
     for layer in layers:
         result = deep_merge(result, layer)
     return result
-
-
-def image_tags(chart: str, ctx: ValuesContext) -> dict[str, Any]:
-    """`images.tags` of the spec's OpenStack release (charts default to older images)."""
-    tags = ctx.release.image_tags(chart)
-    return {"images": {"tags": tags}} if tags else {}
 
 
 def api_rollout(entry: ChartEntry) -> dict[str, Any]:
@@ -176,20 +152,6 @@ def cache(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
         return {}
     secret = ctx.secret(keys.MEMCACHE_SECRET)
     return nested("endpoints.oslo_cache.auth.memcache_secret_key", secret)
-
-
-def public_hosts(endpoint_types: tuple[str, ...], spec: ControlPlaneSpec) -> dict[str, Any]:
-    """`host_fqdn_override.public` of each endpoint whose service is enabled."""
-    if spec.publicDomain is None:
-        return {}
-    enabled = enabled_releases(spec)
-    endpoints: dict[str, Any] = {}
-    for endpoint_type in endpoint_types:
-        service, host = PUBLIC_HOSTS[endpoint_type]
-        if service in enabled:
-            fqdn = f"{host}.{spec.publicDomain}"
-            endpoints[endpoint_type] = {"host_fqdn_override": {"public": {"host": fqdn}}}
-    return {"endpoints": endpoints} if endpoints else {}
 
 
 def storage_class(spec: ControlPlaneSpec, storage: Storage) -> str | None:

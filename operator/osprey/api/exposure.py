@@ -1,0 +1,94 @@
+"""How the control plane is reached and where its images come from: spec.endpoints and
+spec.images.
+
+Public endpoints are the services' Ingresses under spec.publicDomain; with `endpoints.tls`
+they serve https on 443 with a certificate from cert-manager (an Issuer or ClusterIssuer) or
+from a Secret the admin provides. `images.registry` points every image at a mirror.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from osprey.api.base import Model
+from osprey.api.formats import DNS_SUBDOMAIN_PATTERN, REGISTRY_PATTERN
+from osprey.api.rules import OneOf
+
+ResourceName = Annotated[str, Field(max_length=253, pattern=DNS_SUBDOMAIN_PATTERN)]
+
+
+class IssuerKind(StrEnum):
+    Issuer = "Issuer"
+    ClusterIssuer = "ClusterIssuer"
+
+
+class IssuerRef(Model):
+    """A cert-manager issuer (cert-manager.io/v1)."""
+
+    kind: IssuerKind = Field(
+        default=IssuerKind.ClusterIssuer,
+        description="ClusterIssuer (cluster-wide) or Issuer (in the control plane's namespace).",
+    )
+    name: ResourceName = Field(description="Name of the Issuer or ClusterIssuer.")
+
+
+class PublicTLS(Model):
+    """The certificate of the public endpoints: issued by cert-manager, or an existing Secret."""
+
+    cross_field_rules = (
+        OneOf("issuerRef", "secretName", "exactly one of issuerRef and secretName must be set"),
+    )
+
+    issuerRef: IssuerRef | None = Field(
+        default=None,
+        description=(
+            "cert-manager issues one certificate per public host (<service>-tls-public "
+            "Secrets), requested through each Ingress's cert-manager.io annotation."
+        ),
+    )
+    secretName: ResourceName | None = Field(
+        default=None,
+        description=(
+            "A kubernetes.io/tls Secret of the namespace that every public endpoint serves "
+            "(a wildcard certificate for *.<publicDomain>); Osprey never writes it."
+        ),
+    )
+
+
+class Endpoints(Model):
+    """How the public endpoints are exposed (hosts follow spec.publicDomain)."""
+
+    ingressClassName: ResourceName | None = Field(
+        default=None,
+        description=(
+            "IngressClass of every public Ingress; the charts' own default (nginx) when unset."
+        ),
+    )
+    tls: PublicTLS | None = Field(
+        default=None,
+        description=(
+            "Serve every public endpoint over https on port 443 (the Keystone catalog lists "
+            "https://<service>.<publicDomain>); needs spec.publicDomain. Plain http on 80 "
+            "when unset."
+        ),
+    )
+
+
+class Images(Model):
+    """Where the images come from."""
+
+    registry: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=REGISTRY_PATTERN,
+        description=(
+            "A registry mirror, host[:port][/path]: every image of the release catalog and "
+            "the charts' defaults is pulled from it, its repository path and tag kept "
+            "(quay.io/airshipit/nova:2025.1 -> <registry>/airshipit/nova:2025.1; an image "
+            "without a registry host is docker.io's). Per-image overrides in a chart's values "
+            "still win."
+        ),
+    )
