@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from osprey.kube import Kube, resource
+from osprey.narrowing import WATCH_SELECTOR
 from osprey.releases import (
     HELM_STORAGE_SELECTOR,
     DeployedRelease,
@@ -30,7 +31,9 @@ Live = dict[tuple[str, str], Object]
 # Kinds a pass needs besides Helm's storage Secrets (Secrets here are the releases' own).
 OBSERVED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "ConfigMap",
                   "Secret", "PersistentVolumeClaim")
-NOT_HELM_STORAGE = "owner!=helm"
+# Secrets and ConfigMaps a pass needs carry the watch label (narrowing.py): a namespace's
+# other ones, however many and large, are never sent.
+LISTED_BY = {"Secret": f"owner!=helm,{WATCH_SELECTOR}", "ConfigMap": WATCH_SELECTOR}
 # How long a read-back record may win over the cache, at most (the cache normally catches up
 # within milliseconds; this only bounds a cache that stopped, e.g. a broken watch).
 FRESH_FOR_SECONDS = 30.0
@@ -54,8 +57,7 @@ class ListingObserver:
         storage, *lists = await asyncio.gather(
             kube.list_metadata(resource("Secret"), namespace, labels=HELM_STORAGE_SELECTOR),
             *(
-                kube.list(resource(kind), namespace,
-                          labels=NOT_HELM_STORAGE if kind == "Secret" else None)
+                kube.list(resource(kind), namespace, labels=LISTED_BY.get(kind))
                 for kind in OBSERVED_KINDS
             ),
         )

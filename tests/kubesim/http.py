@@ -362,7 +362,8 @@ class Server:
                 }
             )
         self.api.traffic.record(Sent(request.path, query.get("labelSelector", ""), False,
-                                     len(items), len(response.body or b"")))
+                                     len(items), len(response.body or b""),
+                                     tuple(o["metadata"]["name"] for o in items)))
         return response
 
     async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:

@@ -20,6 +20,7 @@ class Sent:
     watch: bool
     objects: int
     size: int  # bytes of the response body (of the event's line for a watch)
+    names: tuple[str, ...] = ()  # of the objects sent
 
 
 class Traffic:

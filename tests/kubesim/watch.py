@@ -82,7 +82,8 @@ async def stream(
     async def send(kind: str, obj: dict[str, Any]) -> None:
         line = _line(kind, show(api.present(rtype, obj)))
         await response.write(line)
-        api.traffic.record(Sent(request.path, selector, True, 1, len(line)))
+        api.traffic.record(Sent(request.path, selector, True, 1, len(line),
+                                (obj["metadata"]["name"],)))
 
     sent, last_rv = 0, since if since is not None else snapshot_rv
     deadline = time.monotonic() + timeout

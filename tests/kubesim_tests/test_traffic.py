@@ -23,6 +23,7 @@ def test_a_list_is_counted_with_its_objects_and_bytes(sim: Simulator, http: Http
     assert [(s.path, s.label_selector, s.watch, s.objects) for s in sent] == [
         (cms(namespace), "", False, 2), (cms(namespace), "mine=yes", False, 1)]
     assert [s.size for s in sent] == [len(body), len(selected)]
+    assert [s.names for s in sent] == [("a", "b"), ("b",)]
 
 
 def test_a_watch_counts_each_event_it_sent_and_none_it_filtered_out(
@@ -36,5 +37,5 @@ def test_a_watch_counts_each_event_it_sent_and_none_it_filtered_out(
                         labelSelector="mine=yes")
     sent = [s for s in sim.api.traffic.since(mark) if s.watch]
     assert [e["object"]["metadata"]["name"] for e in events] == ["mine"]
-    assert [(s.label_selector, s.objects) for s in sent] == [("mine=yes", 1)]
+    assert [(s.label_selector, s.objects, s.names) for s in sent] == [("mine=yes", 1, ("mine",))]
     assert sent[0].size < 1000
