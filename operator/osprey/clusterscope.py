@@ -45,6 +45,10 @@ CLUSTER_SCOPED = PER_NAMESPACE | SHARED | frozenset({
 WATCH_STAMP = {"osprey.dev/watch": "true"}
 WATCHED_KINDS = frozenset({"Secret", "ConfigMap"})
 
+# libyaml when present: helm runs this for every render, on manifests of hundreds of KiB.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
@@ -80,6 +84,10 @@ def _stamped(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _dump(doc: dict[str, Any]) -> str:
+    return yaml.dump(doc, Dumper=_DUMPER, sort_keys=False)
+
+
 def _comments(part: str) -> str:
     """The document's comment lines (helm's `# Source: chart/templates/...`), kept."""
     return "".join(line + "\n" for line in part.splitlines() if line.startswith("#"))
@@ -93,7 +101,7 @@ def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
     byte, comments (helm's `# Source:`) included.
     """
     parts = _DOCUMENT_SEPARATOR.split(manifest)
-    docs = [yaml.safe_load(part) for part in parts]
+    docs = [yaml.load(part, Loader=_LOADER) for part in parts]
     roles = {
         d["metadata"]["name"]: scoped_name(d["metadata"]["name"], namespace)
         for d in docs if isinstance(d, dict) and d.get("kind") == "ClusterRole"
@@ -104,9 +112,9 @@ def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
         if shared != (kind in SHARED):
             continue
         if kind in PER_NAMESPACE:
-            part = "\n" + yaml.safe_dump(_scope(doc, namespace, roles), sort_keys=False)
+            part = "\n" + _dump(_scope(doc, namespace, roles))
         elif kind in WATCHED_KINDS and _unstamped(doc):
-            part = "\n" + _comments(part) + yaml.safe_dump(_stamped(doc), sort_keys=False)
+            part = "\n" + _comments(part) + _dump(_stamped(doc))
         out.append(part)
     # Helm refuses a post-renderer's empty output; a comment is no object.
     return "---".join(out) if "".join(out).strip() else "# no objects\n"
