@@ -13,7 +13,8 @@ which Helm carries into every later revision); the credentials Secret (at creati
 Objects written before this existed (a control plane deployed by an earlier Osprey, a release
 upgraded by another helm without the post-renderer) are stamped by the loop (`Stamping`):
 before its first pass and after any new revision of a release, it lists the namespace's
-Secrets and ConfigMaps as metadata and labels those Osprey cares about. A pass lists only
+Secrets and ConfigMaps as metadata and labels those of its own releases. A release installed
+by hand is never written to, so its changes wake no loop: it is looked at at every pass. A pass lists only
 labelled Secrets and ConfigMaps (observe.py); healing re-creates them labelled (heal.py).
 """
 
@@ -26,7 +27,7 @@ from typing import Any
 import kopf
 
 from osprey.kube import Kube, KubeError, resource
-from osprey.releases import HELM_STORAGE_SELECTOR, DeployedRelease
+from osprey.releases import HELM_STORAGE_SELECTOR, OWNER_LABEL, DeployedRelease
 from osprey.valuesfrom import WATCH_LABEL
 
 WATCHED = "true"
@@ -62,32 +63,46 @@ def cared_for(labels: Mapping[str, str], annotations: Mapping[str, str]) -> bool
 
 def unlabelled(secrets: Iterable[Mapping[str, Any]],
                configmaps: Iterable[Mapping[str, Any]]) -> list[Ref]:
-    """Secrets and ConfigMaps (as listed, metadata is enough) that Osprey cares about and that
-    lack the watch label; of Helm's records only each release's newest revision, whose labels
-    Helm carries into the next one."""
+    """Secrets and ConfigMaps (as listed, metadata is enough) of Osprey's that lack the watch
+    label: the credentials Secret, and of each release that is ours (`osprey.dev/control-plane`
+    on its newest record) that record, whose labels Helm carries into the next revision, and
+    the objects of the release. A release installed by hand is left untouched."""
     secrets = list(secrets)
-    newest = newest_revisions(secrets)
+    newest = newest_records(secrets)
+    ours = {name for name, (_, owner) in newest.items() if owner}
     refs: list[Ref] = []
     for kind, objects in (("Secret", secrets), ("ConfigMap", configmaps)):
         for obj in objects:
             meta = obj.get("metadata") or {}
             labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
-            older_record = (labels.get("owner") == "helm" and int(labels.get("version") or 0)
-                            < newest.get(labels.get("name", ""), 0))
-            if (labels.get(WATCH_LABEL) != WATCHED and cared_for(labels, annotations)
-                    and not older_record):
+            if labels.get(WATCH_LABEL) == WATCHED:
+                continue
+            if labels.get("owner") == "helm":
+                release = labels.get("name", "")
+                wanted = (release in ours
+                          and int(labels.get("version") or 0) == newest[release][0])
+            else:
+                release = annotations.get(RELEASE_ANNOTATION) or labels.get("release_group")
+                wanted = (release in ours
+                          or labels.get(MANAGED_BY_OSPREY[0]) == MANAGED_BY_OSPREY[1])
+            if wanted:
                 refs.append((kind, meta["name"]))
     return sorted(refs)
 
 
-def newest_revisions(secrets: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Each release's newest revision, from Helm's records among `secrets`."""
-    newest: dict[str, int] = {}
+Records = dict[str, tuple[int, str]]  # release -> (newest revision, its owner label or "")
+
+
+def newest_records(secrets: Iterable[Mapping[str, Any]]) -> Records:
+    """Each release's newest revision and its owner, from Helm's records among `secrets`."""
+    newest: Records = {}
     for obj in secrets:
         labels = (obj.get("metadata") or {}).get("labels") or {}
-        if labels.get("owner") == "helm" and labels.get("name"):
+        name = labels.get("name")
+        if labels.get("owner") == "helm" and name:
             revision = int(labels.get("version") or 0)
-            newest[labels["name"]] = max(revision, newest.get(labels["name"], 0))
+            if revision >= newest.get(name, (0, ""))[0]:
+                newest[name] = (revision, labels.get(OWNER_LABEL, ""))
     return newest
 
 
@@ -111,15 +126,16 @@ class Stamping:
 
     Before a pass observes, `ensure` lists the namespace's Secrets and ConfigMaps as metadata
     and stamps those that lack the label, the first time and again whenever a release has
-    a new revision since (`observed`): another helm may have written objects without the
-    post-renderer. Otherwise it costs nothing; the pass itself lists only labelled objects.
+    a new revision or owner since (`observed`): another helm may have written objects without
+    the post-renderer, or a release was adopted. Otherwise it costs nothing; the pass itself
+    lists only labelled objects.
     """
 
     def __init__(self, kube: Kube, namespace: str) -> None:
         self._kube = kube
         self._namespace = namespace
-        self._checked: dict[str, int] | None = None  # newest revisions at the last check
-        self._seen: dict[str, int] | None = None  # newest revisions the last pass saw
+        self._checked: Records | None = None  # newest records at the last check
+        self._seen: Records | None = None  # newest records the last pass saw
 
     async def ensure(self) -> list[Ref]:
         """Stamp what lacks the label, if a check is due; returns what was stamped."""
@@ -130,8 +146,9 @@ class Stamping:
             kube.list_metadata(resource("Secret"), namespace),
             kube.list_metadata(resource("ConfigMap"), namespace))
         stamped = await stamp(kube, namespace, unlabelled(secrets, configmaps))
-        self._checked = self._seen = newest_revisions(secrets)
+        self._checked = self._seen = newest_records(secrets)
         return stamped
 
     def observed(self, deployed: Mapping[str, DeployedRelease]) -> None:
-        self._seen = {name: release.revision for name, release in deployed.items()}
+        self._seen = {name: (release.revision, release.labels.get(OWNER_LABEL, ""))
+                      for name, release in deployed.items()}
