@@ -14,6 +14,9 @@ a cluster would fail on the first of them. Each kind is handled on purpose:
   run (`--shared` renders only them; see shared.py), owned by no control plane and kept when
   one is deleted.
 
+Every Secret and ConfigMap of a release is stamped with the watch label (`osprey.dev/watch:
+"true"`): Osprey's watches of those kinds are narrowed to it server-side (narrowing.py).
+
 Anything else cluster-scoped is unknown to Osprey: `unhandled` names it, and a unit test
 renders every catalog chart and fails on it. Run by helm as the post-renderer plugin
 `osprey-cluster-scope` (helm_plugin.py): `python -m osprey.clusterscope <namespace> [--shared]`.
@@ -36,6 +39,15 @@ CLUSTER_SCOPED = PER_NAMESPACE | SHARED | frozenset({
     "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
     "APIService", "CSIDriver", "VolumeSnapshotClass", "PodSecurityPolicy", "Node",
 })
+
+# narrowing.STAMP, spelled out: helm starts this module for every render, so it imports
+# nothing of Osprey's (a unit test keeps the two equal).
+WATCH_STAMP = {"osprey.dev/watch": "true"}
+WATCHED_KINDS = frozenset({"Secret", "ConfigMap"})
+
+# libyaml when present: helm runs this for every render, on manifests of hundreds of KiB.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 
@@ -61,6 +73,26 @@ def _scope(doc: dict[str, Any], namespace: str, roles: Mapping[str, str]) -> dic
     return doc
 
 
+def _unstamped(doc: dict[str, Any]) -> bool:
+    labels = (doc.get("metadata") or {}).get("labels") or {}
+    return any(labels.get(k) != v for k, v in WATCH_STAMP.items())
+
+
+def _stamped(doc: dict[str, Any]) -> dict[str, Any]:
+    meta = doc.setdefault("metadata", {})
+    meta["labels"] = {**(meta.get("labels") or {}), **WATCH_STAMP}
+    return doc
+
+
+def _dump(doc: dict[str, Any]) -> str:
+    return yaml.dump(doc, Dumper=_DUMPER, sort_keys=False)
+
+
+def _comments(part: str) -> str:
+    """The document's comment lines (helm's `# Source: chart/templates/...`), kept."""
+    return "".join(line + "\n" for line in part.splitlines() if line.startswith("#"))
+
+
 def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
     """The release's manifest: per-control-plane objects renamed, shared ones left out; or,
     with `shared`, the shared objects alone.
@@ -69,7 +101,7 @@ def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
     byte, comments (helm's `# Source:`) included.
     """
     parts = _DOCUMENT_SEPARATOR.split(manifest)
-    docs = [yaml.safe_load(part) for part in parts]
+    docs = [yaml.load(part, Loader=_LOADER) for part in parts]
     roles = {
         d["metadata"]["name"]: scoped_name(d["metadata"]["name"], namespace)
         for d in docs if isinstance(d, dict) and d.get("kind") == "ClusterRole"
@@ -80,7 +112,9 @@ def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
         if shared != (kind in SHARED):
             continue
         if kind in PER_NAMESPACE:
-            part = "\n" + yaml.safe_dump(_scope(doc, namespace, roles), sort_keys=False)
+            part = "\n" + _dump(_scope(doc, namespace, roles))
+        elif kind in WATCHED_KINDS and _unstamped(doc):
+            part = "\n" + _comments(part) + _dump(_stamped(doc))
         out.append(part)
     # Helm refuses a post-renderer's empty output; a comment is no object.
     return "---".join(out) if "".join(out).strip() else "# no objects\n"

@@ -13,8 +13,8 @@ import kopf
 
 from osprey.api import GROUP, PLURAL, VERSION
 from osprey.kube import CONNECT_TIMEOUT_SECONDS
+from osprey.narrowing import cared_for, narrow_watches
 from osprey.runtime import Runtime
-from osprey.valuesfrom import WATCH_LABEL
 
 FINALIZER = "osprey.dev/finalizer"
 WATCH_SECONDS = 300  # each watch request ends server-side after this; Kopf then re-watches
@@ -65,6 +65,7 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.watching.server_timeout = WATCH_SECONDS
     settings.watching.client_timeout = WATCH_SECONDS + timeout
     settings.watching.connect_timeout = CONNECT_TIMEOUT_SECONDS
+    narrow_watches(settings)  # Secrets and ConfigMaps: only the labelled ones are sent
 
 
 @kopf.on.login()
@@ -127,16 +128,7 @@ async def control_plane_deleted(body: kopf.Body, namespace: str, name: str, memo
 
 
 def _owned_by_a_release(meta: kopf.Meta, **_: Any) -> bool:
-    annotations, labels = meta.annotations, meta.labels
-    return (
-        "meta.helm.sh/release-name" in annotations
-        or "release_group" in labels
-        or labels.get("app.kubernetes.io/managed-by") == "osprey"  # the credentials Secret
-        # Helm's record of a release: another helm's last write (pending -> deployed) may come
-        # after every change of the objects, and nothing else would wake the loop.
-        or labels.get("owner") == "helm"
-        or labels.get(WATCH_LABEL) == "true"  # a source of valuesFrom
-    )
+    return cared_for(meta.labels, meta.annotations)
 
 
 # Handlers called per watch event are coroutines: Kopf runs plain functions in a thread pool,

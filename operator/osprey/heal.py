@@ -18,6 +18,7 @@ from typing import Any
 from osprey.drift import Drift, Key
 from osprey.health import ReleaseHealth
 from osprey.kube import Kube, KubeError, Resource, resource
+from osprey.narrowing import STAMP, STAMPED_KINDS
 from osprey.releases import DeployedRelease
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ def helm_owned(obj: Mapping[str, Any], release: DeployedRelease) -> dict[str, An
     meta = owned.setdefault("metadata", {})
     meta["namespace"] = release.namespace
     meta["labels"] = {**(meta.get("labels") or {}), "app.kubernetes.io/managed-by": "Helm"}
+    if owned.get("kind") in STAMPED_KINDS:  # listed and watched by this label (narrowing.py)
+        meta["labels"].update(STAMP)
     meta["annotations"] = {
         **(meta.get("annotations") or {}),
         "meta.helm.sh/release-name": release.name,

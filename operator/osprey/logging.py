@@ -10,9 +10,12 @@ repairs and transitions. Kopf's bookkeeping at INFO (`Handler '_wake_namespace' 
 one per watch event; `Activity 'login' succeeded.`) is shown at `debug` only.
 
 Secrets: callers never pass secret values (passwords, tokens, Secret data, rendered values) in
-messages or `extra`. As a second line of defence the Kubernetes client and urllib3 loggers are
-held at WARNING whatever the level, because at DEBUG they print request and response bodies,
-which include Secret data.
+messages or `extra`. Two nets catch what slips through: every line is written with the secrets
+the operator knows of (each runtime registers itself with `redact_secrets_of`: its control
+planes' generated passwords and valuesFrom Secret values) masked, in every field before it is
+escaped and in the finished line; and the Kubernetes client and urllib3 loggers are held at
+WARNING whatever the level, because at DEBUG they print request and response bodies, which
+include Secret data the operator has not learned of.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ import json
 import logging
 import re
 import sys
+import weakref
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
+
+from osprey.masking import redact, redact_strings
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
 FORMATS = ("logfmt", "json")
@@ -52,6 +58,26 @@ _KOPF_CHATTER = ("kopf.objects", "kopf.activities", "kopf._core.engines.activiti
 _KOPF_EXPECTED = re.compile(
     r"OS signals are ignored: running not in the main thread\.|Daemon '[^']+' is cancelled\. "
     r"Will escalate\.")
+
+
+class SecretKeeper(Protocol):
+    def known_secrets(self) -> frozenset[str]:
+        """The secret values it knows of now (may grow as control planes are reconciled)."""
+        ...
+
+
+# Whoever knows secrets (a runtime), held weakly: a stopped runtime's secrets stop mattering
+# with it. Logging is process-wide, so is this.
+_KEEPERS: weakref.WeakSet[SecretKeeper] = weakref.WeakSet()
+
+
+def redact_secrets_of(keeper: SecretKeeper) -> None:
+    """Mask the secrets `keeper` knows of, at any time from now on, in every log line."""
+    _KEEPERS.add(keeper)
+
+
+def _known_secrets() -> frozenset[str]:
+    return frozenset().union(*(k.known_secrets() for k in list(_KEEPERS)))
 
 
 def _is_kopf_chatter(record: logging.LogRecord) -> bool:
@@ -134,20 +160,30 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any]:
     return fields
 
 
-class LogfmtFormatter(logging.Formatter):
+class _RedactingFormatter(logging.Formatter):
+    """Masks known secrets in each field (before quoting escapes a newline or a quote in
+    one) and again in the line (an object's text rendered by `default=str`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        secrets = _known_secrets()
+        return redact(self.line(redact_strings(record_fields(record), secrets)), secrets)
+
+    def line(self, fields: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+
+class LogfmtFormatter(_RedactingFormatter):
     """`time=... level=info logger=osprey msg="..." key=value`, one line per record."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return " ".join(
-            f"{key}={_logfmt_value(value)}" for key, value in record_fields(record).items()
-        )
+    def line(self, fields: dict[str, Any]) -> str:
+        return " ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items())
 
 
-class JsonFormatter(logging.Formatter):
+class JsonFormatter(_RedactingFormatter):
     """One JSON object per record, with the same fields as the logfmt output."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(record_fields(record), default=str, ensure_ascii=False)
+    def line(self, fields: dict[str, Any]) -> str:
+        return json.dumps(fields, default=str, ensure_ascii=False)
 
 
 def _logfmt_value(value: Any) -> str:

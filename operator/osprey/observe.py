@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from osprey.kube import Kube, resource
+from osprey.narrowing import WATCH_SELECTOR
 from osprey.releases import (
     HELM_STORAGE_SELECTOR,
     DeployedRelease,
@@ -33,7 +34,9 @@ Live = dict[tuple[str, str], Object]
 # Kinds a pass needs besides Helm's storage Secrets (Secrets here are the releases' own).
 OBSERVED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "ConfigMap",
                   "Secret", "PersistentVolumeClaim")
-NOT_HELM_STORAGE = "owner!=helm"
+# Secrets and ConfigMaps a pass needs carry the watch label (narrowing.py): a namespace's
+# other ones, however many and large, are never sent.
+LISTED_BY = {"Secret": f"owner!=helm,{WATCH_SELECTOR}", "ConfigMap": WATCH_SELECTOR}
 # Listed whole by `ChangedBodiesObserver`: their bodies are small and their status moves.
 LISTED_KINDS = tuple(k for k in OBSERVED_KINDS if k not in ("Secret", "ConfigMap"))
 # How long a read-back record may win over the cache, at most (the cache normally catches up
@@ -59,8 +62,7 @@ class ListingObserver:
         storage, *lists = await asyncio.gather(
             kube.list_metadata(resource("Secret"), namespace, labels=HELM_STORAGE_SELECTOR),
             *(
-                kube.list(resource(kind), namespace,
-                          labels=NOT_HELM_STORAGE if kind == "Secret" else None)
+                kube.list(resource(kind), namespace, labels=LISTED_BY.get(kind))
                 for kind in OBSERVED_KINDS
             ),
         )
@@ -71,8 +73,8 @@ class ListingObserver:
 
 
 class ChangedBodiesObserver:
-    """As `ListingObserver`, but Secrets and ConfigMaps are listed as metadata only (Helm's
-    storage Secrets among them) and a body is read (one GET) only when its resourceVersion is
+    """As `ListingObserver`, but Secrets and ConfigMaps (those with the watch label) are
+    listed as metadata only, as Helm's storage Secrets are, and a body is read (one GET) only when its resourceVersion is
     not the one this observer holds: the releases' rendered config, which grows with the
     charts, is read once per change instead of once per pass. Bodies of objects no longer
     listed are dropped, so what is held is at most one namespace's Secrets and ConfigMaps."""
@@ -83,14 +85,13 @@ class ChangedBodiesObserver:
 
     async def observe(self, namespace: str) -> tuple[list[Object], Live]:
         kube = self._kube
-        secrets, configmaps, *lists = await asyncio.gather(
-            kube.list_metadata(resource("Secret"), namespace),
-            kube.list_metadata(resource("ConfigMap"), namespace),
+        storage, secrets, configmaps, *lists = await asyncio.gather(
+            kube.list_metadata(resource("Secret"), namespace, labels=HELM_STORAGE_SELECTOR),
+            kube.list_metadata(resource("Secret"), namespace, labels=LISTED_BY["Secret"]),
+            kube.list_metadata(resource("ConfigMap"), namespace, labels=LISTED_BY["ConfigMap"]),
             *(kube.list(resource(kind), namespace) for kind in LISTED_KINDS),
         )
-        storage = [s for s in secrets if _is_helm_storage(s)]
-        listed = {("Secret", s["metadata"]["name"]): s for s in secrets
-                  if not _is_helm_storage(s)}
+        listed = {("Secret", s["metadata"]["name"]): s for s in secrets}
         listed.update({("ConfigMap", c["metadata"]["name"]): c for c in configmaps})
         self._bodies = {key: body for key, body in self._bodies.items() if key in listed
                         and _rv(body) == _rv(listed[key])}
@@ -178,10 +179,6 @@ class FreshRecords:
 
 def _version(secret: Object) -> tuple[str, str | None]:
     return secret["metadata"]["name"], secret["metadata"].get("resourceVersion")
-
-
-def _is_helm_storage(secret: Object) -> bool:
-    return (secret["metadata"].get("labels") or {}).get("owner") == "helm"
 
 
 def _rv(obj: Object) -> str | None:

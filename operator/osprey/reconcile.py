@@ -40,6 +40,7 @@ from osprey.custody import CredentialsLost, Custody
 from osprey.drift import Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
 from osprey.kube import KubeError, resource
+from osprey.narrowing import STAMP, Stamping
 from osprey.observe import ChangedBodiesObserver, HelmRecords, ListingObserver, Observer
 from osprey.operations import ReleaseOperations
 from osprey.ownership import owner_value
@@ -85,10 +86,11 @@ class ControlPlane:
         self._wake = asyncio.Event()
         self._urgent = False  # the wake-up is a new generation or a deletion
         self.operations = ReleaseOperations(runtime, namespace, on_finished=self.wake,
-                                            labels={OWNER_LABEL: owner_value(name)})
+                                            labels={OWNER_LABEL: owner_value(name), **STAMP})
         settings = runtime.settings
         self.failures = PassFailures(settings.retry_base_seconds, settings.retry_max_seconds)
         self.custody = Custody(runtime, namespace, name)
+        self.stamping = Stamping(runtime.kube, namespace)
         self.upgrades = Upgrades(runtime, namespace)
         self.rotations = Rotations(runtime, namespace, name)
         self._settled: dict[tuple[str, str], str] = {}  # objects repaired, at their new version
@@ -207,7 +209,9 @@ class ControlPlane:
             return await self._halt(body, previous, generation, "InvalidSpec",
                                     str(SpecError(violations)))
         observed_at = time.monotonic()
+        await self.stamping.ensure()  # Secrets and ConfigMaps are listed by the watch label
         deployed, live = await self._observe()
+        self.stamping.observed(deployed)
         holder = await self.custody.holder(body, deployed)
         if holder is not None:
             return await self._halt(body, previous, generation, "NamespaceTaken", (

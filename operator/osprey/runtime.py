@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from osprey.helm import DEFAULT_TIMEOUT, Helm, HelmBinary, parse_duration
 from osprey.kube import READ_TIMEOUT_SECONDS, Kube
 from osprey.leadership import LeaseConfig
+from osprey.logging import redact_secrets_of
 from osprey.masking import redact
 from osprey.metrics import Metrics
 from osprey.policy import Policy
@@ -100,6 +101,11 @@ class Runtime:
         # Shutting down: no new helm operation starts; running ones may finish.
         self.draining = False
         self.leading = False  # this replica reconciles (holds the Lease, or runs alone)
+        redact_secrets_of(self)
+
+    def known_secrets(self) -> frozenset[str]:
+        """Every secret value a control plane of this process knows of (masked in logs)."""
+        return frozenset().union(*(p.secrets for p in list(self.control_planes.values())))
 
     def _redacting(self, sink: EventSink) -> EventSink:
         """Events never carry a secret their control plane knows of (masking.redact)."""

@@ -17,6 +17,7 @@ from typing import Any
 from osprey.kube import Kube, KubeError, resource
 from osprey.ownership import owner_value
 from osprey.releases import OWNER_LABEL
+from osprey.valuesfrom import WATCH_LABEL
 
 SECRET = resource("Secret")
 PASSWORD_ALPHABET = string.ascii_letters + string.digits  # safe inside URLs and INI files
@@ -77,7 +78,8 @@ async def ensure_credentials(
         current = await kube.get(SECRET, namespace, name)
         if current is None:
             fresh = missing_keys({}, wanted, recovered)
-            labels = {**MANAGED_BY, OWNER_LABEL: owner_value(control_plane)}
+            # The watch label: Osprey's watch of Secrets is narrowed to it (narrowing.py).
+            labels = {**MANAGED_BY, OWNER_LABEL: owner_value(control_plane), WATCH_LABEL: "true"}
             body = {
                 "apiVersion": "v1",
                 "kind": "Secret",

@@ -2,7 +2,7 @@
 
 One control plane takes a value of Keystone's from a labelled Secret; the Secret then changes.
 The operator logs at debug meanwhile; status, Events, logs and `osprey render` are searched for
-both values afterwards.
+both values afterwards, and status, Events and logs for the passwords the operator generated.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from osprey.cli import main
 from osprey.kube import resource
 from osprey.logging import configure_logging
 from osprey.releases import ReleaseDecoder
+from osprey.secrets import secret_name
 from osprey.valuesfrom import WATCH_LABEL
 from tests.integration.operator_harness import Client, RunningOperator, control_plane
 
@@ -41,6 +42,7 @@ class Story:
     second_values: dict[str, Any]
     events: list[dict[str, Any]]
     log: str
+    passwords: list[str]  # the generated credentials
 
 
 def secret(namespace: str, value: str) -> dict[str, Any]:
@@ -88,11 +90,13 @@ def story(kube, crd_installed, chart_repo) -> Iterator[Story]:
             second = keystone_values(client, namespace)
             final = client.get("OpenStackControlPlane", namespace, name)
             stored = client.get("Secret", namespace, "keystone-storage")
+            credentials = client.get("Secret", namespace, secret_name(name))["data"]
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+    passwords = [base64.b64decode(v).decode() for v in credentials.values()]
     yield Story(namespace, final, stored, first, second, client.list("Event", namespace),
-                stream.getvalue())
+                stream.getvalue(), passwords)
     kube.delete_namespace(namespace)
 
 
@@ -110,6 +114,14 @@ def test_the_value_is_nowhere_in_status_events_or_logs(story: Story, value: str)
     assert value not in json.dumps(story.events)
     assert story.log  # the operator did log, at debug
     assert value not in story.log
+
+
+def test_no_generated_password_is_in_status_events_or_logs(story: Story):
+    assert story.passwords
+    for password in story.passwords:
+        assert password not in json.dumps(story.body.get("status"))
+        assert password not in json.dumps(story.events)
+        assert password not in story.log
 
 
 def test_render_masks_the_value_read_from_the_secret(story: Story, tmp_path, capsys):

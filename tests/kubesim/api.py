@@ -36,6 +36,7 @@ from .objects import (
 from .resources import Registry, ResourceType
 from .store import Store
 from .timeutil import now_rfc3339
+from .traffic import Traffic
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
@@ -59,6 +60,7 @@ class Api:
     def __init__(self, store: Store, registry: Registry) -> None:
         self.store = store
         self.registry = registry
+        self.traffic = Traffic()
 
     # ---- helpers -------------------------------------------------------------------------
     @staticmethod

@@ -23,6 +23,7 @@ from .errors import (
 from .faults import Faults
 from .routing import Target, parse
 from .selectors import labels_match, parse_field_selector, parse_label_selector
+from .traffic import Sent
 from .watch import stream
 
 log = logging.getLogger(__name__)
@@ -344,21 +345,26 @@ class Server:
         items, rv = self.api.list(rtype, target.namespace)
         items, meta = listing.page([o for o in items if match(o)], query, rv, self.api.store)
         if convert is not None and convert[0] != "Table":
-            return _json(conversion.partial_list(rtype, items, meta, *convert))
-        if convert is not None:
-            return _json(
+            response = _json(conversion.partial_list(rtype, items, meta, *convert))
+        elif convert is not None:
+            response = _json(
                 tables.table(
                     rtype, items, meta, query.get("includeObject", "PartialObjectMetadata")
                 )
             )
-        return _json(
-            {
-                "kind": f"{rtype.kind}List",
-                "apiVersion": rtype.api_version,
-                "metadata": meta,
-                "items": items,
-            }
-        )
+        else:
+            response = _json(
+                {
+                    "kind": f"{rtype.kind}List",
+                    "apiVersion": rtype.api_version,
+                    "metadata": meta,
+                    "items": items,
+                }
+            )
+        self.api.traffic.record(Sent(request.path, query.get("labelSelector", ""), False,
+                                     len(items), len(response.body or b""),
+                                     tuple(o["metadata"]["name"] for o in items)))
+        return response
 
     async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
         rtype, query = target.rtype, request.query

@@ -17,6 +17,7 @@ from .errors import gone
 from .routing import Target
 from .selectors import Predicate
 from .store import Event, Gone
+from .traffic import Sent
 
 
 def _line(kind: str, obj: dict[str, Any]) -> bytes:
@@ -76,6 +77,14 @@ async def stream(
         await response.write_eof()
         return response
     watcher.label = request.path_qs
+    selector = request.query.get("labelSelector", "")
+
+    async def send(kind: str, obj: dict[str, Any]) -> None:
+        line = _line(kind, show(api.present(rtype, obj)))
+        await response.write(line)
+        api.traffic.record(Sent(request.path, selector, True, 1, len(line),
+                                (obj["metadata"]["name"],)))
+
     sent, last_rv = 0, since if since is not None else snapshot_rv
     deadline = time.monotonic() + timeout
     next_bookmark = time.monotonic() + bookmark_interval
@@ -89,7 +98,7 @@ async def stream(
                 else ("ADDED" if match(event.obj) else None)
             )
             if kind:
-                await response.write(_line(kind, show(api.present(rtype, dict(event.obj)))))
+                await send(kind, dict(event.obj))
                 sent += 1
             last_rv = max(last_rv, event.rv)
         if send_initial and bookmarks:
@@ -126,7 +135,7 @@ async def stream(
             last_rv = event.rv
             kind = event_type(event, match)
             if kind:
-                await response.write(_line(kind, show(api.present(rtype, dict(event.obj)))))
+                await send(kind, dict(event.obj))
                 sent += 1
         await response.write_eof()
     except (ConnectionResetError, asyncio.CancelledError):

@@ -198,3 +198,32 @@ def test_replicas_owned_by_autoscaling_rule_agrees_with_the_operator(
     assert evaluate(rule["rule"], node, stored) is ok
     assert rule["fieldPath"] == f".{field}"
     assert operator_accepts({"services": {service: settings}}) is ok
+
+
+def values_nodes(node: dict[str, Any], path: str = "spec"):
+    for name, prop in node.get("properties", {}).items():
+        if name == "values":
+            yield f"{path}.values", prop
+        else:
+            yield from values_nodes(prop, f"{path}.{name}")
+
+
+def test_every_values_field_refuses_extra_objects_in_cel_as_the_operator_does():
+    nodes = dict(values_nodes(SPEC))
+    assert "spec.services.keystone.values" in nodes and "spec.infrastructure.mariadb.values" in nodes
+    for where, node in nodes.items():
+        [rule] = node["x-kubernetes-validations"]
+        assert rule["fieldPath"] == ".extraObjects", where
+        assert not evaluate(rule["rule"], node, {"extraObjects": {"a": {"kind": "Pod"}}})
+        assert evaluate(rule["rule"], node, {"conf": {"extraObjects": {}}})
+
+
+@pytest.mark.parametrize(("path", "ok"), [
+    ("extraObjects", False), ("extraObjects.binding", False), ("extraObjectsX", True),
+    ("conf.extraObjects", True),
+])
+def test_a_values_from_path_onto_extra_objects_is_refused_in_cel(path: str, ok: bool):
+    reference = SPEC["properties"]["services"]["properties"]["keystone"]["properties"][
+        "valuesFrom"]["items"]
+    [rule] = reference["properties"]["path"]["x-kubernetes-validations"]
+    assert evaluate(rule["rule"], reference, path) is ok

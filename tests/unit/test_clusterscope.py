@@ -119,3 +119,45 @@ def test_cluster_scoped_kinds_without_a_rule_are_named():
             {"kind": "ClusterRole", "metadata": {"name": "x"}},
             {"kind": "Deployment", "metadata": {"name": "y"}}]
     assert unhandled(docs) == ["PriorityClass/high"]
+
+
+WATCHED = """---
+# Source: keystone/templates/configmap-etc.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: keystone-etc
+  labels: {release_group: keystone}
+data:
+  keystone.conf: |
+    [DEFAULT]
+    debug = false
+---
+# Source: keystone/templates/secret-db.yaml
+apiVersion: v1
+kind: Secret
+metadata:
+  name: keystone-db-admin
+data: {DB_CONNECTION: bXlzcWw=}
+"""
+
+
+def test_every_secret_and_config_map_is_stamped_with_the_watch_label():
+    out = objects(post_render(WATCHED, "cloud-a"))
+    assert out["ConfigMap", "keystone-etc"]["metadata"]["labels"] == {
+        "release_group": "keystone", "osprey.dev/watch": "true"}
+    assert out["Secret", "keystone-db-admin"]["metadata"]["labels"] == {
+        "osprey.dev/watch": "true"}
+    assert out["ConfigMap", "keystone-etc"]["data"] == {
+        "keystone.conf": "[DEFAULT]\ndebug = false\n"}
+
+
+def test_a_stamped_document_keeps_helms_source_comment():
+    assert "# Source: keystone/templates/secret-db.yaml\n" in post_render(WATCHED, "cloud-a")
+
+
+def test_the_stamp_is_the_label_the_watches_are_narrowed_to():
+    from osprey.clusterscope import WATCH_STAMP
+    from osprey.narrowing import STAMP
+
+    assert WATCH_STAMP == STAMP

@@ -48,6 +48,13 @@ class Model(BaseModel):
         return self
 
 
+# OpenStack-Helm's top-level values key whose content every chart renders as whole objects
+# (templates/extra-manifests.yaml); refused at admission as well as by the operator's policy.
+EXTRA_OBJECTS = "extraObjects"
+EXTRA_OBJECTS_REFUSED = (
+    "values key extraObjects is refused: the charts render its content as arbitrary "
+    "Kubernetes objects with the operator's rights")
+
 Values = Annotated[
     dict[str, Any],
     Field(
@@ -56,7 +63,22 @@ Values = Annotated[
             "Raw chart values merged last, over everything Osprey renders (escape hatch). "
             "Keys are the OpenStack-Helm chart's own values keys."
         ),
-        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
+        json_schema_extra={
+            "x-kubernetes-preserve-unknown-fields": True,
+            # Declared so that CEL can see it (CEL sees no undeclared field of a values map);
+            # an object because the charts' default is `{}` (a list is refused by its type).
+            "properties": {EXTRA_OBJECTS: {
+                "type": "object", "x-kubernetes-preserve-unknown-fields": True,
+                "description": ("Refused: OpenStack-Helm renders its content as arbitrary "
+                                "Kubernetes objects with the operator's rights."),
+            }},
+            "x-kubernetes-validations": [{
+                "rule": f"!has(self.{EXTRA_OBJECTS})",
+                "message": EXTRA_OBJECTS_REFUSED,
+                "fieldPath": f".{EXTRA_OBJECTS}",
+                "reason": "FieldValueForbidden",
+            }],
+        },
     ),
 ]
 
@@ -95,6 +117,11 @@ class ValuesReference(Model):
         description="Dotted values path the content is set at, as a string (e.g. "
                     "conf.ceph.admin_keyring); unset: the content is YAML values merged at "
                     "the root.",
+        json_schema_extra={"x-kubernetes-validations": [{
+            "rule": f"self != '{EXTRA_OBJECTS}' && !self.startsWith('{EXTRA_OBJECTS}.')",
+            "message": EXTRA_OBJECTS_REFUSED,
+            "reason": "FieldValueForbidden",
+        }]},
     )
     optional: bool = Field(
         default=False,

@@ -11,7 +11,7 @@ from osprey.api.formats import PATTERN_MEANINGS
 
 
 def _type(node: dict[str, Any]) -> str:
-    if node.get("x-kubernetes-preserve-unknown-fields") and "properties" not in node:
+    if node.get("x-kubernetes-preserve-unknown-fields"):
         return "object (free-form)"
     kind = node.get("type", "any")
     if kind == "array":
