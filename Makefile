@@ -19,15 +19,20 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 bin/helm bin/kubectl: hack/install-tools.sh | $(VENV)/.installed
 	PYTHON=$(PY) hack/install-tools.sh
 
+# One worker a CPU (pytest-xdist), each with its own simulator and operator: one Python
+# process, simulator and operator sharing its GIL, keeps only one core busy. A file's tests
+# stay on one worker, so a module's shared fixtures are built once.
+PARALLEL := -n auto --dist loadfile
+
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PARALLEL)
 
 unit: install
 	$(PY) -m pytest -q tests/unit
 
 # OSH_CHARTS=DIR (an openstack-helm checkout or git directory): with the real charts.
 integration: install
-	$(PY) -m pytest -q tests/integration
+	$(PY) -m pytest -q $(PARALLEL) tests/integration
 
 demo: install
 	@$(PY) hack/demo.py

@@ -6,9 +6,10 @@ Works the same against the simulator and against a real cluster (TEST_KUBECONFIG
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -37,6 +38,13 @@ class Operation:
     started: float
     finished: float
     ok: bool
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    answer: Any = None
 
 
 @dataclass
@@ -141,8 +149,10 @@ class RunningOperator:
     def runtime(self) -> Runtime:
         return self.thread.runtime
 
-    def more_passes(self, client: Client, namespace: str, name: str, count: int = 3) -> None:
-        """Wake a control plane's loop and wait for a whole new pass, `count` times."""
+    def more_passes(self, client: Client, namespace: str, name: str, count: int = 3,
+                    timeout: float = 30.0) -> None:
+        """Wake a control plane's loop and wait for a whole new pass, `count` times, each
+        within `timeout` seconds."""
         plane = self.runtime.control_planes[(namespace, name)]
 
         async def wake() -> None:
@@ -152,7 +162,41 @@ class RunningOperator:
             passes = plane.passes
             self.thread.call(wake)
             client.wait_for(lambda: plane.passes > passes and not plane.in_pass,  # noqa: B023
-                            30, "another whole pass", interval=0.05)
+                            timeout, "another whole pass", interval=0.05)
+
+    @contextlib.contextmanager
+    def recorded_requests(self) -> Iterator[list[Request]]:
+        """Every Kubernetes API request the operator makes inside the block, in order, each
+        with its answer (None when it raised)."""
+        kube = self.runtime.kube
+        original = kube.request
+        requests: list[Request] = []
+
+        async def recording(method: str, path: str, **kwargs: Any) -> Any:
+            request = Request(method, path)
+            requests.append(request)
+            request.answer = await original(method, path, **kwargs)
+            return request.answer
+
+        kube.request = recording
+        try:
+            yield requests
+        finally:
+            kube.request = original
+
+
+@contextlib.contextmanager
+def converged(kubeconfig: str, client: Client, body: Mapping[str, Any],
+              **overrides: Any) -> Iterator[RunningOperator]:
+    """An operator for the control plane's namespace, entered once the plane it applied is
+    Ready and its loop idle (a pass under way when Ready was seen may still write status)."""
+    namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+    with RunningOperator(kubeconfig, namespace, **overrides) as op:
+        client.apply_control_plane(body)
+        client.wait_ready(namespace, name)
+        plane = op.runtime.control_planes[(namespace, name)]
+        client.wait_for(lambda: not plane.in_pass, 10, "the loop to be idle", interval=0.05)
+        yield op
 
 
 def load_sample(name: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from osprey import catalog
 from osprey.api import validate_spec
 from osprey.kube import KubeError
 from osprey.secrets import secret_name
-from tests.integration.operator_harness import RunningOperator, control_plane
+from tests.integration.operator_harness import RunningOperator, control_plane, converged
 
 pytestmark = pytest.mark.integration
 
@@ -63,9 +63,7 @@ def test_a_replica_change_upgrades_only_that_release_and_a_reapply_changes_nothi
 ):
     body = control_plane("minimal.yaml", namespace, chart_repo.url)
     name = body["metadata"]["name"]
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
-        client.apply_control_plane(body)
-        client.wait_ready(namespace, name)
+    with converged(str(kube.kubeconfig), client, body) as op:
         before = len(op.helm.operations)
 
         client.patch_spec(namespace, name, {"services": {"nova": {"replicas": {"api": 3}}}})
@@ -77,15 +75,8 @@ def test_a_replica_change_upgrades_only_that_release_and_a_reapply_changes_nothi
         assert api["spec"]["replicas"] == 3
 
         after = len(op.helm.operations)
-        plane = op.runtime.control_planes[(namespace, name)]
-        passes = plane.passes
         client.apply_control_plane(body | {"spec": ready["spec"]})
-
-        async def resync():
-            plane.wake()
-
-        op.thread.call(resync)
-        client.wait_for(lambda: plane.passes > passes, 10, "another pass", interval=0.1)
+        op.more_passes(client, namespace, name, count=1, timeout=10)
         assert len(op.helm.operations) == after, "an unchanged spec makes no helm call"
 
 
@@ -184,35 +175,13 @@ def test_a_pass_over_a_converged_control_plane_only_reads_and_makes_no_helm_call
 ):
     body = control_plane("minimal.yaml", namespace, chart_repo.url)
     name = body["metadata"]["name"]
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
-        client.apply_control_plane(body)
-        client.wait_ready(namespace, name)
-        plane = op.runtime.control_planes[(namespace, name)]
-        # A pass already running when Ready was seen may still write its status: count from
-        # an idle loop only.
-        client.wait_for(lambda: not plane.in_pass, 10, "the loop to be idle", interval=0.05)
-        kube_api = op.runtime.kube
-        requests = []
-        original = kube_api.request
-
-        async def counting(*args, **kwargs):
-            requests.append(args[:2])
-            return await original(*args, **kwargs)
-
-        async def resync():
-            plane.wake()
-
-        def whole_pass():
-            passes = plane.passes
-            op.thread.call(resync)
-            client.wait_for(lambda: plane.passes > passes and not plane.in_pass, 10,
-                            "another whole pass", interval=0.05)
-
-        whole_pass()  # settle: a pass under way when Ready was seen may still write status
-        kube_api.request = counting
+    with converged(str(kube.kubeconfig), client, body) as op:
+        op.more_passes(client, namespace, name, count=1, timeout=10)  # settle: see converged
         helm_calls = len(op.helm.operations)
-        whole_pass()
-        assert requests and all(method == "GET" for method, _ in requests), requests
+        with op.recorded_requests() as requests:
+            op.more_passes(client, namespace, name, count=1, timeout=10)
+        methods = [(r.method, r.path) for r in requests]
+        assert methods and all(method == "GET" for method, _ in methods), methods
         assert len(op.helm.operations) == helm_calls
 
 
@@ -221,37 +190,18 @@ def test_a_pass_over_a_converged_control_plane_reads_no_helm_release_payload(
 ):
     body = control_plane("minimal.yaml", namespace, chart_repo.url)
     name = body["metadata"]["name"]
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
-        client.apply_control_plane(body)
-        client.wait_ready(namespace, name)
-        plane = op.runtime.control_planes[(namespace, name)]
-        client.wait_for(lambda: not plane.in_pass, 10, "the loop to be idle", interval=0.05)
-        kube_api = op.runtime.kube
-        helm_records_read = []
-        original = kube_api.request
-
-        async def watching_payloads(*args, **kwargs):
-            answer = await original(*args, **kwargs)
-            for obj in answer.get("items") or [answer]:
-                labels = (obj.get("metadata") or {}).get("labels") or {}
-                if labels.get("owner") == "helm" and "data" in obj:
-                    helm_records_read.append(obj["metadata"]["name"])
-            return answer
-
-        async def resync():
-            plane.wake()
-
-        def whole_pass():
-            passes = plane.passes
-            op.thread.call(resync)
-            client.wait_for(lambda: plane.passes > passes and not plane.in_pass, 10,
-                            "another whole pass", interval=0.05)
-
-        whole_pass()  # settle: a pass under way when Ready was seen may still write status
-        kube_api.request = watching_payloads
-        whole_pass()
-        kube_api.request = original
-        assert helm_records_read == []
+    with converged(str(kube.kubeconfig), client, body) as op:
+        op.more_passes(client, namespace, name, count=1, timeout=10)  # settle: see converged
+        with op.recorded_requests() as requests:
+            op.more_passes(client, namespace, name, count=1, timeout=10)
+    helm_records_read = [
+        obj["metadata"]["name"]
+        for r in requests
+        for obj in (r.answer or {}).get("items") or [r.answer or {}]
+        if ((obj.get("metadata") or {}).get("labels") or {}).get("owner") == "helm"
+        and "data" in obj
+    ]
+    assert helm_records_read == []
 
 
 def test_a_pass_over_a_converged_control_plane_reads_no_secret_or_configmap_body(
@@ -299,37 +249,17 @@ def test_after_an_upgrade_a_release_payload_is_read_once_per_resource_version(
 ):
     body = control_plane("minimal.yaml", namespace, chart_repo.url)
     name = body["metadata"]["name"]
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
-        client.apply_control_plane(body)
-        client.wait_ready(namespace, name)
-        plane = op.runtime.control_planes[(namespace, name)]
-        client.wait_for(lambda: not plane.in_pass, 10, "the loop to be idle", interval=0.05)
-        kube_api = op.runtime.kube
-        payloads_read = []
-        original = kube_api.request
-
-        async def recording(method, path, **kwargs):
-            answer = await original(method, path, **kwargs)
-            if method == "GET" and "/secrets/sh.helm.release.v1." in path:
-                payloads_read.append((answer["metadata"]["name"],
-                                      answer["metadata"]["resourceVersion"]))
-            return answer
-
-        kube_api.request = recording
+    with converged(str(kube.kubeconfig), client, body) as op, op.recorded_requests() as requests:
         client.patch_spec(namespace, name, {"services": {"nova": {"replicas": {"api": 3}}}})
         client.wait_ready(namespace, name)
-        passes = plane.passes
-
-        async def resync():
-            plane.wake()
-
-        op.thread.call(resync)
-        client.wait_for(lambda: plane.passes > passes and not plane.in_pass, 10,
-                        "another whole pass", interval=0.05)
-        kube_api.request = original
-        assert payloads_read, "the new revision's payload is read"
-        assert {secret for secret, _ in payloads_read} == {"sh.helm.release.v1.nova.v2"}
-        # Helm rewrites the pending revision as its hooks run: each of those versions is read
-        # by a pass once; the read-back after the upgrade may read the final one again.
-        reads = Counter(payloads_read)
-        assert sum(n - 1 for n in reads.values()) <= 1, reads
+        op.more_passes(client, namespace, name, count=1, timeout=10)
+    payloads_read = [(r.answer["metadata"]["name"], r.answer["metadata"]["resourceVersion"])
+                     for r in requests
+                     if r.method == "GET" and "/secrets/sh.helm.release.v1." in r.path
+                     and r.answer is not None]
+    assert payloads_read, "the new revision's payload is read"
+    assert {secret for secret, _ in payloads_read} == {"sh.helm.release.v1.nova.v2"}
+    # Helm rewrites the pending revision as its hooks run: each of those versions is read
+    # by a pass once; the read-back after the upgrade may read the final one again.
+    reads = Counter(payloads_read)
+    assert sum(n - 1 for n in reads.values()) <= 1, reads

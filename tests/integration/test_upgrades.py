@@ -8,7 +8,7 @@ import pytest
 from osprey import catalog
 from osprey.api import validate_spec
 from osprey.catalog import load_release_catalog
-from tests.integration.operator_harness import RunningOperator, control_plane
+from tests.integration.operator_harness import control_plane, converged
 
 pytestmark = pytest.mark.integration
 
@@ -27,9 +27,7 @@ def test_an_openstack_release_upgrade_replaces_the_bootstrap_jobs_and_no_helm_ca
 ):
     body = control_plane("minimal.yaml", namespace, chart_repo.url)
     name = body["metadata"]["name"]
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
-        client.apply_control_plane(body)
-        client.wait_ready(namespace, name)
+    with converged(str(kube.kubeconfig), client, body) as op:
         before = len(op.helm.of(namespace))
         jobs = {job: client.get("Job", namespace, job) for job in ("nova-bootstrap",
                                                                    "nova-cell-setup")}
@@ -59,9 +57,7 @@ def test_a_change_that_leaves_the_bootstrap_jobs_alone_does_not_replace_them(
 ):
     body = control_plane("minimal.yaml", namespace, chart_repo.url)
     name = body["metadata"]["name"]
-    with RunningOperator(str(kube.kubeconfig), namespace) as op:
-        client.apply_control_plane(body)
-        client.wait_ready(namespace, name)
+    with converged(str(kube.kubeconfig), client, body) as op:
         bootstrap = client.get("Job", namespace, "nova-bootstrap")
         before = len(op.helm.of(namespace))
 

@@ -176,7 +176,7 @@ class Server:
             )
         try:
             if "yaml" in ctype:
-                return yaml.safe_load(raw.decode())
+                return yaml.load(raw.decode(), Loader=patch_requests.SAFE_LOADER)
             return json.loads(raw.decode())
         except (ValueError, yaml.YAMLError) as exc:
             raise bad_request(f"error decoding request body: {exc}") from None

@@ -16,6 +16,10 @@ from .errors import STALE, bad_request, conflict, invalid, not_found, unsupporte
 from .patching import json_patch, merge_patch, strategic_merge_patch
 from .resources import ResourceType
 
+# libyaml's parser when PyYAML has it: the same documents as yaml.safe_load, several times
+# faster on the apply bodies helm sends (the simulator's busiest parse).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def patch(
     api: Api,
@@ -103,7 +107,7 @@ def _apply(
             ],
         )
     try:
-        config = yaml.safe_load(raw.decode() or "{}")
+        config = yaml.load(raw.decode() or "{}", Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise bad_request(f"error decoding YAML: {exc}") from None
     if not isinstance(config, dict):

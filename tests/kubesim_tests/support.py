@@ -123,6 +123,26 @@ def deployment(name: str, replicas: int = 1, image: str = "app:1") -> dict[str, 
     }
 
 
+def daemonset(name: str, node_selector: dict[str, str]) -> dict[str, Any]:
+    """A DaemonSet whose pods run on the nodes that carry `node_selector`'s labels."""
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "nodeSelector": node_selector,
+                    "containers": [{"name": name, "image": f"{name}:1"}],
+                },
+            },
+        },
+    }
+
+
 WIDGET_CRD: dict[str, Any] = {
     "apiVersion": "apiextensions.k8s.io/v1",
     "kind": "CustomResourceDefinition",

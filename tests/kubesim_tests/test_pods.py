@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .support import Http, deployment, wait_for
+from .support import Http, daemonset, deployment, wait_for
 
 RANDOM = "[bcdfghjklmnpqrstvwxz2456789]{5}"
 
@@ -168,21 +168,7 @@ def test_statefulset_pods_are_ordinals_with_claims_started_in_order(
 
 
 def test_a_daemonset_runs_one_pod_per_matching_node(http: Http, namespace: str) -> None:
-    body = {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": "ovs"},
-        "spec": {
-            "selector": {"matchLabels": {"app": "ovs"}},
-            "template": {
-                "metadata": {"labels": {"app": "ovs"}},
-                "spec": {
-                    "nodeSelector": {"openvswitch": "enabled"},
-                    "containers": [{"name": "ovs", "image": "ovs:1"}],
-                },
-            },
-        },
-    }
+    body = daemonset("ovs", {"openvswitch": "enabled"})
     http.post(f"/apis/apps/v1/namespaces/{namespace}/daemonsets", body)
     pod = wait_for(lambda: [p for p in pods(http, namespace, "app=ovs") if running(p)])[0]
     assert re.fullmatch(f"ovs-{RANDOM}", pod["metadata"]["name"])

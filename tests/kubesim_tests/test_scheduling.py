@@ -7,7 +7,7 @@ import time
 
 from tests.kubesim import Simulator
 
-from .support import Http, wait_for
+from .support import Http, daemonset, wait_for
 
 ANTI_AFFINITY = {
     "podAntiAffinity": {
@@ -183,21 +183,7 @@ def test_a_cordoned_node_takes_no_new_pods(kube, http: Http, namespace: str, sim
 def test_daemonsets_follow_the_nodes_and_their_labels(
     kube, http: Http, namespace: str, sim
 ) -> None:
-    ds = {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": "agent"},
-        "spec": {
-            "selector": {"matchLabels": {"app": "agent"}},
-            "template": {
-                "metadata": {"labels": {"app": "agent"}},
-                "spec": {
-                    "nodeSelector": {"openstack-compute-node": "enabled"},
-                    "containers": [{"name": "a", "image": "a:1"}],
-                },
-            },
-        },
-    }
+    ds = daemonset("agent", {"openstack-compute-node": "enabled"})
     http.post(f"/apis/apps/v1/namespaces/{namespace}/daemonsets", ds)
     path = f"/apis/apps/v1/namespaces/{namespace}/daemonsets/agent"
 
