@@ -17,6 +17,11 @@ a cluster would fail on the first of them. Each kind is handled on purpose:
 Every Secret and ConfigMap of a release is stamped with the watch label (`osprey.dev/watch:
 "true"`): Osprey's watches of those kinds are narrowed to it server-side (narrowing.py).
 
+Every PersistentVolumeClaim of a release is kept by helm (`helm.sh/resource-policy: keep`):
+OpenStack-Helm renders some as plain release objects (mariadb's `mariadb-backup-data`, where
+the backups are), which `helm uninstall`, or an upgrade that stops rendering them, would delete
+with their data. Whether a volume goes is the control plane's `deletionPolicy` (teardown.py).
+
 Anything else cluster-scoped is unknown to Osprey: `unhandled` names it, and a unit test
 renders every catalog chart and fails on it. Run by helm as the post-renderer plugin
 `osprey-cluster-scope` (helm_plugin.py): `python -m osprey.clusterscope <namespace> [--shared]`.
@@ -44,6 +49,7 @@ CLUSTER_SCOPED = PER_NAMESPACE | SHARED | frozenset({
 # nothing of Osprey's (a unit test keeps the two equal).
 WATCH_STAMP = {"osprey.dev/watch": "true"}
 WATCHED_KINDS = frozenset({"Secret", "ConfigMap"})
+RESOURCE_POLICY = "helm.sh/resource-policy"
 
 # libyaml when present: helm runs this for every render, on manifests of hundreds of KiB.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -84,6 +90,17 @@ def _stamped(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _unkept(doc: dict[str, Any]) -> bool:
+    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(RESOURCE_POLICY) != "keep"
+
+
+def _kept(doc: dict[str, Any]) -> dict[str, Any]:
+    meta = doc.setdefault("metadata", {})
+    meta["annotations"] = {**(meta.get("annotations") or {}), RESOURCE_POLICY: "keep"}
+    return doc
+
+
 def _dump(doc: dict[str, Any]) -> str:
     return yaml.dump(doc, Dumper=_DUMPER, sort_keys=False)
 
@@ -94,8 +111,8 @@ def _comments(part: str) -> str:
 
 
 def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
-    """The release's manifest: per-control-plane objects renamed, shared ones left out; or,
-    with `shared`, the shared objects alone.
+    """The release's manifest: per-control-plane objects renamed, shared ones left out, Secrets
+    and ConfigMaps stamped, claims kept; or, with `shared`, the shared objects alone.
 
     Documents that change are re-serialised; every other document is passed on byte for
     byte, comments (helm's `# Source:`) included.
@@ -115,6 +132,8 @@ def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
             part = "\n" + _dump(_scope(doc, namespace, roles))
         elif kind in WATCHED_KINDS and _unstamped(doc):
             part = "\n" + _comments(part) + _dump(_stamped(doc))
+        elif kind == "PersistentVolumeClaim" and _unkept(doc):
+            part = "\n" + _comments(part) + _dump(_kept(doc))
         out.append(part)
     # Helm refuses a post-renderer's empty output; a comment is no object.
     return "---".join(out) if "".join(out).strip() else "# no objects\n"

@@ -161,3 +161,24 @@ def test_the_stamp_is_the_label_the_watches_are_narrowed_to():
     from osprey.narrowing import STAMP
 
     assert WATCH_STAMP == STAMP
+
+
+CLAIM = """---
+# Source: mariadb/templates/mariadb-backup-pvc.yaml
+kind: PersistentVolumeClaim
+apiVersion: v1
+metadata:
+  name: mariadb-backup-data
+spec:
+  accessModes: [ "ReadWriteOnce" ]
+  resources: {requests: {storage: 5Gi}}
+"""
+
+
+def test_every_claim_of_a_release_is_kept_by_helm_whatever_the_chart_says():
+    out = objects(post_render(CLAIM, "cloud-a"))
+    claim = out["PersistentVolumeClaim", "mariadb-backup-data"]
+    assert claim["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+    assert claim["spec"]["resources"] == {"requests": {"storage": "5Gi"}}
+    kept = post_render(CLAIM, "cloud-a")
+    assert post_render(kept, "cloud-a") == kept, "a kept claim passes unchanged"
