@@ -1,7 +1,9 @@
 """Read-back Helm records win over a cache that has not caught up, and only until it has;
 Helm's records listed as metadata have a payload read only when it is new."""
 
+from osprey.narrowing import WATCH_LABEL
 from osprey.observe import ChangedBodiesObserver, FreshRecords, HelmRecords
+from tests.kubesim.selectors import parse_label_selector
 from tests.unit.test_releases import storage_secret
 
 
@@ -90,10 +92,12 @@ class Namespace:
         self.objects[(obj["kind"], obj["metadata"]["name"])] = obj
 
     async def list(self, res, namespace, *, labels=None):
-        return [o for (kind, _), o in self.objects.items() if kind == res.kind]
+        selected = parse_label_selector(labels)
+        return [o for (kind, _), o in self.objects.items()
+                if kind == res.kind and selected(o["metadata"].get("labels") or {})]
 
     async def list_metadata(self, res, namespace, *, labels=None):
-        return [metadata_of(o) for o in await self.list(res, namespace)]
+        return [metadata_of(o) for o in await self.list(res, namespace, labels=labels)]
 
     async def get(self, res, namespace, name):
         self.gets.append((res.kind, name))
@@ -101,7 +105,9 @@ class Namespace:
 
 
 def config(kind, name, rv, value="x"):
-    return {"kind": kind, "metadata": {"name": name, "resourceVersion": rv},
+    """A release's rendered config, with the watch label the post-renderer stamps."""
+    return {"kind": kind, "metadata": {"name": name, "resourceVersion": rv,
+                                       "labels": {WATCH_LABEL: "true"}},
             "data": {"nova.conf": value}}
 
 
