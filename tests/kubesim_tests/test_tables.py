@@ -15,7 +15,7 @@ from tests.kubesim.tables import table
 OSPREY_CRD = Path(__file__).resolve().parents[2] / "crds" / "osprey.dev_openstackcontrolplanes.yaml"
 
 
-def test_the_osprey_crd_prints_its_columns_once_with_reason_and_two_pools_only_wide() -> None:
+def test_the_osprey_crd_prints_its_columns_once_with_reason_two_pools_and_keystone_only_wide() -> None:
     registry = Registry()
     crds.register(registry, yaml.safe_load(OSPREY_CRD.read_text()))
     rtype = registry.get("osprey.dev", "v1alpha1", "openstackcontrolplanes")
@@ -29,6 +29,7 @@ def test_the_osprey_crd_prints_its_columns_once_with_reason_and_two_pools_only_w
             "deployedRelease": "2025.1",
             "conditions": [{"type": "Ready", "status": "True", "reason": "AllServicesReady"}],
             "nodePools": {"control": 3, "compute": 4, "network": 5, "gateway": 2},
+            "endpoints": {"keystone": "https://keystone.cloud.example.com"},
         },
     }
     rendered = table(rtype, [obj], {})
@@ -44,10 +45,11 @@ def test_the_osprey_crd_prints_its_columns_once_with_reason_and_two_pools_only_w
         ("Network", 0),
         ("Control", 1),
         ("Gateway", 1),
+        ("Keystone", 1),
         ("Reason", 1),
         ("Age", 0),
     ]
-    assert rendered["rows"][0]["cells"][:11] == [
+    assert rendered["rows"][0]["cells"][:12] == [
         "openstack",
         "True",
         "Ready",
@@ -58,6 +60,7 @@ def test_the_osprey_crd_prints_its_columns_once_with_reason_and_two_pools_only_w
         5,
         3,
         2,
+        "https://keystone.cloud.example.com",
         "AllServicesReady",
     ]
 
