@@ -363,7 +363,8 @@ class Server:
             )
         self.api.traffic.record(Sent(request.path, query.get("labelSelector", ""), False,
                                      len(items), len(response.body or b""),
-                                     tuple(o["metadata"]["name"] for o in items)))
+                                     tuple(o["metadata"]["name"] for o in items),
+                                     request.headers.get("User-Agent", "")))
         return response
 
     async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:

@@ -21,6 +21,7 @@ class Sent:
     objects: int
     size: int  # bytes of the response body (of the event's line for a watch)
     names: tuple[str, ...] = ()  # of the objects sent
+    agent: str = ""  # the client's User-Agent: helm's requests apart from the operator's
 
 
 class Traffic:

@@ -78,12 +78,13 @@ async def stream(
         return response
     watcher.label = request.path_qs
     selector = request.query.get("labelSelector", "")
+    agent = request.headers.get("User-Agent", "")
 
     async def send(kind: str, obj: dict[str, Any]) -> None:
         line = _line(kind, show(api.present(rtype, obj)))
         await response.write(line)
         api.traffic.record(Sent(request.path, selector, True, 1, len(line),
-                                (obj["metadata"]["name"],)))
+                                (obj["metadata"]["name"],), agent))
 
     sent, last_rv = 0, since if since is not None else snapshot_rv
     deadline = time.monotonic() + timeout
