@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from osprey.api.conditions import rfc3339
+from osprey.clusterscope import unkept_claims
 from osprey.drift import Drift
 from osprey.health import ReleaseHealth
 from osprey.plan import Plan, ReleasePlan
@@ -169,6 +170,13 @@ def _decide_ours(
         if unmet:
             return Action(name, Kind.wait, f"change waiting for {', '.join(unmet)}")
         return Action(name, Kind.upgrade, "spec changed")
+    if unkept := unkept_claims(current.manifest):
+        claims = ", ".join(unkept)
+        if unmet:
+            return Action(name, Kind.wait, f"keeping {claims} waits for {', '.join(unmet)}")
+        # An earlier Osprey stored the claim without `keep`: helm would delete it (and its
+        # data) on uninstall, whatever the deletion policy says. One upgrade re-records it.
+        return Action(name, Kind.upgrade, f"recording {claims} as kept by helm")
     own_health = health.get(name)
     broken = [w.ref for w in own_health.missing + own_health.failed] if own_health else []
     broken += [d.ref for d in drift.get(name, ()) if d.ref not in broken]

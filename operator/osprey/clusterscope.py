@@ -70,6 +70,13 @@ def unhandled(objects: Iterable[Mapping[str, Any]]) -> list[str]:
             if o.get("kind") in CLUSTER_SCOPED and o.get("kind") not in PER_NAMESPACE | SHARED]
 
 
+def unkept_claims(objects: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Names of the PersistentVolumeClaims of a stored manifest that helm would delete on
+    uninstall (a release rendered before the post-renderer kept claims)."""
+    return [(o.get("metadata") or {}).get("name", "") for o in objects
+            if o.get("kind") == "PersistentVolumeClaim" and _unkept(o)]
+
+
 def _scope(doc: dict[str, Any], namespace: str, roles: Mapping[str, str]) -> dict[str, Any]:
     meta = doc.setdefault("metadata", {})
     meta["name"] = scoped_name(meta["name"], namespace)
@@ -90,7 +97,7 @@ def _stamped(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _unkept(doc: dict[str, Any]) -> bool:
+def _unkept(doc: Mapping[str, Any]) -> bool:
     annotations = (doc.get("metadata") or {}).get("annotations") or {}
     return annotations.get(RESOURCE_POLICY) != "keep"
 

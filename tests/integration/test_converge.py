@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from itertools import pairwise
 
 import pytest
+import yaml
 
 from osprey import catalog
 from osprey.api import validate_spec
@@ -129,6 +131,46 @@ def test_deletion_uninstalls_in_reverse_order_and_honours_the_deletion_policy(
         assert set(claims) <= set(remaining) and secret is not None
     else:
         assert not set(claims) & set(remaining) and secret is None
+
+
+def _unkept_claims(kube, namespace, release) -> list[str]:
+    """Claims of a release's newest stored manifest that helm would delete on uninstall."""
+    out = kube.helm("get", "manifest", release, "--namespace", namespace)
+    assert out.returncode == 0, out.stderr
+    return [o["metadata"]["name"] for o in yaml.safe_load_all(out.stdout)
+            if o and o.get("kind") == "PersistentVolumeClaim"
+            and (o["metadata"].get("annotations") or {}).get("helm.sh/resource-policy") != "keep"]
+
+
+def test_a_claim_an_earlier_osprey_left_unkept_is_kept_before_a_retain_deletion(
+    kube, client, namespace, chart_repo
+):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)  # deletionPolicy Retain
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace):
+        client.apply_control_plane(body)
+        client.wait_ready(namespace, name)
+    assert _unkept_claims(kube, namespace, "mariadb") == []
+    # What an Osprey without the post-renderer's keep stored: the same chart and values.
+    version = json.loads(kube.helm("get", "metadata", "mariadb", "--namespace", namespace,
+                                   "-o", "json").stdout)["version"]
+    earlier = kube.helm("upgrade", "mariadb", "mariadb", "--repo", chart_repo.url,
+                        "--version", version, "--reuse-values", "--namespace", namespace)
+    assert earlier.returncode == 0, earlier.stderr
+    assert _unkept_claims(kube, namespace, "mariadb") == ["mariadb-backup-data"]
+
+    with RunningOperator(str(kube.kubeconfig), namespace) as op:
+        client.wait_for(lambda: not _unkept_claims(kube, namespace, "mariadb"), 120,
+                        "mariadb's claims to be kept in its stored manifest")
+        client.wait_ready(namespace, name)
+        client.delete("OpenStackControlPlane", namespace, name)
+        client.wait_for(lambda: client.get("OpenStackControlPlane", namespace, name) is None,
+                        120, "the control plane to be gone")
+
+    assert [(o.release, o.operation) for o in op.helm.of(namespace)] == [
+        ("mariadb", "upgrade"), *((o.release, "uninstall") for o in op.helm.of(namespace, "uninstall"))]
+    claims = {c["metadata"]["name"] for c in client.list("PersistentVolumeClaim", namespace)}
+    assert "mariadb-backup-data" in claims
 
 
 def test_disabling_a_service_uninstalls_its_release(kube, client, namespace, chart_repo):

@@ -64,6 +64,28 @@ def test_changed_values_upgrade_the_release():
     assert decide_release(MARIADB, {"mariadb": current}, {"mariadb": READY}).kind is Kind.upgrade
 
 
+def claim(name, annotations=None):
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name, "annotations": annotations or {}}}
+
+
+def test_a_release_stored_with_a_claim_helm_would_delete_is_upgraded_once_to_keep_it():
+    stored = replace(deployed(MARIADB), manifest=(claim("mariadb-backup-data"),))
+    action = decide_release(MARIADB, {"mariadb": stored}, {"mariadb": READY})
+    assert action.kind is Kind.upgrade and "mariadb-backup-data" in action.reason
+    kept = replace(stored, manifest=(claim("mariadb-backup-data",
+                                           {"helm.sh/resource-policy": "keep"}),))
+    assert decide_release(MARIADB, {"mariadb": kept}, {"mariadb": READY}).kind is Kind.wait
+
+
+def test_keeping_a_claim_waits_for_the_release_dependencies():
+    glance = planned("glance", ready=["mariadb"])
+    stored = replace(deployed(glance), manifest=(claim("glance-images"),))
+    action = decide_release(glance, {"glance": stored, "mariadb": deployed(MARIADB)},
+                            {"mariadb": NOT_READY, "glance": READY})
+    assert action.kind is Kind.wait and "mariadb" in action.reason
+
+
 def test_a_missing_workload_is_restored_without_helm():
     action = decide_release(MARIADB, {"mariadb": deployed(MARIADB)}, {"mariadb": MISSING})
     assert action.kind is Kind.restore and not action.uses_helm
