@@ -20,6 +20,7 @@ from kubernetes import client as k8s
 from kubernetes import watch
 
 from osprey.catalog import credentials as keys
+from osprey.recovery import value_at
 from osprey.releases import ReleaseDecoder
 from tests.integration.operator_harness import Client, RunningOperator, control_plane
 
@@ -82,12 +83,6 @@ class Recorder:
 def decoded(secret: dict[str, Any] | None, key: str) -> str | None:
     data = (secret or {}).get("data") or {}
     return base64.b64decode(data[key]).decode() if key in data else None
-
-
-def at(values: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        values = (values or {}).get(key)
-    return values
 
 
 def keystone_release(client: Client, namespace: str):
@@ -165,8 +160,8 @@ def test_rotating_keystone_changes_its_passwords_in_the_secret(story):
 def test_the_keystone_release_runs_with_the_new_passwords(story):
     release = story.release_after
     assert release.status == "deployed" and release.revision > story.revision_before
-    assert at(release.values, DB_PATH) == story.after[DB_PASSWORD]
-    assert at(release.values, RABBITMQ_PATH) == story.after[RABBITMQ_PASSWORD]
+    assert value_at(release.values, DB_PATH) == story.after[DB_PASSWORD]
+    assert value_at(release.values, RABBITMQ_PATH) == story.after[RABBITMQ_PASSWORD]
 
 
 def test_keystone_stays_available_while_its_pods_restart_with_the_new_passwords(story):
@@ -234,7 +229,7 @@ def test_a_credentials_secret_lost_mid_rotation_keeps_the_rotation_going(
         now = {k: decoded(stored, k) for k in story.after}
         release = keystone_release(client, story.namespace)
         assert now[DB_PASSWORD] != story.after[DB_PASSWORD]
-        assert at(release.values, DB_PATH) == now[DB_PASSWORD]
+        assert value_at(release.values, DB_PATH) == now[DB_PASSWORD]
 
 
 def test_a_failed_database_job_stops_the_rotation_and_changes_no_password(story, kube, sim):
