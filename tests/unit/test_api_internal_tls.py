@@ -70,3 +70,21 @@ def test_an_uncovered_service_is_accepted_without_internal_tls():
            "services": {"heat": {"enabled": True}}}
     assert problems(raw) == []
     assert cel_accepts(raw)
+
+
+def test_internal_tls_is_refused_with_openstack_2026_1_naming_the_field():
+    raw = {"openstackRelease": "2026.1", "publicDomain": DOMAIN,
+           "endpoints": {"tls": ISSUER}, "tls": {"internal": True}}
+    ((field, message),) = problems(raw)
+    assert field == "spec.tls.internal"
+    assert message.startswith("internal TLS is not available with OpenStack 2026.1")
+    assert not cel_accepts(raw)
+
+
+@pytest.mark.parametrize("release", ["2025.1", "2025.2"])
+def test_internal_tls_is_accepted_with_the_releases_whose_charts_render_certificates(
+        release: str):
+    raw = {"openstackRelease": release, "publicDomain": DOMAIN,
+           "endpoints": {"tls": ISSUER}, "tls": {"internal": True}}
+    assert problems(raw) == []
+    assert cel_accepts(raw)

@@ -199,6 +199,28 @@ class Forbids:
         return not (_get(model, self.when) and _get(model, self.field))
 
 
+@dataclass(frozen=True)
+class ForbidsValue:
+    """When the boolean at `when` is true, the string at `other` must not be `value`; the
+    error names `when` (what the user turned on)."""
+
+    when: str
+    other: str
+    value: str
+    message: str
+    reason: ClassVar[str] = "FieldValueForbidden"
+
+    @property
+    def field(self) -> str:
+        return self.when
+
+    def cel(self) -> str:
+        return f"!self.{self.when} || self.{self.other} != '{self.value}'"
+
+    def holds(self, model: Any) -> bool:
+        return not (_get(model, self.when) and _get(model, self.other) == self.value)
+
+
 def _optional(model: Any, path: str) -> Any:
     """The value at `path`, or None when it or any parent on the way is unset."""
     for name in path.split("."):
