@@ -160,8 +160,10 @@ def test_rabbitmq_stays_plain_its_client_secret_is_not_mounted():
     assert "manifests" not in values["rabbitmq"] or \
         "certificates" not in values["rabbitmq"]["manifests"]
     for chart in COVERED:
-        admin = values[chart]["endpoints"]["oslo_messaging"]["auth"]["admin"]
-        assert admin["secret"]["tls"]["internal"] == "", chart
+        messaging = values[chart]["endpoints"]["oslo_messaging"]
+        assert messaging["auth"]["admin"]["secret"]["tls"]["internal"] == "", chart
+        # the charts' `https` management port lookup lands on the plain listener
+        assert messaging["port"]["https"]["default"] == 15672, chart
 
 
 def test_expected_internal_certificates_are_those_of_the_deployed_releases():

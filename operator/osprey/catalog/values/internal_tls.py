@@ -10,7 +10,8 @@ with a client certificate (the MariaDB Secret `mariadb-tls-direct`, mounted at
 /etc/mysql/certs) and its db-init Job creates the database user `REQUIRE X509`. So internal
 TLS of the APIs needs MariaDB serving TLS from the same issuer: Osprey turns on the mariadb
 chart's own `manifests.certificates` too. RabbitMQ stays plain: the charts mount its client
-Secret only when its name is set, and Osprey blanks it. Memcached has no TLS in the charts.
+Secret only when its name is set, and Osprey blanks it; the management port some charts look
+up as `https` under the switch is pointed at the plain one. Memcached has no TLS in the charts.
 
 The servers' configs are in tls_servers.py.
 """
@@ -34,6 +35,8 @@ HTTPS = "https"
 # The MariaDB certificate: server certificate of mariadb and client certificate of every
 # chart's database connection (OpenStack-Helm's default name on both sides).
 MARIADB_SECRET = "mariadb-tls-direct"
+# RabbitMQ's plain management listener (the charts' endpoints.oslo_messaging.port.http).
+RABBITMQ_MANAGEMENT_PORT = 15672
 # Where helm-toolkit mounts a CA for the Keystone Jobs (ks-user, ks-service, ks-endpoints).
 JOB_CA = "/etc/ssl/certs/openstack-helm.crt"
 # The ingress-nginx annotation telling the public Ingress its backend speaks https.
@@ -118,7 +121,13 @@ def internal_tls_values(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]
         "tls": {"identity": True},
         "endpoints": {
             "oslo_db": {"auth": {"admin": {"secret": {"tls": {"internal": MARIADB_SECRET}}}}},
-            "oslo_messaging": {"auth": {"admin": {"secret": {"tls": {"internal": ""}}}}},
+            "oslo_messaging": {
+                "auth": {"admin": {"secret": {"tls": {"internal": ""}}}},
+                # Under manifests.certificates glance, neutron and nova write the RabbitMQ
+                # admin URL (rabbit-init's) with the `https` management port: it names the
+                # plain management listener, since RabbitMQ stays plain.
+                "port": {"https": {"default": RABBITMQ_MANAGEMENT_PORT}},
+            },
         },
     }
     for endpoint_type in _listed(entry):
