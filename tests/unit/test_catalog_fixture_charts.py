@@ -193,3 +193,20 @@ def test_a_fixture_chart_fails_to_render_certificates_without_their_tls_like_hel
          "--set", "manifests.certificates=true"], capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "host_fqdn_override" in result.stderr or "nil" in result.stderr
+
+
+def test_under_manifests_certificates_a_rabbitmq_client_chart_needs_the_https_management_port(
+) -> None:
+    certificate = ["--set", "manifests.certificates=true",
+                   "--set", "endpoints.image.host_fqdn_override.default.tls.secretName=x",
+                   "--set", "endpoints.image.host_fqdn_override.default.tls.issuerRef.name=ca"]
+
+    def template(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(HELM), "template", "glance", str(FIXTURE_CHARTS / "glance"), *certificate,
+             *extra], capture_output=True, text=True, check=False)
+
+    missing = template()
+    assert missing.returncode != 0
+    assert "oslo_messaging.port" in missing.stderr
+    assert template("--set", "endpoints.oslo_messaging.port.https.default=15672").returncode == 0
