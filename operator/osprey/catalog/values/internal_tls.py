@@ -85,8 +85,8 @@ CLIENT_SECTIONS: dict[str, tuple[str, ...]] = {
 
 def internal_tls_on(spec: ControlPlaneSpec) -> bool:
     """Whether internal TLS is asked for (validation guarantees an issuer then)."""
-    return spec.tls.internal and spec.endpoints.tls is not None \
-        and spec.endpoints.tls.issuerRef is not None
+    tls = spec.endpoints.tls
+    return spec.tls.internal and tls is not None and tls.issuerRef is not None
 
 
 def _issuer(spec: ControlPlaneSpec) -> dict[str, str]:
