@@ -156,3 +156,57 @@ def test_the_repository_publishes_patches_of_each_pinned_line_with_build_metadat
     etc = next(d for d in config if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "nova-etc")
     assert etc["data"]["CHART_VERSION"] == newest_version("nova", "2025.1")
     assert newest_version("nova", "2025.1").startswith("2025.1.3+")
+
+
+def test_with_internal_tls_each_chart_renders_its_internal_certificates_from_the_issuer() -> None:
+    certificates: dict[str, dict[str, Any]] = {}
+    for chart in ("mariadb", "keystone", "glance", "placement", "neutron", "nova"):
+        docs = helm_template(chart, str(FIXTURE_CHARTS / chart),
+                             "-f", str(GOLDEN / "internal-tls" / f"{chart}.yaml"))
+        certificates.update({doc["metadata"]["name"]: doc["spec"] for doc in docs
+                             if doc["kind"] == "Certificate"})
+    assert set(certificates) == {
+        "mariadb-tls-direct", "keystone-tls-api", "glance-tls-api", "placement-tls-api",
+        "neutron-tls-server", "nova-tls-api", "metadata-tls-metadata",
+        "nova-novncproxy-tls-proxy", "nova-spiceproxy-tls-proxy", "nova-serialproxy-tls-proxy"}
+    keystone = certificates["keystone-tls-api"]
+    assert keystone["issuerRef"] == {"kind": "ClusterIssuer", "name": "ca-issuer"}
+    assert keystone["secretName"] == "keystone-tls-api"
+    assert keystone["dnsNames"] == ["keystone-api", "keystone-api.openstack",
+                                    "keystone-api.openstack.svc.cluster.local"]
+
+
+def test_with_internal_tls_the_short_host_ingress_asks_the_issuer_for_in_cluster_names() -> None:
+    docs = helm_template("keystone", str(FIXTURE_CHARTS / "keystone"),
+                         "-f", str(GOLDEN / "internal-tls" / "keystone.yaml"))
+    ingress = next(doc for doc in docs
+                   if doc["kind"] == "Ingress" and doc["metadata"]["name"] == "keystone")
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "ca-issuer"
+    assert ingress["spec"]["tls"] == [{
+        "secretName": "keystone-tls-public-ing",
+        "hosts": ["keystone", "keystone.openstack", "keystone.openstack.svc.cluster.local"]}]
+
+
+def test_a_fixture_chart_fails_to_render_certificates_without_their_tls_like_helm_toolkit() -> None:
+    result = subprocess.run(
+        [str(HELM), "template", "nova", str(FIXTURE_CHARTS / "nova"),
+         "--set", "manifests.certificates=true"], capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "host_fqdn_override" in result.stderr or "nil" in result.stderr
+
+
+def test_under_manifests_certificates_a_rabbitmq_client_chart_needs_the_https_management_port(
+) -> None:
+    certificate = ["--set", "manifests.certificates=true",
+                   "--set", "endpoints.image.host_fqdn_override.default.tls.secretName=x",
+                   "--set", "endpoints.image.host_fqdn_override.default.tls.issuerRef.name=ca"]
+
+    def template(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(HELM), "template", "glance", str(FIXTURE_CHARTS / "glance"), *certificate,
+             *extra], capture_output=True, text=True, check=False)
+
+    missing = template()
+    assert missing.returncode != 0
+    assert "oslo_messaging.port" in missing.stderr
+    assert template("--set", "endpoints.oslo_messaging.port.https.default=15672").returncode == 0

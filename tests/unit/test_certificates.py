@@ -80,3 +80,18 @@ def test_the_transition_time_is_kept_while_the_status_holds():
     first = condition(expected, [certificate("keystone-tls-public", ISSUED)])
     again = condition(expected, [certificate("keystone-tls-public", ISSUED)], [first], LATER)
     assert again.lastTransitionTime == NOW
+
+
+def test_with_internal_tls_the_internal_certificates_of_deployed_releases_are_expected():
+    spec = ControlPlaneSpec.model_validate({
+        "openstackRelease": "2025.2", "publicDomain": "cloud.example.com",
+        "endpoints": {"tls": {"issuerRef": {"name": "ca-issuer"}}}, "tls": {"internal": True}})
+    expected = expected_certificates(spec, ["mariadb", "keystone"])
+    assert expected == {
+        "keystone-tls-public": "keystone.cloud.example.com",
+        "keystone-tls-api": "the internal identity endpoint",
+        "keystone-tls-public-ing": "the keystone Ingress of in-cluster host names",
+        "mariadb-tls-direct": "MariaDB",
+    }
+    found = condition(expected, [certificate(name, ISSUED) for name in expected])
+    assert (found.status, found.message) == ("True", "1 public certificates issued, 3 internal")

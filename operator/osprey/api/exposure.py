@@ -15,7 +15,7 @@ from pydantic import Field
 
 from osprey.api.base import Model
 from osprey.api.formats import DNS_SUBDOMAIN_PATTERN, REGISTRY_PATTERN
-from osprey.api.rules import OneOf
+from osprey.api.rules import Forbids, ForbidsValue, OneOf, RequiresSet
 
 ResourceName = Annotated[str, Field(max_length=253, pattern=DNS_SUBDOMAIN_PATTERN)]
 
@@ -73,6 +73,50 @@ class Endpoints(Model):
             "Serve every public endpoint over https on port 443 (the Keystone catalog lists "
             "https://<service>.<publicDomain>); needs spec.publicDomain. Plain http on 80 "
             "when unset."
+        ),
+    )
+
+
+# Services whose charts Osprey does not yet configure to serve their internal endpoints over
+# TLS (their server configs are not built): refused while spec.tls.internal is true.
+WITHOUT_INTERNAL_TLS = ("horizon", "heat", "cinder", "barbican", "octavia")
+# The OpenStack release whose charts (the 2026.1 line's patches published since OpenStack-Helm
+# commit d141687d3, June 2026) no longer render API certificates under manifests.certificates:
+# TLS moved to nginx sidecars given by values overrides, which Osprey does not build yet.
+RELEASE_WITHOUT_INTERNAL_TLS = "2026.1"
+
+
+def internal_tls_rules() -> tuple[RequiresSet | Forbids | ForbidsValue, ...]:
+    """The spec's rules of spec.tls.internal: an issuer, charts that can, no service it cannot
+    cover."""
+    return (
+        RequiresSet("tls.internal", "endpoints.tls.issuerRef",
+                    "internal TLS needs spec.endpoints.tls.issuerRef: the same issuer signs a "
+                    "certificate per internal endpoint"),
+        ForbidsValue("tls.internal", "openstackRelease", RELEASE_WITHOUT_INTERNAL_TLS,
+                     "internal TLS is not available with OpenStack 2026.1: its charts serve "
+                     "TLS through sidecars Osprey does not configure yet (use 2025.1 or "
+                     "2025.2, or turn spec.tls.internal off)"),
+        *(Forbids("tls.internal", f"services.{service}.enabled",
+                  f"{service} cannot serve its internal endpoints over TLS yet: disable it or "
+                  "spec.tls.internal")
+          for service in WITHOUT_INTERNAL_TLS),
+    )
+
+
+class TLS(Model):
+    """TLS inside the cluster."""
+
+    internal: bool = Field(
+        default=False,
+        description=(
+            "Serve the services' internal endpoints over https with a certificate per "
+            "endpoint from spec.endpoints.tls.issuerRef (OpenStack-Helm's "
+            "manifests.certificates), clients trusting the issuer's CA, which must sign "
+            "cluster-internal names (a CA issuer, not ACME). Covers keystone, glance, "
+            "placement, neutron and nova, and MariaDB (the charts' switch needs it); other "
+            "services, and OpenStack 2026.1, are refused while it is on. RabbitMQ and "
+            "Memcached stay plain (see docs/operations.md)."
         ),
     )
 

@@ -158,6 +158,69 @@ class Needs:
         return _optional(model, self.field) is None or _optional(model, self.needs) is not None
 
 
+@dataclass(frozen=True)
+class RequiresSet:
+    """When the boolean at `when` is true, the optional field at `needs` must be set.
+
+    `needs` may go through optional parents, tested with has() in CEL as in `Needs`.
+    """
+
+    when: str
+    needs: str
+    message: str
+    reason: ClassVar[str] = "FieldValueRequired"
+
+    @property
+    def field(self) -> str:
+        return self.when
+
+    def cel(self) -> str:
+        parts = self.needs.split(".")
+        present = " && ".join(f"has(self.{'.'.join(parts[:i])})" for i in range(1, len(parts) + 1))
+        return f"!self.{self.when} || ({present})"
+
+    def holds(self, model: Any) -> bool:
+        return not _get(model, self.when) or _optional(model, self.needs) is not None
+
+
+@dataclass(frozen=True)
+class Forbids:
+    """When the boolean at `when` is true, the boolean at `field` must be false."""
+
+    when: str
+    field: str
+    message: str
+    reason: ClassVar[str] = "FieldValueForbidden"
+
+    def cel(self) -> str:
+        return f"!self.{self.when} || !self.{self.field}"
+
+    def holds(self, model: Any) -> bool:
+        return not (_get(model, self.when) and _get(model, self.field))
+
+
+@dataclass(frozen=True)
+class ForbidsValue:
+    """When the boolean at `when` is true, the string at `other` must not be `value`; the
+    error names `when` (what the user turned on)."""
+
+    when: str
+    other: str
+    value: str
+    message: str
+    reason: ClassVar[str] = "FieldValueForbidden"
+
+    @property
+    def field(self) -> str:
+        return self.when
+
+    def cel(self) -> str:
+        return f"!self.{self.when} || self.{self.other} != '{self.value}'"
+
+    def holds(self, model: Any) -> bool:
+        return not (_get(model, self.when) and _get(model, self.other) == self.value)
+
+
 def _optional(model: Any, path: str) -> Any:
     """The value at `path`, or None when it or any parent on the way is unset."""
     for name in path.split("."):

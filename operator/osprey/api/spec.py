@@ -16,7 +16,15 @@ from pydantic import Field
 from osprey.api.base import Autoscaling, ChartPart, Model, Storage, Values, ValuesFrom
 from osprey.api.credentials import Credentials
 from osprey.api.dependencies import dependency_rules
-from osprey.api.exposure import Endpoints, Images, IssuerKind, IssuerRef, PublicTLS
+from osprey.api.exposure import (
+    TLS,
+    Endpoints,
+    Images,
+    IssuerKind,
+    IssuerRef,
+    PublicTLS,
+    internal_tls_rules,
+)
 from osprey.api.formats import (
     CHART_REPOSITORY_PATTERN,
     LABEL_KEY_PATTERNS,
@@ -171,6 +179,7 @@ class ControlPlaneSpec(Model):
         *dependency_rules(),
         Needs("endpoints.tls", "publicDomain",
               "public TLS needs spec.publicDomain: certificates name the public hosts"),
+        *internal_tls_rules(),
     )
 
     openstackRelease: OpenStackRelease = Field(
@@ -215,6 +224,9 @@ class ControlPlaneSpec(Model):
     endpoints: Endpoints = Field(
         default_factory=Endpoints,
         description="How the public endpoints are exposed: ingress class and TLS.",
+    )
+    tls: TLS = Field(
+        default_factory=TLS, description="TLS inside the cluster: the internal endpoints."
     )
     images: Images = Field(
         default_factory=Images, description="Where images are pulled from: a registry mirror."
@@ -272,6 +284,7 @@ __all__ = [
     "DEFAULT_API_REPLICAS",
     "DEFAULT_CHART_REPOSITORY",
     "QUANTITY_PATTERN",
+    "TLS",
     "ApiService",
     "Autoscaling",
     "Barbican",

@@ -16,6 +16,7 @@ from osprey.catalog import credentials as keys
 from osprey.catalog.enablement import enabled_releases
 from osprey.catalog.values.exposure import public_endpoint_values
 from osprey.catalog.values.images import image_tags
+from osprey.catalog.values.internal_tls import internal_tls_values
 from osprey.catalog.values.merge import deep_merge, nested
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ def shared_values(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
         messaging(entry, ctx),
         cache(entry, ctx),
         public_endpoint_values(entry.name, entry.public_endpoints, ctx.spec),
+        internal_tls_values(entry, ctx),
         api_rollout(entry),
     ]
     result: dict[str, Any] = {}
