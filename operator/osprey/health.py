@@ -7,10 +7,11 @@ guesses, so a workload that was deleted shows up as missing rather than silently
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from osprey.releases import DeployedRelease
+from osprey.waiting import job_failure
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 INSTALL_HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-upgrade", "post-upgrade"})
@@ -59,6 +60,13 @@ class ReleaseHealth:
     def missing(self) -> tuple[WorkloadState, ...]:
         return tuple(w for w in self.workloads if w.missing)
 
+    def with_reasons(self, reasons: Mapping[tuple[str, str], str]) -> ReleaseHealth:
+        """The same verdict, each waiting workload's detail followed by why it waits."""
+        return ReleaseHealth(tuple(
+            replace(w, detail=f"{w.detail}: {reasons[(w.kind, w.name)]}")
+            if not w.ready and reasons.get((w.kind, w.name)) else w
+            for w in self.workloads))
+
     @property
     def message(self) -> str:
         """The first problems, naming each workload, for status messages."""
@@ -91,10 +99,8 @@ def workload_state(kind: str, name: str, obj: Mapping[str, Any] | None, *, hook:
         return WorkloadState(kind, name, ready=False, detail="is being deleted")
     status = obj.get("status") or {}
     if kind == "Job":
-        failed = _condition(obj, "Failed")
-        if failed and failed.get("status") == "True":
-            reason = failed.get("message") or failed.get("reason") or "failed"
-            return WorkloadState(kind, name, ready=False, failed=True, detail=f"failed: {reason}")
+        if failure := job_failure(obj):
+            return WorkloadState(kind, name, ready=False, failed=True, detail=f"failed: {failure}")
         complete = _condition(obj, "Complete")
         if complete and complete.get("status") == "True":
             return WorkloadState(kind, name, ready=True)
