@@ -27,6 +27,7 @@ from osprey.releases import (
     ReleaseDecoder,
     release_from_storage,
 )
+from osprey.waiting import Ref, pods_by_workload, selector_of, selector_query
 
 Object = Mapping[str, Any]
 Live = dict[tuple[str, str], Object]
@@ -105,6 +106,22 @@ class ChangedBodiesObserver:
         for kind, objects in zip(LISTED_KINDS, lists, strict=True):
             live.update({(kind, o["metadata"]["name"]): o for o in objects})
         return storage, live
+
+
+async def pods_of(kube: Kube, namespace: str,
+                  workloads: Mapping[Ref, Object]) -> dict[Ref, list[Object]]:
+    """The pods of each workload, asked only for workloads that are not ready (none: no
+    request). One workload: listed by its selector, so only its pods are sent. Several: one
+    list of the namespace's pods, matched here by each selector: one request instead of one
+    per workload, and a control plane's namespace holds tens of pods, each a few KiB."""
+    if not workloads:
+        return {}
+    if len(workloads) == 1:
+        selector = selector_of(next(iter(workloads.values()))) or {}
+        pods = await kube.list(resource("Pod"), namespace, labels=selector_query(selector))
+    else:
+        pods = await kube.list(resource("Pod"), namespace)
+    return pods_by_workload(workloads, pods)
 
 
 class HelmRecords:
