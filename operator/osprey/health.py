@@ -28,10 +28,17 @@ class WorkloadState:
     failed: bool = False
     missing: bool = False
     detail: str = ""
+    waiting: str = ""  # why, in its pods' words (waiting.py), when it is not ready
+    stuck: bool = False  # that reason will not go by itself (not just a pod starting)
 
     @property
     def ref(self) -> str:
         return f"{self.kind}/{self.name}"
+
+    @property
+    def described(self) -> str:
+        text = f"{self.ref} {self.detail}"
+        return f"{text}: {self.waiting}" if self.waiting else text
 
 
 @dataclass(frozen=True)
@@ -60,21 +67,32 @@ class ReleaseHealth:
     def missing(self) -> tuple[WorkloadState, ...]:
         return tuple(w for w in self.workloads if w.missing)
 
-    def with_reasons(self, reasons: Mapping[tuple[str, str], str]) -> ReleaseHealth:
-        """The same verdict, each waiting workload's detail followed by why it waits."""
+    def with_reasons(
+        self, reasons: Mapping[tuple[str, str], tuple[str, bool]]
+    ) -> ReleaseHealth:
+        """The same verdict, each waiting workload with why it waits: (reason, stuck)."""
         return ReleaseHealth(tuple(
-            replace(w, detail=f"{w.detail}: {reasons[(w.kind, w.name)]}")
-            if not w.ready and reasons.get((w.kind, w.name)) else w
+            replace(w, waiting=reasons[(w.kind, w.name)][0], stuck=reasons[(w.kind, w.name)][1])
+            if not w.ready and (w.kind, w.name) in reasons else w
             for w in self.workloads))
 
     @property
     def message(self) -> str:
         """The first problems, naming each workload, for status messages."""
-        waiting = [w for w in self.workloads if not w.ready]
-        parts = [f"{w.ref} {w.detail}" for w in waiting[:3]]
-        if len(waiting) > 3:
-            parts.append(f"and {len(waiting) - 3} more")
-        return "; ".join(parts)
+        return _listed([w for w in self.workloads if not w.ready])
+
+    @property
+    def stuck_message(self) -> str:
+        """Only the workloads whose pods will not start by themselves ("" when none): what a
+        running helm operation waits on in vain."""
+        return _listed([w for w in self.workloads if not w.ready and w.stuck])
+
+
+def _listed(waiting: list[WorkloadState]) -> str:
+    parts = [w.described for w in waiting[:3]]
+    if len(waiting) > 3:
+        parts.append(f"and {len(waiting) - 3} more")
+    return "; ".join(parts)
 
 
 def _generation_observed(obj: Mapping[str, Any]) -> bool:

@@ -133,11 +133,11 @@ def pod_reason(pod: Object) -> tuple[int, str] | None:
     return NOT_READY, f"pod {name} not ready"
 
 
-def why_waiting(workload: Object, pods: Iterable[Object]) -> str:
-    """The most telling reason among a workload's pods (the first by name among equals), or
-    a failed Job's condition; "" when the pods say nothing."""
+def most_telling(workload: Object, pods: Iterable[Object]) -> tuple[int, str] | None:
+    """(rank, reason) of the most telling among a workload's pods (the first by name among
+    equals), or of a failed Job's condition; None when the pods say nothing."""
     if workload.get("kind") == "Job" and (failure := job_failure(workload)):
-        return f"failed: {failure}"
+        return TERMINATED, f"failed: {failure}"
     reasons = [
         (rank, pod["metadata"]["name"], text)
         for pod in pods
@@ -145,7 +145,22 @@ def why_waiting(workload: Object, pods: Iterable[Object]) -> str:
         and (found := pod_reason(pod)) is not None
         for rank, text in (found,)
     ]
-    return min(reasons)[2] if reasons else ""
+    if not reasons:
+        return None
+    rank, _, text = min(reasons)
+    return rank, text
+
+
+def why_waiting(workload: Object, pods: Iterable[Object]) -> str:
+    """The most telling reason among a workload's pods, or a failed Job's condition; ""
+    when the pods say nothing."""
+    found = most_telling(workload, pods)
+    return found[1] if found else ""
+
+
+def stuck(rank: int) -> bool:
+    """A reason that will not go by itself (a pod not ready yet is only starting)."""
+    return rank < NOT_READY
 
 
 # --- selectors: which pods are a workload's ------------------------------------------------
@@ -225,7 +240,10 @@ def explained(
     health: Mapping[str, ReleaseHealth], workloads: Mapping[Ref, Object],
     pods: Mapping[Ref, Sequence[Object]],
 ) -> dict[str, ReleaseHealth]:
-    """Each release's health with the reason its pods give appended to the workloads that
-    wait (`has 1/2 replicas ready: pod memcached-1 unschedulable: ...`)."""
-    reasons = {ref: why_waiting(obj, pods.get(ref, ())) for ref, obj in workloads.items()}
-    return {name: h.with_reasons(reasons) for name, h in health.items()}
+    """Each release's health with the reason its pods give on the workloads that wait
+    (`has 1/2 replicas ready: pod memcached-1 unschedulable: ...`)."""
+    reasons = {ref: found for ref, obj in workloads.items()
+               if (found := most_telling(obj, pods.get(ref, ()))) is not None}
+    return {name: h.with_reasons({ref: (text, stuck(rank)) for ref, (rank, text)
+                                  in reasons.items()})
+            for name, h in health.items()}
