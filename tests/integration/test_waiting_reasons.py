@@ -112,3 +112,24 @@ def test_a_pass_over_a_converged_control_plane_lists_no_pod(kube, client, namesp
             op.more_passes(client, namespace, name, count=1, timeout=10)
     assert requests, "the pass made its requests"
     assert [r.path for r in requests if "/pods" in r.path] == []
+
+
+def test_a_running_install_says_which_hook_pod_cannot_pull_its_image(
+    kube, client, namespace, chart_repo, sim
+):
+    image = "quay.io/airshipit/keystone:nosuch"
+    sim.faults.fail_images(re.escape(image) + "$")
+    services = {**KEYSTONE_ONLY,
+                "keystone": {"values": {"images": {"tags": {"keystone_db_sync": image}}}}}
+    body = control_plane("minimal.yaml", namespace, chart_repo.url, services=services)
+    name = body["metadata"]["name"]
+    with RunningOperator(str(kube.kubeconfig), namespace):
+        client.apply_control_plane(body)
+        keystone = client.wait_for(
+            lambda: "ImagePullBackOff" in (s := service(client, namespace, name, "keystone"))
+            .get("message", "") and s, 120, "keystone's install to name the pull")
+    assert re.fullmatch(
+        r"helm install in progress: Job/keystone-db-sync is running: pod keystone-db-sync-\S+: "
+        rf'container \S+ ImagePullBackOff: Back-off pulling image "{re.escape(image)}"',
+        keystone["message"]), keystone["message"]
+    assert keystone["phase"] == "Progressing"
