@@ -4,7 +4,7 @@ Health (health.py) counts replicas; this says why one is missing, in Kubernetes'
 most telling first: a pod the scheduler cannot place (its message), a container waiting on
 something that will not come by itself (ImagePullBackOff, CrashLoopBackOff with its restarts,
 CreateContainerConfigError ...), an init container doing so, a container that ended in error,
-a pod not ready yet. One pod is named, the first by name among the most telling, so the reason
+a pod running but not ready. One pod is named, the first by name among the most telling, so the reason
 changes only when a pod's reason does. A failed Job says its Failed condition. Only pod and
 Job status is read, which holds no secret; every message is bounded.
 """
@@ -105,7 +105,9 @@ def _container_reason(status: Object, label: str) -> tuple[int, str] | None:
 
 
 def pod_reason(pod: Object) -> tuple[int, str] | None:
-    """(rank, text) of why one pod is not serving, or None for a ready or finished pod."""
+    """(rank, text) of why one pod is not serving; None for a ready or finished pod, and for
+    one only starting: every pod passes through that, and saying so would write status once
+    more per pod while a control plane converges."""
     name = pod["metadata"]["name"]
     status = pod.get("status") or {}
     phase = status.get("phase")
@@ -116,7 +118,7 @@ def pod_reason(pod: Object) -> tuple[int, str] | None:
         if scheduled.get("reason") == "Unschedulable":
             message = scheduler_message(scheduled.get("message") or "")
             return UNSCHEDULABLE, f"pod {name} unschedulable: {message}"
-        return NOT_READY, f"pod {name} not yet scheduled"
+        return None  # not tried yet: the scheduler's verdict comes within moments
     found = []
     for status_ in status.get("containerStatuses") or ():
         if (reason := _container_reason(status_, "container")) is not None:
@@ -129,7 +131,7 @@ def pod_reason(pod: Object) -> tuple[int, str] | None:
         rank, text = min(found)
         return rank, f"pod {name}: {text}"
     if phase == "Pending":
-        return NOT_READY, f"pod {name} is starting"
+        return None  # starting (ContainerCreating, PodInitializing): a moment's news
     return NOT_READY, f"pod {name} not ready"
 
 
@@ -159,7 +161,7 @@ def why_waiting(workload: Object, pods: Iterable[Object]) -> str:
 
 
 def stuck(rank: int) -> bool:
-    """A reason that will not go by itself (a pod not ready yet is only starting)."""
+    """A reason that will not go by itself (a pod not ready may just be warming up)."""
     return rank < NOT_READY
 
 

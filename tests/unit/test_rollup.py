@@ -192,7 +192,7 @@ SYNC_PULLING = ReleaseHealth((WorkloadState(
             'image "e:1"', stuck=True),))
 API_STARTING = ReleaseHealth((WorkloadState(
     "Deployment", "keystone-api", ready=False, detail="has 0/1 replicas ready",
-    waiting="pod keystone-api-x is starting"),))
+    waiting="pod keystone-api-x not ready"),))
 
 
 def test_a_running_install_says_what_its_hooks_wait_on_in_vain():
@@ -205,7 +205,7 @@ def test_a_running_install_says_what_its_hooks_wait_on_in_vain():
     assert cond(status, "Ready").message == f"keystone: {status.services['keystone'].message}"
 
 
-def test_a_running_install_does_not_name_pods_that_are_only_starting():
+def test_a_running_install_does_not_name_pods_only_not_ready_yet():
     status = rollup(observe(running={"keystone": Kind.install},
                             health={"mariadb": READY, "keystone": API_STARTING}),
                     ControlPlaneStatus(), "t1")
@@ -216,4 +216,4 @@ def test_a_waiting_workload_says_why_in_the_service_message():
     before = rollup(observe(), ControlPlaneStatus(), "t1")
     after = rollup(observe(health={"mariadb": READY, "keystone": API_STARTING}), before, "t2")
     assert after.services["keystone"].message == (
-        "Deployment/keystone-api has 0/1 replicas ready: pod keystone-api-x is starting")
+        "Deployment/keystone-api has 0/1 replicas ready: pod keystone-api-x not ready")

@@ -144,10 +144,15 @@ def test_a_running_pod_not_ready_says_so():
     assert why_waiting(API, [api]) == "pod keystone-api-x not ready"
 
 
-def test_a_pod_still_creating_its_containers_is_starting():
-    api = not_ready("keystone-api-x", [container("keystone-api", waiting("ContainerCreating"))],
-                    phase="Pending")
-    assert why_waiting(API, [api]) == "pod keystone-api-x is starting"
+def test_a_pod_only_starting_says_nothing():
+    creating = not_ready("keystone-api-x", [container("keystone-api",
+                                                      waiting("ContainerCreating"))],
+                         phase="Pending")
+    initializing = not_ready("keystone-api-y", [container("keystone-api",
+                                                          waiting("PodInitializing"))],
+                             init=[container("init", {"running": {}})], phase="Pending")
+    unscheduled = pod("keystone-api-z", phase="Pending")
+    assert why_waiting(API, [creating, initializing, unscheduled]) == ""
 
 
 def test_the_most_telling_pod_is_named_whatever_the_order():
