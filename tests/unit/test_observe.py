@@ -165,8 +165,8 @@ class PodLists:
         self.pods = pods
         self.lists = []
 
-    async def list(self, res, namespace, labels=None):
-        self.lists.append((res.kind, labels))
+    async def list(self, res, namespace, labels=None, fields=None):
+        self.lists.append((res.kind, labels, fields))
         selector = parse_label_selector(labels)
         return [p for p in self.pods if selector(p["metadata"]["labels"])]
 
@@ -195,7 +195,8 @@ async def test_the_pods_of_one_unready_workload_are_listed_by_its_selector():
     kube = PodLists([API_POD, WORKER_POD])
     found = await pods_of(kube, "ns", {("Deployment", "keystone-api"): workload("api", "api")})
     assert found == {("Deployment", "keystone-api"): [API_POD]}
-    assert kube.lists == [("Pod", "application=keystone,component=api")]
+    assert kube.lists == [("Pod", "application=keystone,component=api",
+                            "status.phase!=Succeeded")]
 
 
 async def test_the_pods_of_several_unready_workloads_come_from_one_list():
@@ -203,4 +204,4 @@ async def test_the_pods_of_several_unready_workloads_come_from_one_list():
     found = await pods_of(kube, "ns", {("Deployment", "api"): workload("api", "api"),
                                        ("Deployment", "w"): workload("w", "w")})
     assert found == {("Deployment", "api"): [API_POD], ("Deployment", "w"): [WORKER_POD]}
-    assert kube.lists == [("Pod", None)]
+    assert kube.lists == [("Pod", None, "status.phase!=Succeeded")]
