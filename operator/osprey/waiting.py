@@ -99,8 +99,9 @@ def _container_reason(status: Object, label: str) -> tuple[int, str] | None:
     terminated = state.get("terminated")
     if _failed(terminated):
         return TERMINATED, f"{label} {name} terminated: {_exit(terminated)}"
-    if state.get("running") and not status.get("ready") and _failed(last.get("terminated")):
-        return TERMINATED, f"{label} {name} restarted after {_exit(last['terminated'])}"
+    if "running" in state and not status.get("ready") and _failed(last.get("terminated")):
+        # Running again: OpenStack-Helm's pods often exit once while their database starts.
+        return NOT_READY, f"{label} {name} restarted after {_exit(last['terminated'])}"
     return None
 
 
@@ -132,6 +133,9 @@ def pod_reason(pod: Object) -> tuple[int, str] | None:
         return rank, f"pod {name}: {text}"
     if phase == "Pending":
         return None  # starting (ContainerCreating, PodInitializing): a moment's news
+    if phase == "Failed" and status.get("reason"):  # Evicted: its replacement tells more
+        message = bounded(status.get("message") or "")
+        return NOT_READY, f"pod {name} {status['reason']}: {message}".rstrip(": ")
     return NOT_READY, f"pod {name} not ready"
 
 

@@ -5,9 +5,11 @@ from osprey.health import ReleaseHealth, WorkloadState
 from osprey.waiting import (
     bounded,
     explained,
+    most_telling,
     pods_by_workload,
     selector_query,
     selects,
+    stuck,
     unready_workloads,
     why_waiting,
 )
@@ -137,6 +139,32 @@ def test_a_container_that_ended_in_error_gives_its_exit_code_and_termination_mes
     assert why_waiting(job, [sync]) == (
         "pod keystone-db-sync-abcde: container keystone-db-sync terminated: Error "
         "(exit code 2): database keystone does not exist")
+
+
+def test_a_container_running_again_after_an_error_says_how_it_ended_and_is_not_stuck():
+    api = not_ready("keystone-api-x", [container(
+        "keystone-api", {"running": {}}, restarts=1,
+        last={"terminated": {"exitCode": 1, "reason": "Error"}})])
+    found = most_telling(API, [api])
+    assert found[1] == ("pod keystone-api-x: container keystone-api restarted after Error "
+                        "(exit code 1)")
+    assert not stuck(found[0])
+
+
+def test_an_evicted_pod_says_why_the_kubelet_evicted_it():
+    evicted = pod("keystone-api-x", phase="Failed")
+    evicted["status"].update(reason="Evicted",
+                             message="The node was low on resource: memory.")
+    assert why_waiting(API, [evicted]) == (
+        "pod keystone-api-x Evicted: The node was low on resource: memory.")
+
+
+def test_unschedulable_and_pull_failures_are_stuck_and_not_ready_is_not():
+    pulling = not_ready("a", [container("c", waiting("ImagePullBackOff", "Back-off"))])
+    running = not_ready("b", [container("c", {"running": {}})])
+    assert stuck(most_telling(API, [unschedulable("u")])[0])
+    assert stuck(most_telling(API, [pulling])[0])
+    assert not stuck(most_telling(API, [running])[0])
 
 
 def test_a_running_pod_not_ready_says_so():
