@@ -37,6 +37,10 @@ from tests.integration.operator_harness import (
 )
 
 WIDTH = 119  # every line the demo prints fits in 120 columns
+# A service's message names a pod only when the operator read why a workload waits.
+POD_REASON = re.compile(r"(?:^|: )pod \S+")
+# A pod reason shown once it has stood this long: pods only starting are gone by then.
+WAIT_NOTICE_SECONDS = 5.0
 SIMULATOR_VERSION_SUFFIX = "-kubesim"  # the simulator's /version gitVersion ends so
 
 
@@ -59,6 +63,32 @@ def progress_lines(elapsed: float, status: Mapping[str, Any],
                       subsequent_indent=" " * len(head))
         for phase, names in changed.items()
     ]
+
+
+class WaitNotices:
+    """Lines for services that wait on a pod, each reason once, after it has stood for
+    WAIT_NOTICE_SECONDS: `memcached waits: StatefulSet/... pod memcached-1 unschedulable: ...`."""
+
+    def __init__(self) -> None:
+        self._since: dict[str, tuple[str, float]] = {}  # service -> (message, first seen)
+        self._shown: dict[str, str] = {}
+
+    def lines(self, elapsed: float, status: Mapping[str, Any]) -> list[str]:
+        head = f"[{elapsed:6.1f}s] {status.get('servicesReady', '-'):>5} ready  "
+        waits = {name: service.get("message") or ""
+                 for name, service in (status.get("services") or {}).items()
+                 if service.get("phase") != "Ready"}
+        waits = {name: message for name, message in waits.items() if POD_REASON.search(message)}
+        self._since = {name: self._since[name] if self._since.get(name, ("",))[0] == message
+                       else (message, elapsed) for name, message in waits.items()}
+        lines = []
+        for name, (message, since) in self._since.items():
+            if elapsed - since >= WAIT_NOTICE_SECONDS and self._shown.get(name) != message:
+                self._shown[name] = message
+                lines.append(textwrap.fill(f"{name} waits: {message}", WIDTH,
+                                           initial_indent=head, break_on_hyphens=False,
+                                           subsequent_indent=" " * len(head)))
+        return lines
 
 
 def releases_of(spec: Mapping[str, Any]) -> str:
@@ -102,11 +132,12 @@ def run(kubeconfig: str, sample: str, namespace: str, repository: str | None,
     print(textwrap.fill(releases_of(body["spec"]), WIDTH))
     with RunningOperator(kubeconfig, namespace):
         client.apply_control_plane(body)
-        started, last = time.monotonic(), {}
+        started, last, waits = time.monotonic(), {}, WaitNotices()
         while time.monotonic() - started < timeout:
             status = (client.get("OpenStackControlPlane", namespace, name) or {}).get("status")
             status = status or {}
-            for line in progress_lines(time.monotonic() - started, status, last):
+            elapsed = time.monotonic() - started
+            for line in progress_lines(elapsed, status, last) + waits.lines(elapsed, status):
                 print(line, flush=True)
             last = {n: s["phase"] for n, s in (status.get("services") or {}).items()}
             if status.get("phase") == "Ready":

@@ -56,7 +56,7 @@ def write_samples(directory: Path, repository: str) -> tuple[Path, ...]:
 
 @contextlib.contextmanager
 def local_cluster(kubeconfig: Path, *, workload_delay: float, job_delay: float,
-                  fail_jobs: list[str]) -> Iterator[LocalCluster]:
+                  fail_jobs: list[str], fail_images: list[str]) -> Iterator[LocalCluster]:
     from tests.fixtures.chartrepo import ChartRepository, package_fixture_charts
     from tests.kubesim import Simulator
 
@@ -66,6 +66,8 @@ def local_cluster(kubeconfig: Path, *, workload_delay: float, job_delay: float,
             ChartRepository(package_fixture_charts(Path(tmp) / "charts")) as repo:
         for pattern in fail_jobs:
             sim.faults.fail_jobs(pattern)
+        for pattern in fail_images:
+            sim.faults.fail_images(pattern)
         try:
             path = sim.write_kubeconfig(kubeconfig)
             yield LocalCluster(sim.url, repo.url, path, write_samples(samples, repo.url))
@@ -91,6 +93,9 @@ def main() -> int:
                         help="seconds until a Job completes (default: %(default)s)")
     parser.add_argument("--fail-jobs", action="append", default=[], metavar="REGEX",
                         help="Jobs whose name matches end Failed (repeatable)")
+    parser.add_argument("--fail-images", action="append", default=[], metavar="REGEX",
+                        help="images that match cannot be pulled: their pods wait in "
+                        "ImagePullBackOff (repeatable)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
     os.environ["PATH"] = f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}"
@@ -98,7 +103,8 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with local_cluster(args.kubeconfig, workload_delay=args.workload_delay,
-                       job_delay=args.job_delay, fail_jobs=args.fail_jobs) as cluster:
+                       job_delay=args.job_delay, fail_jobs=args.fail_jobs,
+                       fail_images=args.fail_images) as cluster:
         kubeconfig = shown(cluster.kubeconfig)
         on_path = "$PWD/bin:$PWD/.venv/bin:$PATH"
         print(f"kubesim: a simulated Kubernetes cluster at {cluster.url} (Ctrl-C stops it)")

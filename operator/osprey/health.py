@@ -7,10 +7,11 @@ guesses, so a workload that was deleted shows up as missing rather than silently
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from osprey.releases import DeployedRelease
+from osprey.waiting import job_failure
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 INSTALL_HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-upgrade", "post-upgrade"})
@@ -27,10 +28,17 @@ class WorkloadState:
     failed: bool = False
     missing: bool = False
     detail: str = ""
+    waiting: str = ""  # why, in its pods' words (waiting.py), when it is not ready
+    stuck: bool = False  # that reason will not go by itself (not just a pod starting)
 
     @property
     def ref(self) -> str:
         return f"{self.kind}/{self.name}"
+
+    @property
+    def described(self) -> str:
+        text = f"{self.ref} {self.detail}"
+        return f"{text}: {self.waiting}" if self.waiting else text
 
 
 @dataclass(frozen=True)
@@ -59,14 +67,32 @@ class ReleaseHealth:
     def missing(self) -> tuple[WorkloadState, ...]:
         return tuple(w for w in self.workloads if w.missing)
 
+    def with_reasons(
+        self, reasons: Mapping[tuple[str, str], tuple[str, bool]]
+    ) -> ReleaseHealth:
+        """The same verdict, each waiting workload with why it waits: (reason, stuck)."""
+        return ReleaseHealth(tuple(
+            replace(w, waiting=reasons[(w.kind, w.name)][0], stuck=reasons[(w.kind, w.name)][1])
+            if not w.ready and (w.kind, w.name) in reasons else w
+            for w in self.workloads))
+
     @property
     def message(self) -> str:
         """The first problems, naming each workload, for status messages."""
-        waiting = [w for w in self.workloads if not w.ready]
-        parts = [f"{w.ref} {w.detail}" for w in waiting[:3]]
-        if len(waiting) > 3:
-            parts.append(f"and {len(waiting) - 3} more")
-        return "; ".join(parts)
+        return _listed([w for w in self.workloads if not w.ready])
+
+    @property
+    def stuck_message(self) -> str:
+        """Only the workloads whose pods will not start by themselves ("" when none): what a
+        running helm operation waits on in vain."""
+        return _listed([w for w in self.workloads if not w.ready and w.stuck])
+
+
+def _listed(waiting: list[WorkloadState]) -> str:
+    parts = [w.described for w in waiting[:3]]
+    if len(waiting) > 3:
+        parts.append(f"and {len(waiting) - 3} more")
+    return "; ".join(parts)
 
 
 def _generation_observed(obj: Mapping[str, Any]) -> bool:
@@ -91,10 +117,8 @@ def workload_state(kind: str, name: str, obj: Mapping[str, Any] | None, *, hook:
         return WorkloadState(kind, name, ready=False, detail="is being deleted")
     status = obj.get("status") or {}
     if kind == "Job":
-        failed = _condition(obj, "Failed")
-        if failed and failed.get("status") == "True":
-            reason = failed.get("message") or failed.get("reason") or "failed"
-            return WorkloadState(kind, name, ready=False, failed=True, detail=f"failed: {reason}")
+        if failure := job_failure(obj):
+            return WorkloadState(kind, name, ready=False, failed=True, detail=f"failed: {failure}")
         complete = _condition(obj, "Complete")
         if complete and complete.get("status") == "True":
             return WorkloadState(kind, name, ready=True)

@@ -218,10 +218,11 @@ class Kube:
             raise
 
     async def list(
-        self, res: Resource, namespace: str, *, labels: str | None = None
+        self, res: Resource, namespace: str, *, labels: str | None = None,
+        fields: str | None = None,
     ) -> list[dict[str, Any]]:
-        query = {"labelSelector": labels} if labels else None
-        result = await self.request("GET", res.path(namespace), query=query)
+        query = {k: v for k, v in (("labelSelector", labels), ("fieldSelector", fields)) if v}
+        result = await self.request("GET", res.path(namespace), query=query or None)
         return result.get("items", [])
 
     async def list_metadata(

@@ -27,6 +27,7 @@ from osprey.releases import (
     ReleaseDecoder,
     release_from_storage,
 )
+from osprey.waiting import Ref, pods_by_workload, selector_of, selector_query
 
 Object = Mapping[str, Any]
 Live = dict[tuple[str, str], Object]
@@ -39,6 +40,8 @@ OBSERVED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Service", "C
 LISTED_BY = {"Secret": f"owner!=helm,{WATCH_SELECTOR}", "ConfigMap": WATCH_SELECTOR}
 # Listed whole by `ChangedBodiesObserver`: their bodies are small and their status moves.
 LISTED_KINDS = tuple(k for k in OBSERVED_KINDS if k not in ("Secret", "ConfigMap"))
+# Pods that say why a workload waits: not those that ran to completion.
+NOT_SUCCEEDED = "status.phase!=Succeeded"
 # How long a read-back record may win over the cache, at most (the cache normally catches up
 # within milliseconds; this only bounds a cache that stopped, e.g. a broken watch).
 FRESH_FOR_SECONDS = 30.0
@@ -105,6 +108,23 @@ class ChangedBodiesObserver:
         for kind, objects in zip(LISTED_KINDS, lists, strict=True):
             live.update({(kind, o["metadata"]["name"]): o for o in objects})
         return storage, live
+
+
+async def pods_of(kube: Kube, namespace: str,
+                  workloads: Mapping[Ref, Object]) -> dict[Ref, list[Object]]:
+    """The pods of each workload, asked only for workloads that are not ready (none: no
+    request). One workload: listed by its selector, so only its pods are sent. Several: one
+    list of the namespace's pods, matched here by each selector: one request instead of one
+    per workload, and a control plane's namespace holds tens of pods. Pods that succeeded
+    are left out by the API server: they say nothing of a wait, and OpenStack-Helm leaves
+    every completed Job's pod behind, the most numerous pods of a converged namespace."""
+    if not workloads:
+        return {}
+    labels = None
+    if len(workloads) == 1:
+        labels = selector_query(selector_of(next(iter(workloads.values()))) or {})
+    pods = await kube.list(resource("Pod"), namespace, labels=labels, fields=NOT_SUCCEEDED)
+    return pods_by_workload(workloads, pods)
 
 
 class HelmRecords:

@@ -41,7 +41,13 @@ from osprey.drift import Drift, release_drift
 from osprey.health import ReleaseHealth, release_health
 from osprey.kube import KubeError, resource
 from osprey.narrowing import STAMP, Stamping
-from osprey.observe import ChangedBodiesObserver, HelmRecords, ListingObserver, Observer
+from osprey.observe import (
+    ChangedBodiesObserver,
+    HelmRecords,
+    ListingObserver,
+    Observer,
+    pods_of,
+)
 from osprey.operations import ReleaseOperations
 from osprey.ownership import owner_value
 from osprey.plan import Plan, PlanError, PlanMemo
@@ -53,6 +59,7 @@ from osprey.teardown import teardown
 from osprey.upgrade.driver import Upgrades
 from osprey.upgrade.plan import UpgradeRefused
 from osprey.valuesfrom import ValuesFromError, read_sources, resolve, sources
+from osprey.waiting import explained, unready_workloads
 
 if TYPE_CHECKING:
     from osprey.runtime import Runtime
@@ -244,6 +251,9 @@ class ControlPlane:
         ours = releases.ours
 
         health = {n: release_health(d, live) for n, d in ours.items()}
+        waiting = unready_workloads(health, live)  # why they wait, from their pods
+        health = explained(health, waiting, await pods_of(self.runtime.kube, self.namespace,
+                                                          waiting))
         try:  # a rotation may have put new passwords into the credentials Secret
             rotation = await self.rotations.advance(body, spec, previous, credentials, ours,
                                                     health, now_rfc3339())

@@ -62,8 +62,10 @@ def service_status(
         "lastError": error,
     }
     if name in obs.running:
-        verb = obs.running[name].value
-        return ServiceStatus(phase=Phase.Progressing, message=f"helm {verb} in progress", **base)
+        message = f"helm {obs.running[name].value} in progress"
+        if health is not None and health.stuck_message:  # helm waits on pods that won't start
+            message = f"{message}: {health.stuck_message}"
+        return ServiceStatus(phase=Phase.Progressing, message=message, **base)
     if action is not None and action.kind is Kind.blocked:
         return ServiceStatus(phase=Phase.Failed, message=action.reason, **base)
     if deployed is not None and deployed.pending and action is not None:

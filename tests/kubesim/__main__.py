@@ -39,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="REGEX",
         help="Jobs whose name matches end Failed (repeatable)",
     )
+    serve.add_argument(
+        "--fail-images",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="images that match cannot be pulled: their containers wait in ImagePullBackOff "
+        "(repeatable)",
+    )
     serve.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -54,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     sim.start()
     for pattern in args.fail_jobs:
         sim.faults.fail_jobs(pattern)
+    for pattern in args.fail_images:
+        sim.faults.fail_images(pattern)
     path = sim.write_kubeconfig(args.kubeconfig)
     print(f"kubesim serving {sim.url}; kubeconfig written to {path}", flush=True)
     print(f"  export KUBECONFIG={path}", flush=True)

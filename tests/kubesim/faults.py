@@ -1,5 +1,5 @@
 """Fault injection: make matching requests fail, wait, or lose their watch streams, and make
-the Job controller fail chosen Jobs. Rules match `METHOD` and a regex searched in the path
+the Job controller fail chosen Jobs and the kubelets chosen image pulls. Rules match `METHOD` and a regex searched in the path
 (with its query string), and fire a bounded number of times (or forever with count=None).
 """
 
@@ -53,6 +53,7 @@ class Faults:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._failing_jobs: list[re.Pattern[str]] = []
+        self._failing_images: list[re.Pattern[str]] = []
 
     def _add(self, rule: FaultRule) -> FaultRule:
         with self._lock:
@@ -127,10 +128,21 @@ class Faults:
         with self._lock:
             return any(p.search(name) for p in self._failing_jobs)
 
+    def fail_images(self, image_pattern: str) -> None:
+        """Images that match cannot be pulled: containers running them wait in
+        ImagePullBackOff, as the kubelet reports a registry that does not have them."""
+        with self._lock:
+            self._failing_images.append(re.compile(image_pattern))
+
+    def image_should_fail(self, image: str) -> bool:
+        with self._lock:
+            return any(p.search(image) for p in self._failing_images)
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
             self._failing_jobs.clear()
+            self._failing_images.clear()
 
     def take(self, method: str, path: str, *, watch: bool) -> list[FaultRule]:
         """Consume and return the rules that fire for one request."""

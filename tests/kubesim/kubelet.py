@@ -1,13 +1,16 @@
 """The kubelets: a bound Pod starts `workload_delay` after binding and turns Running and
 Ready; a Pod that runs to completion (restartPolicy Never/OnFailure: Jobs, helm test pods)
 ends Succeeded `job_delay` after binding, or Failed when its name, or its Job's, matches a
-`fail_jobs` rule. Also the pod garbage collector, which removes Pods of deleted Nodes.
+`fail_jobs` rule. A Pod with an image matching a `fail_images` rule stays Pending, that
+container waiting in ImagePullBackOff. Also the pod garbage collector, which removes Pods of
+deleted Nodes.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import json
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -116,6 +119,61 @@ def started_status(
     return status
 
 
+def _waiting_status(name: str, image: str, reason: str, message: str = "") -> dict[str, Any]:
+    waiting = {"reason": reason, **({"message": message} if message else {})}
+    return {"name": name, "image": image, "imageID": "", "ready": False, "started": False,
+            "restartCount": 0, "state": {"waiting": waiting}, "lastState": {}}
+
+
+def image_pull_status(pod: dict[str, Any], cannot_pull: Any) -> dict[str, Any] | None:
+    """The kubelet's status of a Pod an image of which cannot be pulled (kubelet's words:
+    `ImagePullBackOff`, `Back-off pulling image "<image>"`), or None when every image pulls.
+    Init containers run first: while one cannot start, the others wait in PodInitializing."""
+    spec = pod.get("spec") or {}
+    init, containers = spec.get("initContainers") or [], spec.get("containers") or []
+    blocked_init = [c for c in init if cannot_pull(c.get("image", ""))]
+    blocked = [c for c in containers if cannot_pull(c.get("image", ""))]
+    if not blocked_init and not blocked:
+        return None
+
+    def back_off(c: dict[str, Any]) -> dict[str, Any]:
+        image = c.get("image", "")
+        return _waiting_status(c.get("name", ""), image, "ImagePullBackOff",
+                               f"Back-off pulling image {json.dumps(image)}")
+
+    stamp = now_rfc3339()
+    names = ", ".join(c.get("name", "") for c in containers)
+    conditions = [
+        _condition("PodReadyToStartContainers", "True", stamp),
+        _condition("Initialized", "True", stamp),
+        {**_condition("Ready", "False", stamp, "ContainersNotReady"),
+         "message": f"containers with unready status: [{names}]"},
+        {**_condition("ContainersReady", "False", stamp, "ContainersNotReady"),
+         "message": f"containers with unready status: [{names}]"},
+        _condition("PodScheduled", "True", stamp),
+    ]
+    status: dict[str, Any] = {"phase": "Pending", "conditions": conditions,
+                              "qosClass": (pod.get("status") or {}).get("qosClass",
+                                                                        "BestEffort")}
+    if blocked_init:
+        waiting = ", ".join(c.get("name", "") for c in blocked_init)
+        conditions[1] = {**_condition("Initialized", "False", stamp, "ContainersNotInitialized"),
+                         "message": f"containers with incomplete status: [{waiting}]"}
+        status["initContainerStatuses"] = [
+            back_off(c) if c in blocked_init
+            else _waiting_status(c.get("name", ""), c.get("image", ""), "PodInitializing")
+            for c in init]
+        status["containerStatuses"] = [
+            _waiting_status(c.get("name", ""), c.get("image", ""), "PodInitializing")
+            for c in containers]
+    else:
+        status["containerStatuses"] = [
+            back_off(c) if c in blocked
+            else _waiting_status(c.get("name", ""), c.get("image", ""), "ContainerCreating")
+            for c in containers]
+    return status
+
+
 class Kubelet:
     def __init__(self, ctx: Controllers) -> None:
         self.ctx = ctx
@@ -145,6 +203,10 @@ class Kubelet:
         remaining = bound_at + delay - time.monotonic()
         if remaining > 0:
             self.ctx.enqueue_later(remaining + 0.001, "kubelet", (ns, name))
+            return
+        pulling = image_pull_status(pod, self.ctx.faults.image_should_fail)
+        if pulling is not None:
+            self.ctx.write_status(PODS, pod, pulling, manager="kubelet")
             return
         outcome, restarts = "Running", 0
         if completes:

@@ -361,3 +361,43 @@ def test_a_replicaset_name_taken_by_another_counts_a_collision(http: Http, names
     assert status["collisionCount"] == 1
     names = sorted(rs["metadata"]["name"] for rs in http.get(sets).json()["items"])
     assert len(names) == 2 and taken["metadata"]["name"] in names
+
+
+def test_a_pod_whose_image_cannot_be_pulled_waits_in_image_pull_back_off(
+    http: Http, namespace: str, sim
+) -> None:
+    sim.faults.fail_images(r":nosuch$")
+    http.post(f"/apis/apps/v1/namespaces/{namespace}/deployments",
+              deployment("pull", image="registry.example/app:nosuch"))
+    (pod,) = wait_for(lambda: (p := pods(http, namespace, "app=pull"))
+                      and p[0]["status"].get("containerStatuses") and p)
+    status = pod["status"]
+    assert status["phase"] == "Pending"
+    assert status["containerStatuses"][0]["state"] == {"waiting": {
+        "reason": "ImagePullBackOff",
+        "message": 'Back-off pulling image "registry.example/app:nosuch"'}}
+    ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "ContainersNotReady")
+    sim.call(sim.controllers.resync)
+    deployment_status = http.get(
+        f"/apis/apps/v1/namespaces/{namespace}/deployments/pull").json()["status"]
+    assert deployment_status.get("readyReplicas", 0) == 0
+
+
+def test_an_init_container_that_cannot_be_pulled_holds_the_others_in_pod_initializing(
+    http: Http, namespace: str, sim
+) -> None:
+    sim.faults.fail_images(r"entrypoint:nosuch$")
+    body = job("init-pull")
+    body["spec"]["template"]["spec"]["initContainers"] = [
+        {"name": "init", "image": "entrypoint:nosuch"}]
+    http.post(f"/apis/batch/v1/namespaces/{namespace}/jobs", body)
+    (pod,) = wait_for(lambda: (p := pods(http, namespace, "job-name=init-pull"))
+                      and p[0]["status"].get("initContainerStatuses") and p)
+    status = pod["status"]
+    assert status["initContainerStatuses"][0]["state"]["waiting"]["reason"] == "ImagePullBackOff"
+    assert status["containerStatuses"][0]["state"] == {"waiting": {"reason": "PodInitializing"}}
+    initialized = next(c for c in status["conditions"] if c["type"] == "Initialized")
+    assert (initialized["status"], initialized["reason"]) == ("False", "ContainersNotInitialized")
+    job_status = http.get(f"/apis/batch/v1/namespaces/{namespace}/jobs/init-pull").json()
+    assert not job_status["status"].get("conditions")

@@ -2,7 +2,7 @@
 Helm's records listed as metadata have a payload read only when it is new."""
 
 from osprey.narrowing import WATCH_LABEL
-from osprey.observe import ChangedBodiesObserver, FreshRecords, HelmRecords
+from osprey.observe import ChangedBodiesObserver, FreshRecords, HelmRecords, pods_of
 from tests.kubesim.selectors import parse_label_selector
 from tests.unit.test_releases import storage_secret
 
@@ -155,3 +155,53 @@ async def test_changed_bodies_give_helm_storage_as_metadata_apart_from_live_obje
     assert storage == [metadata_of(record)]
     assert set(live) == {("Secret", "nova-etc"), ("Deployment", "nova-api")}
     assert ("Secret", record["metadata"]["name"]) not in kube.gets
+
+
+class PodLists:
+    """A Kube that answers pod lists from a set of pods, filtering by label selector as the
+    API server does, and records each list's selector."""
+
+    def __init__(self, pods):
+        self.pods = pods
+        self.lists = []
+
+    async def list(self, res, namespace, labels=None, fields=None):
+        self.lists.append((res.kind, labels, fields))
+        selector = parse_label_selector(labels)
+        return [p for p in self.pods if selector(p["metadata"]["labels"])]
+
+
+def workload(name, component):
+    return {"kind": "Deployment", "metadata": {"name": name},
+            "spec": {"selector": {"matchLabels": {"application": "keystone",
+                                                  "component": component}}}}
+
+
+def labelled_pod(name, component):
+    return {"metadata": {"name": name, "labels": {"application": "keystone",
+                                                  "component": component}}}
+
+
+API_POD, WORKER_POD = labelled_pod("keystone-api-a", "api"), labelled_pod("keystone-w-b", "w")
+
+
+async def test_no_pod_is_listed_when_every_workload_is_ready():
+    kube = PodLists([API_POD])
+    assert await pods_of(kube, "ns", {}) == {}
+    assert kube.lists == []
+
+
+async def test_the_pods_of_one_unready_workload_are_listed_by_its_selector():
+    kube = PodLists([API_POD, WORKER_POD])
+    found = await pods_of(kube, "ns", {("Deployment", "keystone-api"): workload("api", "api")})
+    assert found == {("Deployment", "keystone-api"): [API_POD]}
+    assert kube.lists == [("Pod", "application=keystone,component=api",
+                            "status.phase!=Succeeded")]
+
+
+async def test_the_pods_of_several_unready_workloads_come_from_one_list():
+    kube = PodLists([API_POD, WORKER_POD])
+    found = await pods_of(kube, "ns", {("Deployment", "api"): workload("api", "api"),
+                                       ("Deployment", "w"): workload("w", "w")})
+    assert found == {("Deployment", "api"): [API_POD], ("Deployment", "w"): [WORKER_POD]}
+    assert kube.lists == [("Pod", None, "status.phase!=Succeeded")]

@@ -184,3 +184,36 @@ def test_a_failed_pass_fails_ready_with_the_error_and_leaves_services_as_last_se
     assert ready.lastTransitionTime == "t2"
     assert cond(status, "Progressing") == cond(ok, "Progressing")
     assert status.services == ok.services and status.phase is Phase.Failed
+
+
+SYNC_PULLING = ReleaseHealth((WorkloadState(
+    "Job", "keystone-db-sync", ready=False, detail="is running",
+    waiting="pod keystone-db-sync-x: container db-sync ImagePullBackOff: Back-off pulling "
+            'image "e:1"', stuck=True),))
+API_STARTING = ReleaseHealth((WorkloadState(
+    "Deployment", "keystone-api", ready=False, detail="has 0/1 replicas ready",
+    waiting="pod keystone-api-x not ready"),))
+
+
+def test_a_running_install_says_what_its_hooks_wait_on_in_vain():
+    status = rollup(observe(running={"keystone": Kind.install},
+                            health={"mariadb": READY, "keystone": SYNC_PULLING}),
+                    ControlPlaneStatus(), "t1")
+    assert status.services["keystone"].message == (
+        "helm install in progress: Job/keystone-db-sync is running: pod keystone-db-sync-x: "
+        'container db-sync ImagePullBackOff: Back-off pulling image "e:1"')
+    assert cond(status, "Ready").message == f"keystone: {status.services['keystone'].message}"
+
+
+def test_a_running_install_does_not_name_pods_only_not_ready_yet():
+    status = rollup(observe(running={"keystone": Kind.install},
+                            health={"mariadb": READY, "keystone": API_STARTING}),
+                    ControlPlaneStatus(), "t1")
+    assert status.services["keystone"].message == "helm install in progress"
+
+
+def test_a_waiting_workload_says_why_in_the_service_message():
+    before = rollup(observe(), ControlPlaneStatus(), "t1")
+    after = rollup(observe(health={"mariadb": READY, "keystone": API_STARTING}), before, "t2")
+    assert after.services["keystone"].message == (
+        "Deployment/keystone-api has 0/1 replicas ready: pod keystone-api-x not ready")
