@@ -92,6 +92,23 @@ def test_a_failed_step_stops_the_upgrade_with_step_failed():
     assert "keystone-db-sync failed" in failed.condition.message
 
 
+def test_a_step_failed_by_its_job_says_why_once():
+    plan = the_plan()
+    record = advance(plan, None, facts(plan, -1)).record
+    keystone = plan.index("keystone")
+    for index in range(keystone):
+        record = advance(plan, record, facts(plan, index)).record
+    job = WorkloadState("Job", "keystone-db-sync", ready=False, failed=True,
+                        detail="failed: BackoffLimitExceeded: Job has reached the specified "
+                               "backoff limit")
+    health = {r.name: ready() for r in plan.staged(keystone).releases}
+    health["keystone"] = ReleaseHealth((job,))
+    failed = advance(plan, record, facts(plan, keystone, health=health))
+    assert failed.record.steps[keystone].message == (
+        "Job/keystone-db-sync failed: BackoffLimitExceeded: Job has reached the specified "
+        "backoff limit")
+
+
 def test_paused_holds_before_the_next_step():
     plan = the_plan()
     first = advance(plan, None, facts(plan, -1))

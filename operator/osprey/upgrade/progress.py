@@ -155,8 +155,7 @@ def _backup(run: _Pass) -> Progress | None:
 def _failure(step: UpgradeStep, facts: Facts) -> str:
     error = facts.errors.get(step.release, "")
     failed = facts.health.get(step.release)
-    broken = [f"{w.ref} failed" + (f": {w.detail}" if w.detail else "")
-              for w in (failed.failed if failed else ())]
+    broken = [w.described for w in (failed.failed if failed else ())]
     return "; ".join([error] * bool(error) + broken)
 
 
