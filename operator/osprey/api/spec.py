@@ -217,7 +217,8 @@ class ControlPlaneSpec(Model):
         description="How the public endpoints are exposed: ingress class and TLS.",
     )
     images: Images = Field(
-        default_factory=Images, description="Where images are pulled from: a registry mirror."
+        default_factory=Images,
+        description="Where images are pulled from: a registry mirror, and with which credentials.",
     )
     nodeSelector: Annotated[
         dict[str, LabelValue],
