@@ -327,8 +327,8 @@ class ControlPlane:
         self, body: Mapping[str, Any], desired: Plan, previous: ControlPlaneStatus,
         status: ControlPlaneStatus, generation: int,
     ) -> ControlPlaneStatus:
-        """ImagePullSecretsFound: the Secrets the pods pull with; a Warning when one is new
-        missing (or of the wrong type)."""
+        """ImagePullSecretsFound: the Secrets the pods pull with; a Warning Event when one is
+        missing (or of the wrong type) and the problem is new."""
         names = wanted_pull_secrets(desired)
         found = await read_pull_secrets(self.runtime.kube, self.namespace, names)
         conditions = pull_secrets_condition(status.conditions, previous.conditions,

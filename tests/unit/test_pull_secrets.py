@@ -14,6 +14,7 @@ from osprey.catalog.values.images import pull_secrets
 from osprey.clusterscope import pod_spec, post_render
 from osprey.helm_plugin import PLUGIN, post_renderer_args
 from osprey.plan import Plan, plan
+from osprey.rotation.job import database_job
 
 WORKLOADS = """---
 # Source: keystone/templates/deployment-api.yaml
@@ -164,3 +165,15 @@ def test_a_users_values_have_the_last_word_on_what_is_post_rendered():
                                              "db_sync": [{"name": "only-jobs"}]}}}
     assert pull_secrets(values) == ("theirs",)
     assert pull_secrets({"pod": {"image_pull_secrets": None}}) == ()
+
+
+def test_the_rotation_job_pulls_with_the_releases_pull_secrets():
+    job = database_job(control_plane="openstack", service="keystone", user="keystone",
+                       token="1", attempt=1, image="mirror.example.com/airshipit/heat:2025.1",
+                       host="mariadb.openstack.svc", node_selector={},
+                       pull_secrets=("regcred", "mirror"))
+    assert pulled_with(job) == ["regcred", "mirror"]
+    bare = database_job(control_plane="openstack", service="keystone", user="keystone",
+                        token="1", attempt=1, image="heat:2025.1", host="mariadb",
+                        node_selector={})
+    assert "imagePullSecrets" not in bare["spec"]["template"]["spec"]
