@@ -1,12 +1,13 @@
 """Size limits as kube-apiserver enforces them: a Secret's or ConfigMap's data of at most
-1 MiB (core validation's MaxSecretSize: decoded bytes, data plus binaryData), and request
-bodies of at most 3 MiB (the apiserver's MaxRequestBodyBytes, 413 before any decoding)."""
+1 MiB (core validation's MaxSecretSize: decoded bytes, data plus binaryData), request bodies
+of at most 3 MiB (the apiserver's MaxRequestBodyBytes, 413 before any decoding), and what
+etcd stores of a custom resource at most 1.5 MiB (etcd's request limit, passed on as a 500)."""
 
 from __future__ import annotations
 
 import base64
 
-from .support import MERGE, Http
+from .support import MERGE, Http, widget
 
 MIB = 1024 * 1024
 
@@ -87,3 +88,22 @@ def test_a_body_over_three_mib_is_413_before_decoding(http: Http, namespace: str
     assert refused.status_code == 413
     assert refused.json()["reason"] == "RequestEntityTooLarge"
     assert refused.json()["message"] == "Request entity too large: limit is 3145728"
+
+
+def test_a_custom_resource_over_etcds_limit_is_500_from_etcd(
+    http: Http, widgets: str, namespace: str
+) -> None:
+    big = widget("big", size="small", labels={"blob": "x" * (1536 * 1024)})
+    refused = http.post(f"{widgets}/namespaces/{namespace}/widgets", big)
+    assert refused.status_code == 500
+    assert refused.json() == {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                              "status": "Failure", "message": "etcdserver: request is too large",
+                              "code": 500}
+    assert http.get(f"{widgets}/namespaces/{namespace}/widgets/big").status_code == 404
+
+
+def test_a_custom_resource_under_etcds_limit_is_stored(
+    http: Http, widgets: str, namespace: str
+) -> None:
+    fits = widget("fits", size="small", labels={"blob": "x" * (1400 * 1024)})
+    assert http.post(f"{widgets}/namespaces/{namespace}/widgets", fits).status_code == 201
