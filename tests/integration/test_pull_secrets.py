@@ -150,3 +150,18 @@ def test_a_missing_secret_is_named_in_status_and_warned_of(story: Story):
 def test_a_secret_created_later_is_found(story: Story):
     assert (story.found["reason"], story.found["message"]) == (
         "PullSecretsFound", "2 image pull secrets found")
+
+
+@pytest.mark.parametrize(("secrets", "refusal"), [
+    (["regcred", "regcred"], 'spec.images.pullSecrets[1]: Duplicate value: "regcred"'),
+    (["Reg_Cred"], "spec.images.pullSecrets[0]: Invalid value"),
+    ([f"s{i}" for i in range(17)], "spec.images.pullSecrets: Too many: 17: must have at most 16"),
+])
+def test_admission_refuses_pull_secrets_naming_the_field(
+    kube, crd_installed, chart_repo, namespace, secrets, refusal
+):
+    body = control_plane("minimal.yaml", namespace, chart_repo.url,
+                         images={"pullSecrets": secrets})
+    result = kube.kubectl("apply", "--server-side", "-f", "-", input=json.dumps(body))
+    assert result.returncode != 0
+    assert refusal in result.stderr
