@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from bench.__main__ import machine
 from bench.cluster import HELM, Cluster, Delays, simulated_cluster
 from bench.figures import Figure, table
@@ -42,6 +44,7 @@ from osprey.observe import ChangedBodiesObserver, ListingObserver, Observer
 from osprey.plan import PlanMemo, plan
 from tests.fixtures.chartrepo import FIXTURE_CHARTS, LIBRARY_CHART, _helm, pinned_versions
 from tests.integration.operator_harness import control_plane
+from tests.kubesim import sizes
 
 # `helm template` of OpenStack-Helm's 2025.1.0 charts (tests/fixtures/oshcharts.py, tag
 # 2025.1.0, helm 4.3.1) with the operator's values for deploy/samples/compute-kit.yaml:
@@ -65,18 +68,39 @@ class Sized:
     rendered: int
 
 
-def rendered_sizes(charts: Path, values_dir: Path) -> dict[str, int]:
-    """Bytes `helm template` renders for each release of the compute kit, chart dirs as-is."""
+def rendered_manifests(charts: Path, values_dir: Path) -> dict[str, str]:
+    """What `helm template` renders for each release of the compute kit, chart dirs as-is."""
     desired = rendered_plan(_sample("sizing"), "sizing")
     values = write_values(values_dir, desired)
-    sizes = {}
-    for release in desired.releases:
-        out = subprocess.run(
-            [str(HELM), "template", release.name, str(charts / release.chart.name),
-             "--namespace", "sizing", "-f", str(values[release.name])],
-            capture_output=True, text=True, check=True).stdout
-        sizes[release.name] = len(out.encode())
-    return sizes
+    return {release.name: subprocess.run(
+        [str(HELM), "template", release.name, str(charts / release.chart.name),
+         "--namespace", "sizing", "-f", str(values[release.name])],
+        capture_output=True, text=True, check=True).stdout for release in desired.releases}
+
+
+def rendered_sizes(charts: Path, values_dir: Path) -> dict[str, int]:
+    """Bytes `helm template` renders for each release of the compute kit, chart dirs as-is."""
+    return {name: len(out.encode())
+            for name, out in rendered_manifests(charts, values_dir).items()}
+
+
+def refused_objects(manifests: dict[str, str]) -> list[str]:
+    """The rendered Secrets and ConfigMaps kube-apiserver would refuse: data over 1 MiB
+    (`MaxSecretSize`), each as `<release>: <Kind>/<name> <MiB>`."""
+    refused = []
+    for release, manifest in manifests.items():
+        for doc in yaml.safe_load_all(manifest):
+            kind = (doc or {}).get("kind")
+            if kind in ("Secret", "ConfigMap"):
+                size = sizes.data_size(kind, doc)
+                if size > sizes.MAX_SECRET_SIZE:
+                    refused.append(f"{release}: {kind}/{doc['metadata']['name']} "
+                                   f"{size / 1024 / 1024:.1f} MiB")
+    return refused
+
+
+class RefusedByKube(Exception):
+    """Charts resized so large that kube-apiserver would refuse their objects."""
 
 
 def _set_kib(chart_dir: Path, kib: int) -> int:
@@ -101,7 +125,15 @@ def sized_charts(workdir: Path, factor: float) -> tuple[Path, list[Sized]]:
         base = size - kib * 1024  # the generated config renders about 1 KiB per `kib`
         target = REAL_RENDERED_BYTES[release] * factor
         _set_kib(tree / release, max(0, round((target - base) / 1024)))
-    after = rendered_sizes(tree, workdir / "values-sizing")
+    manifests = rendered_manifests(tree, workdir / "values-sizing")
+    refused = refused_objects(manifests)
+    if refused:
+        raise RefusedByKube(
+            f"x{factor:g}: kube-apiserver refuses a Secret or ConfigMap whose data is over "
+            f"1 MiB (as kubesim does), and these would be: {'; '.join(refused)}. Real "
+            "OpenStack-Helm charts that large could not be installed either: use a smaller "
+            "--factor (up to about 3 fits).")
+    after = {name: len(out.encode()) for name, out in manifests.items()}
     sized = [Sized(r, round(REAL_RENDERED_BYTES[r] * factor), after[r]) for r in after]
     repo = workdir / "sized-charts"
     repo.mkdir()
@@ -258,10 +290,15 @@ def main(argv: list[str] | None = None) -> int:
                 workdir = Path(tmp) / f"x{factor:g}-{count}"
                 workdir.mkdir()
                 print(f"x{factor:g}, {count} control planes ...", flush=True)
-                if args.sizes_only:
-                    figures += run_sizes(factor, workdir)
-                    break
-                figures += run(count, factor, workdir)
+                try:
+                    if args.sizes_only:
+                        figures += run_sizes(factor, workdir)
+                        break
+                    figures += run(count, factor, workdir)
+                except RefusedByKube as exc:
+                    print(table(figures), flush=True)
+                    print(f"python -m bench.realsize: {exc}", file=sys.stderr)
+                    return 2
                 print(table(figures), flush=True)
     print()
     print(f"machine: {machine()}")

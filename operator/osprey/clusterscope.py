@@ -22,9 +22,15 @@ OpenStack-Helm renders some as plain release objects (mariadb's `mariadb-backup-
 the backups are), which `helm uninstall`, or an upgrade that stops rendering them, would delete
 with their data. Whether a volume goes is the control plane's `deletionPolicy` (teardown.py).
 
+With pull secrets (`--pull-secret=<name>`, from spec.images.pullSecrets), every pod template
+(Deployments, StatefulSets, DaemonSets, Jobs, CronJobs' Jobs, Pods) lists them in its
+imagePullSecrets, after the chart's own and without repeats: OpenStack-Helm's
+`pod.image_pull_secrets` reaches only helm-toolkit's Jobs, never the charts' own workloads.
+
 Anything else cluster-scoped is unknown to Osprey: `unhandled` names it, and a unit test
 renders every catalog chart and fails on it. Run by helm as the post-renderer plugin
-`osprey-cluster-scope` (helm_plugin.py): `python -m osprey.clusterscope <namespace> [--shared]`.
+`osprey-cluster-scope` (helm_plugin.py):
+`python -m osprey.clusterscope <namespace> [--shared] [--pull-secret=<name>]...`.
 """
 
 from __future__ import annotations
@@ -50,6 +56,17 @@ CLUSTER_SCOPED = PER_NAMESPACE | SHARED | frozenset({
 WATCH_STAMP = {"osprey.dev/watch": "true"}
 WATCHED_KINDS = frozenset({"Secret", "ConfigMap"})
 RESOURCE_POLICY = "helm.sh/resource-policy"
+PULL_SECRET_FLAG = "--pull-secret="
+# Where each workload kind keeps the spec of the pods it makes.
+POD_SPEC_PATHS = {
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Pod": ("spec",),
+}
 
 # libyaml when present: helm runs this for every render, on manifests of hundreds of KiB.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -108,6 +125,31 @@ def _kept(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def pod_spec(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The pod spec a workload document renders, or None (not a workload, or no spec)."""
+    node: Any = doc
+    for key in POD_SPEC_PATHS.get(doc.get("kind"), ("-",)):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None
+
+
+def _lacks_pull_secrets(doc: Any, names: tuple[str, ...]) -> bool:
+    spec = pod_spec(doc) if names and isinstance(doc, dict) else None
+    if spec is None:
+        return False
+    listed = {(e or {}).get("name") for e in spec.get("imagePullSecrets") or []}
+    return not set(names) <= listed
+
+
+def _with_pull_secrets(doc: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    spec = pod_spec(doc)
+    assert spec is not None
+    listed = list(spec.get("imagePullSecrets") or [])
+    have = {(e or {}).get("name") for e in listed}
+    spec["imagePullSecrets"] = listed + [{"name": n} for n in names if n not in have]
+    return doc
+
+
 def _dump(doc: dict[str, Any]) -> str:
     return yaml.dump(doc, Dumper=_DUMPER, sort_keys=False)
 
@@ -117,9 +159,12 @@ def _comments(part: str) -> str:
     return "".join(line + "\n" for line in part.splitlines() if line.startswith("#"))
 
 
-def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
+def post_render(
+    manifest: str, namespace: str, *, shared: bool = False, pull_secrets: tuple[str, ...] = (),
+) -> str:
     """The release's manifest: per-control-plane objects renamed, shared ones left out, Secrets
-    and ConfigMaps stamped, claims kept; or, with `shared`, the shared objects alone.
+    and ConfigMaps stamped, claims kept, pod templates pulling with `pull_secrets`; or, with
+    `shared`, the shared objects alone.
 
     Documents that change are re-serialised; every other document is passed on byte for
     byte, comments (helm's `# Source:`) included.
@@ -141,6 +186,8 @@ def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
             part = "\n" + _comments(part) + _dump(_stamped(doc))
         elif kind == "PersistentVolumeClaim" and _unkept(doc):
             part = "\n" + _comments(part) + _dump(_kept(doc))
+        elif _lacks_pull_secrets(doc, pull_secrets):
+            part = "\n" + _comments(part) + _dump(_with_pull_secrets(doc, pull_secrets))
         out.append(part)
     # Helm refuses a post-renderer's empty output; a comment is no object.
     return "---".join(out) if "".join(out).strip() else "# no objects\n"
@@ -148,11 +195,14 @@ def post_render(manifest: str, namespace: str, *, shared: bool = False) -> str:
 
 def main(argv: list[str]) -> int:
     shared = "--shared" in argv
-    args = [arg for arg in argv if arg != "--shared"]
-    if len(args) != 1:
-        sys.stderr.write("usage: python -m osprey.clusterscope <namespace> [--shared]\n")
+    secrets = tuple(a.removeprefix(PULL_SECRET_FLAG) for a in argv if a.startswith(PULL_SECRET_FLAG))
+    args = [a for a in argv if a != "--shared" and not a.startswith(PULL_SECRET_FLAG)]
+    if len(args) != 1 or not all(secrets):
+        sys.stderr.write("usage: python -m osprey.clusterscope <namespace> [--shared] "
+                         "[--pull-secret=<name>]...\n")
         return 2
-    sys.stdout.write(post_render(sys.stdin.read(), args[0], shared=shared))
+    sys.stdout.write(post_render(sys.stdin.read(), args[0], shared=shared,
+                                 pull_secrets=secrets))
     return 0
 
 

@@ -18,7 +18,7 @@ import os
 import re
 import shlex
 import signal
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -114,11 +114,14 @@ class Helm(Protocol):
         values: Mapping[str, Any],
         *,
         labels: Mapping[str, str] | None = None,
-    ) -> None: ...
+        pull_secrets: Sequence[str] = (),
+    ) -> None:
+        """helm upgrade --install; every pod template pulls with `pull_secrets`."""
+        ...
 
     async def render(
         self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any],
-        *, shared: bool = False,
+        *, shared: bool = False, pull_secrets: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
         """The objects an upgrade would apply, hooks left out (`helm template`); with
         `shared`, only the cluster-shared objects the release leaves out (clusterscope)."""
@@ -248,6 +251,7 @@ class HelmBinary:
         values: Mapping[str, Any],
         *,
         labels: Mapping[str, str] | None = None,
+        pull_secrets: Sequence[str] = (),
     ) -> None:
         """helm upgrade --install. The command is built here: pyhelm3 0.5 cannot pass
         --labels, which Helm stores on the release's storage Secrets."""
@@ -258,7 +262,7 @@ class HelmBinary:
             "--history-max", HISTORY_MAX,
             "--timeout", self.timeout,
             "--values", "-",
-            *post_renderer_args(namespace),
+            *post_renderer_args(namespace, pull_secrets=pull_secrets),
         ]
         if repo:
             command += ["--repo", repo]
@@ -271,12 +275,12 @@ class HelmBinary:
 
     async def render(
         self, namespace: str, release: str, chart: ChartRef, values: Mapping[str, Any],
-        *, shared: bool = False,
+        *, shared: bool = False, pull_secrets: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
         ref, repo, version = chart.helm_args()
         command = ["template", release, ref, "--namespace", namespace, "--is-upgrade",
                    "--no-hooks", "--skip-crds", "--values", "-",
-                   *post_renderer_args(namespace, shared=shared)]
+                   *post_renderer_args(namespace, shared=shared, pull_secrets=pull_secrets)]
         if repo:
             command += ["--repo", repo]
         if version:

@@ -11,6 +11,7 @@ import hashlib
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -56,8 +57,12 @@ def plugins_path(ours: Path, environ: dict[str, str] | None = None) -> str:
     return os.pathsep.join((str(ours), theirs))
 
 
-def post_renderer_args(namespace: str, *, shared: bool = False) -> list[str]:
+def post_renderer_args(
+    namespace: str, *, shared: bool = False, pull_secrets: Sequence[str] = (),
+) -> list[str]:
     """The helm flags that post-render a release of `namespace` (or, with `shared`, keep only
-    the objects the cluster shares)."""
+    the objects the cluster shares), its pod templates pulling with `pull_secrets`."""
     args = ["--post-renderer", PLUGIN, "--post-renderer-args", namespace]
+    for name in pull_secrets:
+        args += ["--post-renderer-args", f"--pull-secret={name}"]
     return args + ["--post-renderer-args", "--shared"] if shared else args

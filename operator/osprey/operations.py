@@ -257,7 +257,8 @@ class ReleaseOperations:
         if catalog.entry(release.name).renders_shared:
             await self._apply_shared(release)
         await self.runtime.helm.install_or_upgrade(self.namespace, release.name, release.chart,
-                                                   release.values, labels=self._labels)
+                                                   release.values, labels=self._labels,
+                                                   pull_secrets=release.pull_secrets)
 
     async def _apply_shared(self, release: ReleasePlan) -> None:
         """Apply the objects of the release the cluster shares (its CRDs), which the release
@@ -275,7 +276,8 @@ class ReleaseOperations:
         until it is gone; the upgrade then creates it anew."""
         kube = self.runtime.kube
         rendered = await self.runtime.helm.render(self.namespace, release.name, release.chart,
-                                                  release.values)
+                                                  release.values,
+                                                  pull_secrets=release.pull_secrets)
         live = {}
         for kind, name in immutable.candidates(rendered):
             obj = await kube.get(resource(kind), self.namespace, name)

@@ -19,6 +19,7 @@ import yaml
 from osprey import catalog
 from osprey.api.spec import Autoscaling, ControlPlaneSpec
 from osprey.catalog import ChartEntry, ValuesContext, Workload
+from osprey.catalog.values.images import pull_secrets
 from osprey.helm import ChartRef
 from osprey.releases import DeployedRelease, values_hash
 from osprey.versions import Version, VersionPin
@@ -41,6 +42,12 @@ class ReleasePlan:
     workloads: tuple[Workload, ...]
     api_workload: Workload | None
     autoscaling: Autoscaling | None
+
+    @cached_property
+    def pull_secrets(self) -> tuple[str, ...]:
+        """The Secrets every pod template of the release pulls with (the post-renderer's
+        input, read from the values, so that the hash covers it)."""
+        return pull_secrets(self.values)
 
     @cached_property
     def hash(self) -> str:

@@ -51,6 +51,12 @@ from osprey.observe import (
 from osprey.operations import ReleaseOperations
 from osprey.ownership import owner_value
 from osprey.plan import Plan, PlanError, PlanMemo
+from osprey.pullsecrets import (
+    new_warning,
+    pull_secrets_condition,
+    read_pull_secrets,
+    wanted_pull_secrets,
+)
 from osprey.releases import OWNER_LABEL, DeployedRelease
 from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
 from osprey.rotation.driver import RotationRefused, Rotations
@@ -311,6 +317,7 @@ class ControlPlane:
         status = rotation.report(staged.report(rollup(observation, previous, now_rfc3339())))
         status = status.model_copy(update={"nodePools": pools, "endpoints": public_urls(spec)})
         status = await self._certificates(spec, ours, previous, status, generation)
+        status = await self._pull_secrets(body, desired, previous, status, generation)
         self._report(body, previous, status)
         await self.status.write(body, previous, status)
         return "paused" if spec.paused else "ok"
@@ -324,6 +331,21 @@ class ControlPlane:
         listed = await read_certificates(self.runtime.kube, self.namespace) if expected else None
         conditions = certificates_condition(status.conditions, previous.conditions, expected,
                                             listed, generation, now_rfc3339())
+        return status.model_copy(update={"conditions": conditions})
+
+    async def _pull_secrets(
+        self, body: Mapping[str, Any], desired: Plan, previous: ControlPlaneStatus,
+        status: ControlPlaneStatus, generation: int,
+    ) -> ControlPlaneStatus:
+        """ImagePullSecretsFound: the Secrets the pods pull with; a Warning Event when one is
+        missing (or of the wrong type) and the problem is new."""
+        names = wanted_pull_secrets(desired)
+        found = await read_pull_secrets(self.runtime.kube, self.namespace, names)
+        conditions = pull_secrets_condition(status.conditions, previous.conditions,
+                                            self.namespace, found, generation, now_rfc3339())
+        warning = new_warning(previous.conditions, conditions)
+        if warning is not None:
+            self.runtime.events(body, "Warning", *warning)
         return status.model_copy(update={"conditions": conditions})
 
     async def _halt(

@@ -73,18 +73,19 @@ class RecordingHelm:
             )
 
     async def install_or_upgrade(self, namespace, release, chart: ChartRef, values, *,
-                                 labels=None) -> None:
+                                 labels=None, pull_secrets=()) -> None:
         await self._record(namespace, release, "upgrade", self.inner.install_or_upgrade(
-            namespace, release, chart, values, labels=labels))
+            namespace, release, chart, values, labels=labels, pull_secrets=pull_secrets))
 
     async def rollback(self, namespace, release, revision) -> None:
         await self._record(namespace, release, "rollback",
                            self.inner.rollback(namespace, release, revision))
 
     async def render(self, namespace, release, chart: ChartRef, values, *,
-                     shared: bool = False) -> list[dict[str, Any]]:
+                     shared: bool = False, pull_secrets=()) -> list[dict[str, Any]]:
         (self.shared_renders if shared else self.renders).append((namespace, release))
-        return await self.inner.render(namespace, release, chart, values, shared=shared)
+        return await self.inner.render(namespace, release, chart, values, shared=shared,
+                                       pull_secrets=pull_secrets)
 
     async def uninstall(self, namespace, release, *, hooks: bool = True) -> None:
         await self._record(namespace, release, "uninstall",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from . import builtin_fields, crds, immutability, managed
+from . import builtin_fields, crds, immutability, managed, sizes
 from .errors import (
     STALE,
     ApiError,
@@ -310,6 +310,8 @@ class Api:
                 "resourceVersion", (old or {}).get("metadata", {}).get("resourceVersion", "")
             )
             return new
+        if rtype.is_custom:
+            sizes.check_stored_size(new)
         if (
             meta.get("deletionTimestamp")
             and not meta.get("finalizers")

@@ -37,6 +37,8 @@ class ApiError(Exception):
             "reason": self.reason,
             "code": self.code,
         }
+        if not self.reason:  # kube leaves out an empty reason (etcd's errors have none)
+            del body["reason"]
         if self.details is not None:
             body["details"] = self.details
         return body

@@ -10,7 +10,17 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import conversion, discovery, listing, openapi, patch_requests, protobuf, scale, tables
+from . import (
+    conversion,
+    discovery,
+    listing,
+    openapi,
+    patch_requests,
+    protobuf,
+    scale,
+    sizes,
+    tables,
+)
 from .api import REQUEST, Api, RequestOptions
 from .deletion import delete, request_policy, success_status
 from .errors import (
@@ -163,6 +173,7 @@ class Server:
 
     async def _body(self, request: web.Request) -> Any:
         raw = await request.read()
+        sizes.check_request_body(raw)
         ctype = request.content_type
         if not raw:
             return None

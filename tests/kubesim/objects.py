@@ -13,7 +13,7 @@ import random
 import re
 from typing import Any
 
-from . import defaults, leases, quantities
+from . import defaults, leases, quantities, sizes
 from .errors import ApiError, invalid
 from .resources import ResourceType
 
@@ -148,6 +148,7 @@ def validate_builtin(rtype: ResourceType, obj: dict[str, Any]) -> None:
             value = obj.get(field)
             if value is not None and not isinstance(value, dict):
                 raise ApiError(400, "BadRequest", f"{field} must be a map of strings")
+        sizes.check_data_size(rtype, obj)
 
 
 def apply_defaults(rtype: ResourceType, obj: dict[str, Any], *, creating: bool = False) -> None:

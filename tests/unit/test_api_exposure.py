@@ -85,3 +85,36 @@ def test_defaults_expose_nothing_and_keep_the_public_registries():
     spec = ControlPlaneSpec()
     assert spec.endpoints.tls is None and spec.endpoints.ingressClassName is None
     assert spec.images.registry is None
+
+
+def test_pull_secrets_name_secrets_of_the_namespace():
+    spec = validate_spec({"images": {"pullSecrets": ["regcred", "mirror.example.com-auth"]}})
+    assert spec.images.pullSecrets == ["regcred", "mirror.example.com-auth"]
+
+
+def test_no_pull_secrets_by_default():
+    assert ControlPlaneSpec().images.pullSecrets == []
+
+
+def test_a_pull_secret_that_is_no_dns_subdomain_is_refused_naming_it():
+    ((field, message),) = problems({"images": {"pullSecrets": ["regcred", "Reg_Cred"]}})
+    assert field == "spec.images.pullSecrets[1]"
+    assert message.startswith("must be a DNS subdomain")
+
+
+def test_a_repeated_pull_secret_is_refused_naming_it():
+    assert problems({"images": {"pullSecrets": ["regcred", "other", "regcred"]}}) == [
+        ("spec.images.pullSecrets", 'Duplicate value: "regcred"')]
+
+
+def test_pull_secrets_are_a_set_in_the_crd_as_kube_apiserver_checks_it():
+    node = SPEC["properties"]["images"]["properties"]["pullSecrets"]
+    assert node["x-kubernetes-list-type"] == "set"
+    assert node["items"]["pattern"] and node["items"]["maxLength"] == 253
+
+
+def test_more_than_sixteen_pull_secrets_are_refused():
+    ((field, message),) = problems({"images": {"pullSecrets": [f"s{i}" for i in range(17)]}})
+    assert field == "spec.images.pullSecrets"
+    assert "at most 16" in message
+    assert SPEC["properties"]["images"]["properties"]["pullSecrets"]["maxItems"] == 16

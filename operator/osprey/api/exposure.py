@@ -3,7 +3,8 @@ spec.images.
 
 Public endpoints are the services' Ingresses under spec.publicDomain; with `endpoints.tls`
 they serve https on 443 with a certificate from cert-manager (an Issuer or ClusterIssuer) or
-from a Secret the admin provides. `images.registry` points every image at a mirror.
+from a Secret the admin provides. `images.registry` points every image at a mirror, `images.pullSecrets` names the
+credentials the pods pull with.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from pydantic import Field
 
 from osprey.api.base import Model
 from osprey.api.formats import DNS_SUBDOMAIN_PATTERN, REGISTRY_PATTERN
-from osprey.api.rules import Forbids, ForbidsValue, OneOf, RequiresSet
+from osprey.api.rules import Distinct, Forbids, ForbidsValue, OneOf, RequiresSet
 
 ResourceName = Annotated[str, Field(max_length=253, pattern=DNS_SUBDOMAIN_PATTERN)]
+# More pull secrets than this is a mistake, not a configuration (kubelet tries each in turn).
+MAX_PULL_SECRETS = 16
 
 
 class IssuerKind(StrEnum):
@@ -134,5 +137,16 @@ class Images(Model):
             "(quay.io/airshipit/nova:2025.1 -> <registry>/airshipit/nova:2025.1; an image "
             "without a registry host is docker.io's). Per-image overrides in a chart's values "
             "still win."
+        ),
+    )
+    pullSecrets: Annotated[list[ResourceName], Distinct()] = Field(
+        default_factory=list,
+        max_length=MAX_PULL_SECRETS,
+        description=(
+            "Secrets of type kubernetes.io/dockerconfigjson in the control plane's namespace "
+            "that every pod of every release pulls its images with (added to each pod "
+            "template's imagePullSecrets, next to the chart's own). A Secret that does not "
+            "exist yet is reported (condition ImagePullSecretsFound, a Warning Event), not "
+            "waited for."
         ),
     )

@@ -355,5 +355,32 @@ class MaxEntries(MapRule):
         return f"{self.message}, got {len(value)} entries: {_got(value)}"
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """A list of scalars without repeats: `x-kubernetes-list-type: set` in the CRD (kube-apiserver
+    refuses a repeat with `Duplicate value`, and server-side apply merges the list by item), the
+    same check in pydantic. Used as `Annotated[list[X], Distinct()]`."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = handler(schema)
+        out["x-kubernetes-list-type"] = "set"
+        return out
+
+    @staticmethod
+    def _check(value: list[Any]) -> list[Any]:
+        repeated = [item for i, item in enumerate(value) if item in value[:i]]
+        if repeated:
+            raise PydanticCustomError(MAP_RULE_ERROR_TYPE, "{problem}", {
+                "problem": f"Duplicate value: {_got(dict.fromkeys(repeated))}"})
+        return value
+
+
 def _cel_list(items: Iterable[str]) -> str:
     return "[" + ", ".join(f"'{item}'" for item in items) + "]"

@@ -229,7 +229,8 @@ class ControlPlaneSpec(Model):
         default_factory=TLS, description="TLS inside the cluster: the internal endpoints."
     )
     images: Images = Field(
-        default_factory=Images, description="Where images are pulled from: a registry mirror."
+        default_factory=Images,
+        description="Where images are pulled from: a registry mirror, and with which credentials.",
     )
     nodeSelector: Annotated[
         dict[str, LabelValue],

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from osprey import catalog
 from osprey.api.spec import ControlPlaneSpec
 from osprey.api.status import ControlPlaneStatus, CredentialRotation, RotationPhase, UpgradePhase
-from osprey.catalog.values.images import image_tags
+from osprey.catalog.values.images import image_tags, pull_secrets
 from osprey.health import ReleaseHealth
 from osprey.kube import KubeError, resource
 from osprey.ownership import owner_value
@@ -195,7 +195,7 @@ class Rotations:
                     control_plane=self.name, service=facts.service, user=entry.database_user,
                     token=record.token, attempt=record.attempt, image=image,
                     host=host if isinstance(host, str) and host else DEFAULT_DATABASE_HOST,
-                    node_selector=spec.nodeSelector)
+                    node_selector=spec.nodeSelector, pull_secrets=pull_secrets(values))
                 try:
                     await kube.create(JOB, self.namespace, manifest)
                 except KubeError as exc:

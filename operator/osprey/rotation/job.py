@@ -9,7 +9,7 @@ OpenStack-Helm's db-init (`CREATE USER IF NOT EXISTS`) never does.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from osprey.catalog import credentials as keys
@@ -50,8 +50,10 @@ def database_job(
     image: str,
     host: str,
     node_selector: Mapping[str, str],
+    pull_secrets: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The Job manifest; `user` is the chart's database user (its key in the Secrets)."""
+    """The Job manifest; `user` is the chart's database user (its key in the Secrets). It pulls
+    its image with the release's `pull_secrets`, as the release's own pods do."""
     labels = {ROTATION_LABEL: service, "app.kubernetes.io/managed-by": "osprey",
               "application": service, "component": "db-password-rotate"}
     env = [
@@ -70,6 +72,8 @@ def database_job(
     }
     if node_selector:
         pod["nodeSelector"] = dict(node_selector)
+    if pull_secrets:
+        pod["imagePullSecrets"] = [{"name": name} for name in pull_secrets]
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",

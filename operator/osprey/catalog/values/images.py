@@ -3,10 +3,16 @@
 A mirror must serve every image a chart can run, including the helm-toolkit ones a release
 does not pin (dep_check, image_repo_sync, ...): those come from the release catalog's
 `chartImages`, the charts' own defaults.
+
+Pull secrets go into OpenStack-Helm's `pod.image_pull_secrets.default`, which only
+helm-toolkit's Jobs read; the post-renderer (clusterscope.py) adds the same names to every
+other pod template. Read back from the values (`pull_secrets`), they are part of the values'
+digest, so a changed list upgrades the releases.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from osprey.api.spec import ControlPlaneSpec
@@ -44,3 +50,23 @@ def image_tags(chart: str, spec: ControlPlaneSpec, release: ReleaseCatalog) -> d
         tags = {**release.chart_images(chart), **tags}
         tags = {key: mirrored(image, registry) for key, image in tags.items()}
     return {"images": {"tags": tags}} if tags else {}
+
+
+def pull_secret_values(spec: ControlPlaneSpec) -> dict[str, Any]:
+    """`pod.image_pull_secrets.default` of spec.images.pullSecrets (nothing when empty)."""
+    names = spec.images.pullSecrets
+    if not names:
+        return {}
+    return {"pod": {"image_pull_secrets": {"default": [{"name": n} for n in names]}}}
+
+
+def pull_secrets(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names in a release's `pod.image_pull_secrets.default`, the last word of its values
+    (a user's values may set it too): what the post-renderer adds to every pod template."""
+    pod = values.get("pod")
+    secrets = pod.get("image_pull_secrets") if isinstance(pod, Mapping) else None
+    entries = secrets.get("default") if isinstance(secrets, Mapping) else None
+    if not isinstance(entries, list):
+        return ()
+    names = (e.get("name") for e in entries if isinstance(e, Mapping))
+    return tuple(dict.fromkeys(n for n in names if isinstance(n, str) and n))

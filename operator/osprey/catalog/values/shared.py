@@ -15,7 +15,7 @@ from osprey.api.spec import ControlPlaneSpec, Storage
 from osprey.catalog import credentials as keys
 from osprey.catalog.enablement import enabled_releases
 from osprey.catalog.values.exposure import public_endpoint_values
-from osprey.catalog.values.images import image_tags
+from osprey.catalog.values.images import image_tags, pull_secret_values
 from osprey.catalog.values.internal_tls import internal_tls_values
 from osprey.catalog.values.merge import deep_merge, nested
 
@@ -33,6 +33,7 @@ def shared_values(entry: ChartEntry, ctx: ValuesContext) -> dict[str, Any]:
     """The shared layer of `entry`'s values, driven by the facts the entry declares."""
     layers = [
         image_tags(entry.name, ctx.spec, ctx.release),
+        pull_secret_values(ctx.spec),
         node_selectors(ctx.spec, entry.control_plane_labels),
         agent_node_selectors(ctx.spec, entry.agent_labels),
         identity(entry, ctx),
