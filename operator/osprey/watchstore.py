@@ -113,6 +113,9 @@ class KindStore:
         """The objects of a namespace by name (shared: read them, never change them)."""
         return self._objects.get(namespace, {})
 
+    def namespaces(self) -> list[str]:
+        return list(self._objects)
+
     def __len__(self) -> int:
         return sum(len(objects) for objects in self._objects.values())
 

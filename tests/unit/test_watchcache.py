@@ -1,0 +1,125 @@
+"""The watch cache as passes see it: listing while it is not synced, its content once it is,
+and an event during a pass brings exactly one more pass (the store is updated first)."""
+
+import asyncio
+
+from osprey.metrics import Metrics
+from osprey.reconcile import ControlPlane
+from osprey.runtime import Runtime, Settings
+from osprey.watchcache import HELM_RECORDS, CachedObserver, WatchCache
+
+
+def obj(kind, name, rv, namespace="ns", labels=None):
+    return {"kind": kind, "metadata": {"name": name, "namespace": namespace,
+                                       "resourceVersion": str(rv), "labels": labels or {}}}
+
+
+RELEASE = {"release_group": "nova"}
+
+
+class Listing:
+    """The fallback: counts the passes that listed."""
+
+    def __init__(self):
+        self.calls = 0
+
+    async def observe(self, namespace):
+        self.calls += 1
+        return [], {("Deployment", "listed"): obj("Deployment", "listed", 1)}
+
+
+def informer(cache, kind, helm=False):
+    return next(i for i in cache.informers if i.watched.kind == kind
+                and (i.watched == HELM_RECORDS) == helm)
+
+
+def filled_cache(namespaces=("ns",)):
+    cache = WatchCache(kube=None, namespaces=namespaces, serves=lambda _: True,
+                       wake=lambda _: None)
+    for i in cache.informers:
+        i.store.replace([])
+    return cache
+
+
+def test_an_unsynced_cache_is_never_taken_for_an_empty_namespace():
+    cache = WatchCache(kube=None, namespaces=("ns",), serves=lambda _: True,
+                       wake=lambda _: None)
+    for i in cache.informers[1:]:  # every kind listed but Helm's records
+        i.store.replace([])
+    listing = Listing()
+    _, live = asyncio.run(CachedObserver(cache, listing).observe("ns"))
+    assert listing.calls == 1 and ("Deployment", "listed") in live
+
+
+def test_a_synced_cache_answers_without_listing():
+    cache = filled_cache()
+    informer(cache, "Secret", helm=True).store.apply(
+        "ADDED", obj("Secret", "sh.helm.release.v1.nova.v1", 5,
+                     labels={"owner": "helm", "name": "nova"}))
+    informer(cache, "Secret").store.apply("ADDED", obj("Secret", "nova-etc", 6))
+    informer(cache, "Deployment").store.apply("ADDED", obj("Deployment", "nova-api", 7))
+    listing = Listing()
+    storage, live = asyncio.run(CachedObserver(cache, listing).observe("ns"))
+    assert listing.calls == 0
+    assert [s["metadata"]["name"] for s in storage] == ["sh.helm.release.v1.nova.v1"]
+    assert sorted(live) == [("Deployment", "nova-api"), ("Secret", "nova-etc")]
+
+
+def test_informers_of_another_namespace_do_not_answer_for_this_one():
+    cache = filled_cache(namespaces=("one", "two"))
+    informer_two = next(i for i in cache.informers
+                        if i.namespace == "two" and i.watched.kind == "Deployment")
+    informer_two.store.apply("ADDED", obj("Deployment", "api", 1, namespace="two"))
+    assert cache.view("one")[1] == {}
+    assert list(cache.view("two")[1]) == [("Deployment", "api")]
+
+
+def test_an_event_wakes_the_loops_of_its_namespace_after_the_store_holds_it():
+    seen = []
+    cache = WatchCache(kube=None, namespaces=(), serves=lambda _: True,
+                       wake=lambda ns: seen.append((ns, dict(cache.view(ns)[1]))))
+    deployment = informer(cache, "Deployment")
+    deployment._apply("ADDED", obj("Deployment", "api", 1, labels=RELEASE))
+    deployment._apply("ADDED", obj("Deployment", "not-a-release", 2))
+    [(namespace, live)] = seen
+    assert namespace == "ns" and ("Deployment", "api") in live
+
+
+def test_an_event_during_a_pass_brings_one_more_pass():
+    async def scenario():
+        runtime = Runtime(Settings(resync_seconds=3600.0), kube=object(), helm=object(),
+                          metrics=Metrics())
+        plane = runtime.control_plane("ns", "cp")
+        deployment = informer(runtime.watch_cache, "Deployment")
+        passes = []
+        second_pass_done = asyncio.Event()
+
+        class Stopped:  # as Kopf's DaemonStopped: true, and awaitable, once stopped
+            def __bool__(self):
+                return second_pass_done.is_set()
+
+            async def wait(self):
+                await second_pass_done.wait()
+
+        async def reconcile(body):
+            passes.append(len(passes))
+            if len(passes) == 1:  # a watch event arrives while the first pass runs
+                deployment._apply("MODIFIED", obj("Deployment", "api", 2, labels=RELEASE))
+            else:  # stop the daemon after this one: a third pass would show in `passes`
+                asyncio.get_running_loop().call_later(0.5, second_pass_done.set)
+            return "ok"
+
+        plane.reconcile = reconcile
+        await asyncio.wait_for(plane.run({"metadata": {}}, Stopped()), timeout=10)
+        return passes
+
+    assert asyncio.run(scenario()) == [0, 1]
+
+
+def test_the_loop_observes_through_the_cache_unless_it_is_turned_off():
+    with_cache = Runtime(Settings(), kube=object(), helm=object(), metrics=Metrics())
+    without = Runtime(Settings(watch_cache=False), kube=object(), helm=object(),
+                      metrics=Metrics())
+    assert isinstance(ControlPlane(with_cache, "ns", "cp").observer, CachedObserver)
+    assert without.watch_cache is None
+    assert not isinstance(ControlPlane(without, "ns", "cp").observer, CachedObserver)
