@@ -104,9 +104,11 @@ class Runtime:
         # Shutting down: no new helm operation starts; running ones may finish.
         self.draining = False
         self.leading = False  # this replica reconciles (holds the Lease, or runs alone)
-        # Run while this replica leads (service.py); None: passes list.
-        self.watch_cache = (WatchCache(self.kube, settings.namespaces, settings.serves,
-                                       self.wake_namespace)
+        # Run while this replica leads (service.py); None: passes list. Of the namespaces it
+        # is told, only those of its shard are watched.
+        watched = (tuple(ns for ns in settings.namespaces if settings.serves(ns))
+                   if settings.namespaces else None)
+        self.watch_cache = (WatchCache(self.kube, watched, settings.serves, self.wake_namespace)
                             if settings.watch_cache else None)
         redact_secrets_of(self)
 

@@ -157,15 +157,19 @@ class Informer:
 class WatchCache:
     """Every informer a pass needs, for the namespaces this operator serves."""
 
-    def __init__(self, kube: Kube, namespaces: tuple[str, ...],
+    def __init__(self, kube: Kube, namespaces: tuple[str, ...] | None,
                  serves: Callable[[str | None], bool], wake: Callable[[str], None],
                  seconds: int = WATCH_SECONDS):
+        """`namespaces`: those to watch, each on its own; None: every namespace at once."""
         self._kube = kube
         self.informers = [Informer(kube, watched, namespace, serves, wake, seconds)
-                          for namespace in (namespaces or (None,)) for watched in WATCHED]
+                          for namespace in (namespaces if namespaces is not None else (None,))
+                          for watched in WATCHED]
 
     async def run(self) -> None:
         """Keep every store up to date until cancelled; then forget them (not synced)."""
+        if not self.informers:  # none of the namespaces is this operator's
+            return
         count = len(self.informers)
         watch_kube = self._kube.for_watches(count)
         executor = ThreadPoolExecutor(count, thread_name_prefix="osprey-watch")
@@ -177,8 +181,10 @@ class WatchCache:
             executor.shutdown(wait=False)
 
     def synced(self, namespace: str) -> bool:
+        """Every selection of the namespace listed and watched (one not watched: never)."""
         now = time.monotonic()
-        return all(i.store.synced(now) for i in self.informers if i.covers(namespace))
+        covering = [i for i in self.informers if i.covers(namespace)]
+        return len(covering) == len(WATCHED) and all(i.store.synced(now) for i in covering)
 
     def view(self, namespace: str) -> tuple[list[Object], Live]:
         """(Helm's records as metadata, live objects by (kind, name)) of a namespace."""

@@ -51,6 +51,13 @@ def test_an_unsynced_cache_is_never_taken_for_an_empty_namespace():
     assert listing.calls == 1 and ("Deployment", "listed") in live
 
 
+def test_a_namespace_the_cache_does_not_watch_is_never_synced():
+    cache = filled_cache(namespaces=("one",))
+    assert cache.synced("one")
+    assert not cache.synced("two")
+    assert not filled_cache(namespaces=()).synced("one")
+
+
 def test_a_synced_cache_answers_without_listing():
     cache = filled_cache()
     informer(cache, "Secret", helm=True).store.apply(
@@ -76,7 +83,7 @@ def test_informers_of_another_namespace_do_not_answer_for_this_one():
 
 def test_an_event_wakes_the_loops_of_its_namespace_after_the_store_holds_it():
     seen = []
-    cache = WatchCache(kube=None, namespaces=(), serves=lambda _: True,
+    cache = WatchCache(kube=None, namespaces=None, serves=lambda _: True,
                        wake=lambda ns: seen.append((ns, dict(cache.view(ns)[1]))))
     deployment = informer(cache, "Deployment")
     deployment._apply("ADDED", obj("Deployment", "api", 1, labels=RELEASE))
