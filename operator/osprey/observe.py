@@ -106,6 +106,10 @@ class ChangedBodiesObserver:
             live.update({(kind, o["metadata"]["name"]): o for o in objects})
         return storage, live
 
+    def forget(self) -> None:
+        """Drop the bodies held (another observer answers now); the next pass reads them."""
+        self._bodies = {}
+
 
 class HelmRecords:
     """Helm's releases of one namespace from storage Secrets listed as metadata: the payload

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from osprey.kube import Kube, KubeError, WatchStream, resource
-from osprey.observe import LISTED_BY, LISTED_KINDS, Live, Object, Observer
+from osprey.observe import LISTED_BY, LISTED_KINDS, ChangedBodiesObserver, Live, Object
 from osprey.releases import HELM_STORAGE_SELECTOR
 from osprey.watchstore import Change, KindStore
 
@@ -203,15 +203,17 @@ class WatchCache:
 
 
 class CachedObserver:
-    """From the watch cache when it is synced for the namespace, else from `fallback`."""
+    """From the watch cache when it is synced for the namespace, else by listing; the bodies
+    the listing holds are dropped while the cache answers (they would be held twice)."""
 
-    def __init__(self, cache: WatchCache, fallback: Observer):
+    def __init__(self, cache: WatchCache, listing: ChangedBodiesObserver):
         self._cache = cache
-        self._fallback = fallback
+        self._listing = listing
         self.listed = 0  # passes that listed (the cache was not synced)
 
     async def observe(self, namespace: str) -> tuple[list[Object], Live]:
         if self._cache.synced(namespace):
+            self._listing.forget()
             return self._cache.view(namespace)
         self.listed += 1
-        return await self._fallback.observe(namespace)
+        return await self._listing.observe(namespace)

@@ -18,10 +18,14 @@ RELEASE = {"release_group": "nova"}
 
 
 class Listing:
-    """The fallback: counts the passes that listed."""
+    """The fallback: counts the passes that listed, and what it was told to forget."""
 
     def __init__(self):
         self.calls = 0
+        self.forgotten = 0
+
+    def forget(self):
+        self.forgotten += 1
 
     async def observe(self, namespace):
         self.calls += 1
@@ -67,7 +71,7 @@ def test_a_synced_cache_answers_without_listing():
     informer(cache, "Deployment").store.apply("ADDED", obj("Deployment", "nova-api", 7))
     listing = Listing()
     storage, live = asyncio.run(CachedObserver(cache, listing).observe("ns"))
-    assert listing.calls == 0
+    assert listing.calls == 0 and listing.forgotten == 1, "the listing's bodies are dropped"
     assert [s["metadata"]["name"] for s in storage] == ["sh.helm.release.v1.nova.v1"]
     assert sorted(live) == [("Deployment", "nova-api"), ("Secret", "nova-etc")]
 
