@@ -1,12 +1,18 @@
 """The watch cache as passes see it: listing while it is not synced, its content once it is,
-and an event during a pass brings exactly one more pass (the store is updated first)."""
+and an event during a pass brings exactly one more pass (the store is updated first). An
+informer applies events in order, lists again at once when its watch expires (the list
+replaces what it held) and after a back-off when it fails."""
 
 import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
+from osprey import watchcache
+from osprey.kube import KubeError
 from osprey.metrics import Metrics
 from osprey.reconcile import ControlPlane
 from osprey.runtime import Runtime, Settings
-from osprey.watchcache import HELM_RECORDS, CachedObserver, WatchCache
+from osprey.watchcache import HELM_RECORDS, CachedObserver, Informer, WatchCache, Watched
 
 
 def obj(kind, name, rv, namespace="ns", labels=None):
@@ -134,3 +140,79 @@ def test_the_loop_observes_through_the_cache_unless_it_is_turned_off():
     assert isinstance(ControlPlane(with_cache, "ns", "cp").observer, CachedObserver)
     assert without.watch_cache is None
     assert not isinstance(ControlPlane(without, "ns", "cp").observer, CachedObserver)
+
+
+class Stream:
+    """A watch's events, then (when `then` is an error) a broken stream; without one it
+    stays open until closed, as a quiet watch does."""
+
+    def __init__(self, events, then=None):
+        self.events, self.then = events, then
+        self.closed = threading.Event()
+
+    def __iter__(self):
+        yield from self.events
+        if self.then is not None:
+            raise self.then
+        self.closed.wait(10)
+
+    def close(self):
+        self.closed.set()
+
+
+class Server:
+    """Answers lists and watches of one selection from scripts, in order."""
+
+    def __init__(self, lists, watches):
+        self.lists, self.watches = list(lists), list(watches)
+        self.listed = 0
+
+    async def list_versioned(self, res, namespace, *, labels=None, metadata_only=False):
+        self.listed += 1
+        return self.lists.pop(0) if len(self.lists) > 1 else self.lists[0]
+
+    def open_watch(self, res, namespace, version, **_):
+        return self.watches.pop(0) if self.watches else Stream([])
+
+
+def run_informer(server, until):
+    woken = []
+
+    async def scenario():
+        informer = Informer(server, Watched("Deployment"), "ns", lambda _: True, woken.append)
+        task = asyncio.create_task(informer.run(server, ThreadPoolExecutor(1)))
+        for _ in range(500):
+            if until(informer):
+                break
+            await asyncio.sleep(0.01)
+        names = sorted(informer.store.namespace("ns"))
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return names
+
+    return asyncio.run(scenario()), woken
+
+
+def test_watch_events_are_applied_in_order_and_wake_the_namespace():
+    a, b = obj("Deployment", "a", 1, labels=RELEASE), obj("Deployment", "b", 2, labels=RELEASE)
+    server = Server([([a], "1")], [Stream([("ADDED", b), ("DELETED", a)])])
+    names, woken = run_informer(server, lambda i: list(i.store.namespace("ns")) == ["b"])
+    assert names == ["b"] and woken == ["ns", "ns", "ns"]  # the list, then each event
+
+
+def test_an_expired_watch_lists_again_at_once_and_the_list_replaces_the_store():
+    a, b = obj("Deployment", "a", 1, labels=RELEASE), obj("Deployment", "b", 2, labels=RELEASE)
+    gone = KubeError(410, "Expired", "too old resource version")
+    server = Server([([a, b], "2"), ([a], "9")], [Stream([], then=gone)])
+    names, woken = run_informer(server, lambda i: i.lists == 2)
+    assert names == ["a"], "b was deleted while the watch was down"
+    assert woken == ["ns", "ns"]  # the first list (a, b new), the second (b gone)
+
+
+def test_a_failed_watch_backs_off_and_lists_again(monkeypatch):
+    monkeypatch.setattr(watchcache, "RETRY_BASE_SECONDS", 0.01)
+    a, c = obj("Deployment", "a", 1), obj("Deployment", "c", 3)
+    broken = KubeError(0, "Unreachable", "the watch broke")
+    server = Server([([a], "1"), ([a, c], "3")], [Stream([], then=broken)])
+    names, _ = run_informer(server, lambda i: i.lists == 2)
+    assert names == ["a", "c"] and server.listed == 2
