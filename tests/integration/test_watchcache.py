@@ -75,7 +75,7 @@ def test_an_object_deleted_while_the_watch_was_down_and_expired_is_healed(
         lists = informer.lists
         # The Deployments' watch ends; its next request reaches the server only after the
         # deletion and a compaction of the history, so it is answered 410 Gone.
-        sim.faults.delay("GET", rf"/namespaces/{namespace}/deployments\?watch=true", 3.0,
+        sim.faults.delay("GET", rf"/namespaces/{namespace}/deployments\?watch=true", 10.0,
                          count=1)
         assert sim.drop_watches(rf"/namespaces/{namespace}/deployments") == 1
         client.delete("Deployment", namespace, deployment["metadata"]["name"])
