@@ -108,7 +108,8 @@ class Runtime:
         # is told, only those of its shard are watched.
         watched = (tuple(ns for ns in settings.namespaces if settings.serves(ns))
                    if settings.namespaces else None)
-        self.watch_cache = (WatchCache(self.kube, watched, settings.serves, self.wake_namespace)
+        self.watch_cache = (WatchCache(self.kube, watched, settings.serves, self.wake_namespace,
+                                       wake_all=self.wake_all)
                             if settings.watch_cache else None)
         redact_secrets_of(self)
 

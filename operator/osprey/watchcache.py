@@ -15,6 +15,10 @@ off and lists again. Until its first list, or while a watch has been broken long
 short grace, the cache is not synced and `CachedObserver` lists instead
 (`ChangedBodiesObserver`): an empty cache must never read as "no releases".
 
+One more informer keeps every control plane of the cluster for the node pool check (every
+shard's: pools must be disjoint across them); a deletion or a new spec wakes every loop, as
+the nodes it held may be free now. Kopf keeps the resource's own handlers and daemons.
+
 Watches hold a thread each (kube.py's client is synchronous), in an executor of the cache's
 own, and a connection each, from a client of their own. The cache runs while this replica
 leads (service.py), as Kopf does.
@@ -51,6 +55,7 @@ class Watched:
 
 
 HELM_RECORDS = Watched("Secret", HELM_STORAGE_SELECTOR, metadata_only=True)
+CONTROL_PLANES = Watched("OpenStackControlPlane")
 WATCHED = (
     HELM_RECORDS,
     Watched("Secret", LISTED_BY["Secret"]),
@@ -64,8 +69,10 @@ class Informer:
 
     def __init__(self, kube: Kube, watched: Watched, namespace: str | None,
                  serves: Callable[[str | None], bool], wake: Callable[[str], None],
-                 seconds: int = WATCH_SECONDS):
+                 seconds: int = WATCH_SECONDS,
+                 wakes: Callable[[Change], bool] = lambda change: change.wakes):
         self._kube = kube
+        self._wakes = wakes
         self.watched = watched
         self.namespace = namespace  # None: every namespace
         self.store = KindStore(serves)
@@ -143,7 +150,7 @@ class Informer:
 
     def _changed(self, changes: Iterable[Change]) -> None:
         """The store holds the changes already: now their namespaces' loops may look."""
-        for namespace in sorted({c.namespace for c in changes if c.wakes}):
+        for namespace in sorted({c.namespace for c in changes if self._wakes(c)}):
             self._wake(namespace)
 
     def stop(self) -> None:
@@ -154,31 +161,51 @@ class Informer:
                 self._stream.close()
 
 
+def moves_node_pools(change: Change) -> bool:
+    """A control plane gone, going, or with a new spec: nodes it held may be free for others.
+    A new one takes nothing from older ones; status writes (every pass's) change nothing and
+    would wake every loop after every pass."""
+    before, after = change.before, change.after
+    if before is None or after is None:
+        return after is None
+    return any((before.get("metadata") or {}).get(key) != (after.get("metadata") or {}).get(key)
+               for key in ("generation", "deletionTimestamp"))
+
+
 class WatchCache:
     """Every informer a pass needs, for the namespaces this operator serves."""
 
     def __init__(self, kube: Kube, namespaces: tuple[str, ...] | None,
                  serves: Callable[[str | None], bool], wake: Callable[[str], None],
-                 seconds: int = WATCH_SECONDS):
-        """`namespaces`: those to watch, each on its own; None: every namespace at once."""
+                 seconds: int = WATCH_SECONDS, wake_all: Callable[[], None] = lambda: None):
+        """`namespaces`: those to watch, each on its own; None: every namespace at once.
+        `wake_all`: a control plane was deleted, or its spec changed (node pools)."""
         self._kube = kube
         self.informers = [Informer(kube, watched, namespace, serves, wake, seconds)
                           for namespace in (namespaces if namespaces is not None else (None,))
                           for watched in WATCHED]
+        # Every control plane of the cluster, every shard's: their node pools are disjoint.
+        self.control_planes = Informer(kube, CONTROL_PLANES, None, lambda _: True,
+                                       lambda _: wake_all(), seconds, wakes=moves_node_pools)
 
     async def run(self) -> None:
         """Keep every store up to date until cancelled; then forget them (not synced)."""
-        if not self.informers:  # none of the namespaces is this operator's
-            return
-        count = len(self.informers)
-        watch_kube = self._kube.for_watches(count)
-        executor = ThreadPoolExecutor(count, thread_name_prefix="osprey-watch")
+        informers = [*self.informers, self.control_planes]
+        watch_kube = self._kube.for_watches(len(informers))
+        executor = ThreadPoolExecutor(len(informers), thread_name_prefix="osprey-watch")
         try:
-            await asyncio.gather(*(i.run(watch_kube, executor) for i in self.informers))
+            await asyncio.gather(*(i.run(watch_kube, executor) for i in informers))
         finally:
-            for informer in self.informers:
+            for informer in informers:
                 informer.stop()
             executor.shutdown(wait=False)
+
+    def every_control_plane(self) -> list[Object] | None:
+        """The cluster's control planes, None while that informer is not synced."""
+        store = self.control_planes.store
+        if not store.synced(time.monotonic()):
+            return None
+        return [o for ns in store.namespaces() for o in store.namespace(ns).values()]
 
     def synced(self, namespace: str) -> bool:
         """Every selection of the namespace listed and watched (one not watched: never)."""

@@ -12,7 +12,15 @@ from osprey.kube import KubeError
 from osprey.metrics import Metrics
 from osprey.reconcile import ControlPlane
 from osprey.runtime import Runtime, Settings
-from osprey.watchcache import HELM_RECORDS, CachedObserver, Informer, WatchCache, Watched
+from osprey.watchcache import (
+    HELM_RECORDS,
+    CachedObserver,
+    Informer,
+    WatchCache,
+    Watched,
+    moves_node_pools,
+)
+from osprey.watchstore import KindStore
 
 
 def obj(kind, name, rv, namespace="ns", labels=None):
@@ -216,3 +224,26 @@ def test_a_failed_watch_backs_off_and_lists_again(monkeypatch):
     server = Server([([a], "1"), ([a, c], "3")], [Stream([], then=broken)])
     names, _ = run_informer(server, lambda i: i.lists == 2)
     assert names == ["a", "c"] and server.listed == 2
+
+
+def control_plane(rv, generation=1, deleting=False):
+    meta = {"name": "cp", "namespace": "ns", "resourceVersion": str(rv), "generation": generation}
+    if deleting:
+        meta["deletionTimestamp"] = "2026-12-01T00:00:00Z"
+    return {"kind": "OpenStackControlPlane", "metadata": meta}
+
+
+def test_only_a_control_plane_gone_going_or_respecified_wakes_every_loop():
+    store = KindStore(lambda _: True)
+    assert not moves_node_pools(store.apply("ADDED", control_plane(1)))
+    assert not moves_node_pools(store.apply("MODIFIED", control_plane(2))), "a status write"
+    assert moves_node_pools(store.apply("MODIFIED", control_plane(3, generation=2)))
+    assert moves_node_pools(store.apply("MODIFIED", control_plane(4, 2, deleting=True)))
+    assert moves_node_pools(store.apply("DELETED", control_plane(5, 2, deleting=True)))
+
+
+def test_every_control_plane_is_unknown_until_listed():
+    cache = WatchCache(kube=None, namespaces=None, serves=lambda _: True, wake=lambda _: None)
+    assert cache.every_control_plane() is None
+    cache.control_planes.store.replace([control_plane(1)])
+    assert [p["metadata"]["name"] for p in cache.every_control_plane()] == ["cp"]
