@@ -7,7 +7,8 @@ helm's default history of 10 revisions. N control planes converge under one in-p
 operator; the no-op passes are then measured four times in the same run: each loop observing
 by listing (`ListingObserver`), every object compared, every pass planned (the operator
 before); through `ChangedBodiesObserver`; plus the drift memo; plus the plan memo (`PlanMemo`:
-the operator now).
+the operator without its watch cache, `--no-watch-cache`); plus the watch cache
+(`CachedObserver`: the operator now). The operator converges with its watch cache running.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from osprey.helm import HISTORY_MAX
 from osprey.kube import resource
 from osprey.observe import ChangedBodiesObserver, ListingObserver, Observer
 from osprey.plan import PlanMemo, plan
+from osprey.watchcache import CachedObserver, WatchCache
 from tests.fixtures.chartrepo import FIXTURE_CHARTS, LIBRARY_CHART, _helm, pinned_versions
 from tests.integration.operator_harness import control_plane
 from tests.kubesim import sizes
@@ -223,6 +225,13 @@ def noop_cost(cluster: Cluster, op: InProcessOperator, planes: list[str], label:
                     1000 * cpu / passes)
 
 
+def cache_held(cache: WatchCache) -> tuple[int, int]:
+    """(objects, bytes of their JSON) the watch cache holds."""
+    objects = [o for i in cache.informers for ns in i.store.namespaces()
+               for o in i.store.namespace(ns).values()]
+    return len(objects), sum(len(json.dumps(o)) for o in objects)
+
+
 def run(planes: int, factor: float, workdir: Path) -> list[Figure]:
     repo, sized = sized_charts(workdir, factor)
     off = [s for s in sized if abs(s.rendered - s.target) > TOLERANCE * s.target]
@@ -247,14 +256,18 @@ def run(planes: int, factor: float, workdir: Path) -> list[Figure]:
                 wait_ready(cluster.client, ns, "openstack", 300)
             listing = lambda: ListingObserver(op.runtime.kube)
             changed = lambda: ChangedBodiesObserver(op.runtime.kube)
+            cached = lambda: CachedObserver(op.runtime.watch_cache, changed())
             planes_ = list(namespaces)
             costs = [
                 noop_cost(cluster, op, planes_, "listing (before)", listing, False, False),
                 noop_cost(cluster, op, planes_, "changed bodies", changed, False, False),
                 noop_cost(cluster, op, planes_, "+ drift memo", changed, True, False),
-                noop_cost(cluster, op, planes_, "+ plan memo (after)", changed, True, True),
+                noop_cost(cluster, op, planes_, "+ plan memo (--no-watch-cache)", changed,
+                          True, True),
+                noop_cost(cluster, op, planes_, "+ watch cache (after)", cached, True, True),
             ]
             rss_after = memory_kib(os.getpid())["VmRSS"]
+            held = cache_held(op.runtime.watch_cache)
     prefix = f"x{factor:g} {planes:>2} cp"
     figures += [
         Figure(prefix, "converge (all Ready)", f"{converged:.1f} s ({DELAYS.describe()})"),
@@ -263,6 +276,9 @@ def run(planes: int, factor: float, workdir: Path) -> list[Figure]:
         Figure(prefix, "RSS growth per control plane",
                f"{(rss_after - rss_before) / planes / 1024:.1f} MiB",
                "benchmark process (operator thread + bench client)"),
+        Figure(prefix, "watch cache holds", f"{held[0]} objects, {held[1] / 1024:.0f} KiB "
+               f"as JSON ({held[0] / planes:.0f} objects per control plane)",
+               "Helm's records as metadata"),
     ]
     for c in costs:
         figures.append(Figure(prefix, f"no-op pass, {c.observer}",

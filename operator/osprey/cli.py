@@ -107,6 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         lease=_lease(args),
         shard=_shard(args.shard),
         drain_seconds=args.drain_seconds,
+        watch_cache=not args.no_watch_cache,
     )
 
     async def main() -> int:
@@ -327,6 +328,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--drain-seconds", type=float, metavar="S",
                      help="on SIGTERM, let running helm operations finish for up to this long "
                           "(default: the helm timeout)")
+    run.add_argument("--no-watch-cache", action="store_true",
+                     help="list what a pass looks at every pass, instead of keeping it from "
+                          "watches (slower; for comparison)")
     run.set_defaults(func=_run)
 
     render = sub.add_parser(

@@ -94,8 +94,10 @@ class Custody:
             self.runtime.nodes_listed({n["metadata"]["name"]: n["metadata"].get("labels") or {}
                                        for n in await kube.list(NODE, None)})
             nodes = self.runtime.nodes or {}
+        cache = self.runtime.watch_cache
+        every = cache.every_control_plane() if cache is not None else None
         planes = []
-        for item in await kube.list(CONTROL_PLANE, None):
+        for item in every if every is not None else await kube.list(CONTROL_PLANE, None):
             meta = item["metadata"]
             if meta.get("deletionTimestamp"):
                 continue

@@ -1,6 +1,9 @@
 """Kopf wiring only: which events wake which loop. The work happens in reconcile.py.
 
 Handlers find the process's `Runtime` in Kopf's memo (`memo.runtime`), set by `osprey run`.
+`registry` puts them in a registry of the run's own: with the watch cache (watchcache.py),
+the owned kinds' changes wake loops from its informers, and Kopf does not watch those kinds
+too; without it, Kopf's watches of them wake the loops.
 """
 
 from __future__ import annotations
@@ -45,7 +48,6 @@ class NoDiffBase(kopf.DiffBaseStorage):
         return None
 
 
-@kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     # status is Osprey's alone. Kopf's only bookkeeping is the progress of the deletion
     # handler (retries of a failed teardown), in annotations while the resource is deleted;
@@ -68,7 +70,6 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     narrow_watches(settings)  # Secrets and ConfigMaps: only the labelled ones are sent
 
 
-@kopf.on.login()
 def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
     """Log in with the same kubeconfig as our own client and helm (never a token on argv)."""
     cfg = memo.runtime.kube.configuration
@@ -93,7 +94,6 @@ def _in_shard(namespace: str | None, memo: kopf.Memo, **_: Any) -> bool:
     return memo.runtime.settings.serves(namespace)
 
 
-@kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0, when=_in_shard)
 async def control_plane_loop(
     body: kopf.Body, namespace: str, name: str, stopped: kopf.DaemonStopped, memo: kopf.Memo,
     **_: Any,
@@ -101,7 +101,6 @@ async def control_plane_loop(
     await memo.runtime.control_plane(namespace, name).run(body, stopped)
 
 
-@kopf.on.event(GROUP, VERSION, PLURAL, when=_in_shard)
 async def control_plane_changed(
     body: kopf.Body, namespace: str, name: str, memo: kopf.Memo, type: str | None, **_: Any
 ) -> None:
@@ -113,13 +112,11 @@ async def control_plane_changed(
         memo.runtime.wake_all()
 
 
-@kopf.on.event("", "v1", "nodes")
 async def node_changed(name: str, meta: kopf.Meta, type: str | None, memo: kopf.Memo,
                        **_: Any) -> None:
     memo.runtime.node_seen(name, None if type == "DELETED" else dict(meta.labels))
 
 
-@kopf.on.delete(GROUP, VERSION, PLURAL, when=_in_shard)
 async def control_plane_deleted(body: kopf.Body, namespace: str, name: str, memo: kopf.Memo,
                                 **_: Any) -> None:
     if memo.runtime.draining:  # a teardown runs helm: the next leader does it
@@ -138,9 +135,22 @@ async def _wake_namespace(namespace: str | None, memo: kopf.Memo, **_: Any) -> N
         memo.runtime.wake_namespace(namespace)
 
 
-for _group, _version, _plural in OWNED_KINDS:
-    kopf.on.event(_group, _version, _plural,
-                  when=kopf.all_([_in_shard, _owned_by_a_release]))(_wake_namespace)
+def registry(*, owned_wakeups: bool) -> kopf.OperatorRegistry:
+    """Osprey's handlers; `owned_wakeups`: Kopf watches the owned kinds to wake loops (when
+    no watch cache does)."""
+    r = kopf.OperatorRegistry()
+    kopf.on.startup(registry=r)(configure)
+    kopf.on.login(registry=r)(login)
+    kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=30.0, when=_in_shard,
+                registry=r)(control_plane_loop)
+    kopf.on.event(GROUP, VERSION, PLURAL, when=_in_shard, registry=r)(control_plane_changed)
+    kopf.on.event("", "v1", "nodes", registry=r)(node_changed)
+    kopf.on.delete(GROUP, VERSION, PLURAL, when=_in_shard, registry=r)(control_plane_deleted)
+    if owned_wakeups:
+        for group, version, plural in OWNED_KINDS:
+            kopf.on.event(group, version, plural, registry=r,
+                          when=kopf.all_([_in_shard, _owned_by_a_release]))(_wake_namespace)
+    return r
 
 
 def post_event(body: Any, type_: str, reason: str, message: str) -> None:

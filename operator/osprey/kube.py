@@ -9,6 +9,7 @@ a timeout: a stalled API server must fail a pass, not hang it.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import json
 from collections.abc import Mapping
@@ -26,6 +27,8 @@ READ_TIMEOUT_SECONDS = 60.0
 JSON = "application/json"
 # Objects' metadata without their bodies (kube-apiserver's PartialObjectMetadataList).
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+# A watch's objects as metadata only (kube-apiserver sends PartialObjectMetadata per event).
+METADATA_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 
 
 class KubeError(Exception):
@@ -127,6 +130,14 @@ class Kube:
         return Kube(kubernetes.client.ApiClient(self.configuration), timeout=self._timeout[1],
                     connect_timeout=self._timeout[0],
                     executor=ThreadPoolExecutor(1, thread_name_prefix=name))
+
+    def for_watches(self, count: int) -> Kube:
+        """A client with connections of its own, `count` of them kept open: each watch holds
+        one for minutes, and must not take them from the requests of passes."""
+        configuration = copy.deepcopy(self.configuration)
+        configuration.connection_pool_maxsize = max(count, 1)
+        return Kube(kubernetes.client.ApiClient(configuration), timeout=self._timeout[1],
+                    connect_timeout=self._timeout[0])
 
     def close(self) -> None:
         if self._executor is not None:
@@ -238,6 +249,53 @@ class Kube:
                             f"GET {res.path(namespace)}")
         return result.get("items", [])
 
+    async def list_versioned(
+        self, res: Resource, namespace: str | None, *, labels: str | None = None,
+        metadata_only: bool = False,
+    ) -> tuple[list[dict[str, Any]], str]:
+        """(items, the list's resourceVersion): where a watch of the same selection starts.
+        `namespace` None lists every namespace."""
+        query = {"labelSelector": labels} if labels else None
+        path = res.path(namespace)
+        result = await self.request("GET", path, query=query,
+                                    accept=METADATA_LIST if metadata_only else JSON)
+        if metadata_only and result.get("kind") != "PartialObjectMetadataList":
+            raise KubeError(0, "NotAcceptable", "the API server answered "
+                            f"{result.get('kind')!r} to a metadata-only list", f"GET {path}")
+        return result.get("items", []), (result.get("metadata") or {}).get("resourceVersion", "")
+
+    def open_watch(
+        self, res: Resource, namespace: str | None, resource_version: str, *,
+        labels: str | None = None, metadata_only: bool = False, seconds: int = 300,
+    ) -> WatchStream:
+        """A watch from `resource_version`, ended by the server after `seconds`. Blocking: call
+        it, and read the stream, in a thread of your own (a watch holds its thread)."""
+        query: dict[str, Any] = {"watch": "true", "resourceVersion": resource_version,
+                                 "timeoutSeconds": seconds, "allowWatchBookmarks": "true"}
+        if labels:
+            query["labelSelector"] = labels
+        path = res.path(namespace)
+        params = self._api.param_serialize(
+            method="GET", resource_path=path, query_params=list(query.items()),
+            header_params={"Accept": METADATA_WATCH if metadata_only else JSON},
+            auth_settings=["BearerToken"])
+        request = f"GET {path} (watch)"
+        try:  # bytes must keep coming: the server ends the watch in time, or bookmarks it
+            response = self._api.call_api(
+                *params, _request_timeout=(self._timeout[0], seconds + self._timeout[1]))
+        except (kubernetes.client.ApiException, urllib3.exceptions.HTTPError) as exc:
+            raise KubeError(0, "Unreachable", f"no answer from the API server ({exc})",
+                            request) from None
+        if response.status != 200:
+            data = response.read()
+            try:
+                status = json.loads(data)
+                reason, message = status.get("reason", ""), status.get("message", "")
+            except ValueError:
+                reason, message = "", data.decode(errors="replace")[:500]
+            raise KubeError(response.status, reason, message, request)
+        return WatchStream(response.response, request, metadata_only)
+
     async def create(self, res: Resource, namespace: str, obj: Mapping[str, Any]) -> dict:
         return await self.request("POST", res.path(namespace), body=dict(obj))
 
@@ -279,3 +337,51 @@ class Kube:
         except KubeError as exc:
             if exc.status != 404:
                 raise
+
+
+class WatchStream:
+    """The events of one watch request, read in the thread that iterates it: (type, object)
+    pairs, BOOKMARK included. An ERROR event raises KubeError (410: the resourceVersion is too
+    old, list again). `close`, from any thread, ends the iteration."""
+
+    def __init__(self, response: urllib3.HTTPResponse, request: str, metadata_only: bool):
+        self._response = response
+        self._request = request
+        self._metadata_only = metadata_only
+        self.closed = False
+
+    def __iter__(self):
+        pending: list[bytes] = []
+        try:
+            for chunk in self._response.stream(2**16, decode_content=True):
+                while (end := chunk.find(b"\n")) >= 0:
+                    pending.append(chunk[:end])
+                    line, pending, chunk = b"".join(pending), [], chunk[end + 1:]
+                    if line.strip():
+                        yield self._event(json.loads(line))
+                if chunk:
+                    pending.append(chunk)
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if self.closed:
+                return
+            if isinstance(exc, ValueError):
+                raise KubeError(0, "BadWatchEvent", f"not a watch event: {exc}",
+                                self._request) from None
+            raise KubeError(0, "Unreachable", f"the watch broke ({exc})", self._request) from None
+        finally:
+            self._response.release_conn()
+
+    def _event(self, event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        kind, obj = event.get("type", ""), event.get("object") or {}
+        if kind == "ERROR":
+            raise KubeError(int(obj.get("code") or 0), obj.get("reason", ""),
+                            obj.get("message", ""), self._request)
+        if (self._metadata_only and kind != "BOOKMARK"
+                and obj.get("kind") != "PartialObjectMetadata"):
+            raise KubeError(0, "NotAcceptable", "the API server answered "
+                            f"{obj.get('kind')!r} to a metadata-only watch", self._request)
+        return kind, obj
+
+    def close(self) -> None:
+        self.closed = True
+        self._response.shutdown()

@@ -5,7 +5,8 @@ of its handlers are client-side), so a watch of all Secrets sends the operator e
 of every namespace it serves: users' certificates and keys included. Its
 `settings.watching.label_selectors` is passed to the API server instead, one selector per
 kind; one label therefore marks every Secret and ConfigMap whose change wakes a control plane:
-`osprey.dev/watch: "true"`, the label users already put on valuesFrom sources.
+`osprey.dev/watch: "true"`, the label users already put on valuesFrom sources. The watch
+cache (watchcache.py), which replaces Kopf's watches of these kinds, selects the same way.
 
 Who carries it: valuesFrom sources (their owners label them); the objects of every release
 (the post-renderer stamps it, clusterscope.py); Helm's records of a release (`helm --labels`,

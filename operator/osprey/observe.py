@@ -1,12 +1,12 @@
 """What a pass sees of a namespace: Helm's release records and the objects releases own.
 
 `Observer` is the seam; `ListingObserver` asks the API server, one list per kind, Helm's
-storage Secrets as metadata only; `ChangedBodiesObserver` (what loops use) lists Secrets and
+storage Secrets as metadata only; `ChangedBodiesObserver` (what loops list with) lists Secrets and
 ConfigMaps as metadata too and reads a body only when its resourceVersion changed, so that a
 no-op pass does not read the releases' rendered config again. `HelmRecords` reads the payload
 of a release's newest revision (one GET) only when its resourceVersion is new to its decoder.
-A watch cache (Kopf indexes) was tried and measured: no request per pass, but at 10 and 50
-control planes some loops stalled until the periodic resync; see docs/benchmarks.md.
+Loops observe through the watch cache (watchcache.py), which falls back to
+`ChangedBodiesObserver` until it is synced.
 `FreshRecords` keeps Helm's record of a release as our own operation left it, read back from
 the API server, so that a pass never acts on an observation older than that operation's
 outcome.
@@ -108,6 +108,10 @@ class ChangedBodiesObserver:
         for kind, objects in zip(LISTED_KINDS, lists, strict=True):
             live.update({(kind, o["metadata"]["name"]): o for o in objects})
         return storage, live
+
+    def forget(self) -> None:
+        """Drop the bodies held (another observer answers now); the next pass reads them."""
+        self._bodies = {}
 
 
 async def pods_of(kube: Kube, namespace: str,

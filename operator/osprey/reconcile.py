@@ -66,6 +66,7 @@ from osprey.upgrade.driver import Upgrades
 from osprey.upgrade.plan import UpgradeRefused
 from osprey.valuesfrom import ValuesFromError, read_sources, resolve, sources
 from osprey.waiting import explained, unready_workloads
+from osprey.watchcache import CachedObserver
 
 if TYPE_CHECKING:
     from osprey.runtime import Runtime
@@ -113,8 +114,11 @@ class ControlPlane:
         self._helm_records = HelmRecords(runtime.kube, namespace)
         # The status this loop last wrote: Kopf's body may not show it yet, and comparing with
         # an older one would report a flip twice.
-        # Where passes look: lists, with Secret and ConfigMap bodies read once per change.
-        self.observer: Observer = ChangedBodiesObserver(runtime.kube)
+        # Where passes look: the watch cache; lists (Secret and ConfigMap bodies read once
+        # per change) without it, or while it is not synced.
+        listing = ChangedBodiesObserver(runtime.kube)
+        self.observer: Observer = (listing if runtime.watch_cache is None
+                                   else CachedObserver(runtime.watch_cache, listing))
         self._generation_seen: int | None = None
         self.plans = PlanMemo()  # the last plan, made again only when its inputs change
         self._wake_hint: float | None = None  # sooner next pass: a pending release to take over

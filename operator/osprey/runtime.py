@@ -16,6 +16,7 @@ from osprey.masking import redact
 from osprey.metrics import Metrics
 from osprey.policy import Policy
 from osprey.sharding import Shard
+from osprey.watchcache import WatchCache
 
 if TYPE_CHECKING:
     from osprey.reconcile import ControlPlane
@@ -45,6 +46,8 @@ class Settings:
     liveness_port: int | None = 8080
     lease: LeaseConfig | None = None  # None: no leader election, this is the only replica
     shard: Shard | None = None  # None: every namespace watched
+    # Passes observe through watches (watchcache.py); False: they list at every pass.
+    watch_cache: bool = True
     # On shutdown, how long running helm operations may finish before they are killed;
     # None: the helm timeout (the chart's terminationGracePeriodSeconds leaves room for it).
     drain_seconds: float | None = None
@@ -101,6 +104,13 @@ class Runtime:
         # Shutting down: no new helm operation starts; running ones may finish.
         self.draining = False
         self.leading = False  # this replica reconciles (holds the Lease, or runs alone)
+        # Run while this replica leads (service.py); None: passes list. Of the namespaces it
+        # is told, only those of its shard are watched.
+        watched = (tuple(ns for ns in settings.namespaces if settings.serves(ns))
+                   if settings.namespaces else None)
+        self.watch_cache = (WatchCache(self.kube, watched, settings.serves, self.wake_namespace,
+                                       wake_all=self.wake_all)
+                            if settings.watch_cache else None)
         redact_secrets_of(self)
 
     def known_secrets(self) -> frozenset[str]:

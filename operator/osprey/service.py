@@ -63,7 +63,10 @@ async def _lead(settings: Settings, runtime: Runtime, elector: LeaderElector | N
     kopf_stop, kopf_ready = asyncio.Event(), asyncio.Event()
     # Created before Kopf starts: Kopf cancels every task younger than itself when it stops.
     hold = asyncio.create_task(LeaseThread(elector).hold(kopf_stop)) if elector else None
+    cache = runtime.watch_cache
+    informing = asyncio.create_task(cache.run()) if cache is not None else None
     kopf_task = asyncio.create_task(kopf.operator(
+        registry=handlers.registry(owned_wakeups=cache is None),
         clusterwide=not settings.namespaces,
         namespaces=settings.namespaces,
         standalone=True,  # Kopf's peering pauses every peer of equal priority: the Lease leads
@@ -91,6 +94,9 @@ async def _lead(settings: Settings, runtime: Runtime, elector: LeaderElector | N
         readiness.cancel()
         ending.cancel()
         await asyncio.gather(kopf_task, return_exceptions=True)
+        if informing is not None:
+            informing.cancel()
+            await asyncio.gather(informing, return_exceptions=True)
         runtime.set_leading(False)
         if hold is not None:
             await asyncio.gather(hold, return_exceptions=True)

@@ -2,8 +2,9 @@
 
 A namespace holds 200 Secrets of 16 KiB that no release owns (users' certificates, keys) when
 a control plane converges in it. The simulator reports what it sent, per request: the
-operator's watches of Secrets and ConfigMaps ask for the watch label only, a pass lists only
-labelled ones, and the unfiltered look before the first pass is metadata only. A deleted
+operator's watches of Secrets and ConfigMaps ask for the watch label (or Helm's records,
+owner=helm) only, a pass lists only labelled ones, and the unfiltered look before the first
+pass is metadata only. A deleted
 release Secret is still restored at once (the periodic resync is far away), and a change to
 an unrelated Secret sends nothing.
 """
@@ -18,6 +19,8 @@ import pytest
 
 from osprey.kube import resource
 from osprey.narrowing import WATCH_SELECTOR
+from osprey.releases import HELM_STORAGE_SELECTOR
+from osprey.watchcache import WATCHED
 from tests.integration.operator_harness import Client, RunningOperator, control_plane
 from tests.kubesim.traffic import Sent
 
@@ -99,12 +102,16 @@ def report(story: Story) -> None:
     print(f"one unfiltered list of the namespace's Secrets: {story.unfiltered_list_size} bytes")
 
 
-def test_the_operator_watches_secrets_and_config_maps_by_the_watch_label(story: Story):
-    for plural in ("secrets", "configmaps"):
+def test_the_operator_watches_secrets_and_config_maps_by_label_selectors_only(story: Story):
+    """The watch cache's selections: the watch label (Secrets: Helm's records excepted), and
+    Helm's records (owner=helm); never a whole kind."""
+    for kind, plural in (("Secret", "secrets"), ("ConfigMap", "configmaps")):
         sent = of_operator(story.converging + story.after)
         watches = [s for s in of_kind(sent, story.namespace, plural) if s.watch]
         assert watches, plural
-        assert {s.label_selector for s in watches} == {WATCH_SELECTOR}
+        selections = {w.labels for w in WATCHED if w.kind == kind}
+        assert {s.label_selector for s in watches} <= selections
+        assert all(WATCH_SELECTOR in s or s == HELM_STORAGE_SELECTOR for s in selections)
 
 
 def unrelated_sent(sent: list[Sent]) -> list[Sent]:

@@ -62,11 +62,15 @@ def test_only_the_leader_acts_and_a_stopped_leader_hands_over_without_repeating_
         # The leader is stopped (as a pod on SIGTERM) while it installs keystone.
         client.wait_for(lambda: "keystone" in running(first), 120, "keystone's install")
         assert second.helm.operations == [] and second.runtime.control_planes == {}
+        assert all(i.lists == 0 for i in second.runtime.watch_cache.informers), (
+            "a standby lists and watches nothing")
         first.thread.stop()  # drains, then releases the Lease
         stopped_at = time.monotonic()
         client.wait_for(lambda: second.runtime.leading, HANDOVER_SECONDS, "the handover")
         handover = time.monotonic() - stopped_at
         client.wait_ready(namespace, name)
+        assert all(i.lists >= 1 for i in second.runtime.watch_cache.informers), (
+            "the new leader's informers run")
 
     assert handover < HANDOVER_SECONDS
     ops_a, ops_b = first.helm.of(namespace), second.helm.of(namespace)

@@ -283,6 +283,11 @@ OPERATOR_NEEDS: set[Permission] = {
     ("", "events", "create"),
     ("", "pods", "list"),
     ("", "secrets", "create"),
+    # The watch cache's informers (watchcache.WATCHED): list, then watch, each kind.
+    *((group, plural, verb) for group, plural in (
+        ("", "secrets"), ("", "configmaps"), ("", "services"), ("", "persistentvolumeclaims"),
+        ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+        ("batch", "jobs")) for verb in ("list", "watch")),
 }
 
 
