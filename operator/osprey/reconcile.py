@@ -34,10 +34,10 @@ from osprey.autoscaling import (
 )
 from osprey.backoff import PassFailures
 from osprey.catalog.values.exposure import public_urls
-from osprey.certificates import certificates_condition, expected_certificates, read_certificates
 from osprey.claims import claim_conflicts
-from osprey.custody import CredentialsLost, Custody
+from osprey.custody import Custody
 from osprey.drift import Drift, release_drift
+from osprey.halts import HALTING, Halt, halt_reason
 from osprey.health import ReleaseHealth, release_health
 from osprey.kube import KubeError, resource
 from osprey.narrowing import STAMP, Stamping
@@ -50,21 +50,15 @@ from osprey.observe import (
 )
 from osprey.operations import ReleaseOperations
 from osprey.ownership import owner_value
-from osprey.plan import Plan, PlanError, PlanMemo
-from osprey.pullsecrets import (
-    new_warning,
-    pull_secrets_condition,
-    read_pull_secrets,
-    wanted_pull_secrets,
-)
+from osprey.plan import Plan, PlanMemo
+from osprey.prerequisites import prerequisite_conditions
 from osprey.releases import OWNER_LABEL, DeployedRelease
 from osprey.rollup import Observation, failed_pass_status, halted_status, rollup
-from osprey.rotation.driver import RotationRefused, Rotations
+from osprey.rotation.driver import Rotations
 from osprey.status_record import StatusRecord
 from osprey.teardown import teardown
 from osprey.upgrade.driver import Upgrades
-from osprey.upgrade.plan import UpgradeRefused
-from osprey.valuesfrom import ValuesFromError, read_sources, resolve, sources
+from osprey.valuesfrom import read_sources, resolve, sources
 from osprey.waiting import explained, unready_workloads
 from osprey.watchcache import CachedObserver
 
@@ -217,45 +211,43 @@ class ControlPlane:
         self._generation_seen = meta.get("generation")
         previous = self.status.previous(body)
         try:
-            raw = body.get("spec")
-            spec = validate_spec(dict(raw) if raw is not None else None, name=self.name)
-        except SpecError as exc:
-            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
+            return await self._converge(body, previous, generation)
+        except Halt as halt:
+            return await self._halt(body, previous, generation, halt.reason, halt.message,
+                                    halt.pools)
+        except HALTING as exc:
+            return await self._halt(body, previous, generation, halt_reason(exc), str(exc))
+
+    async def _converge(
+        self, body: Mapping[str, Any], previous: ControlPlaneStatus, generation: int
+    ) -> str:
+        """The pass proper: raises `Halt` (or one of `HALTING`) to stop before any change."""
+        raw = body.get("spec")
+        spec = validate_spec(dict(raw) if raw is not None else None, name=self.name)
         policy = self.runtime.settings.policy
         if violations := policy.violations(spec):
-            return await self._halt(body, previous, generation, "InvalidSpec",
-                                    str(SpecError(violations)))
+            raise SpecError(violations)
         observed_at = time.monotonic()
         await self.stamping.ensure()  # Secrets and ConfigMaps are listed by the watch label
         deployed, live = await self._observe()
         self.stamping.observed(deployed)
         holder = await self.custody.holder(body, deployed)
         if holder is not None:
-            return await self._halt(body, previous, generation, "NamespaceTaken", (
+            raise Halt("NamespaceTaken", (
                 f"namespace {self.namespace} belongs to control plane {holder}: one control "
                 "plane per namespace (release names are the chart names); this one changes "
                 "nothing - delete it, or create it in a namespace of its own"))
         pool_overlap, pools = await self.custody.node_pools(body, spec)
         if pool_overlap is not None:
-            return await self._halt(body, previous, generation, "NodePoolsOverlap",
-                                    pool_overlap.message(), pools)
-        try:
-            charts = [e.name for e in catalog.enabled_entries(spec)]
-            data = await read_sources(self.runtime.kube, self.namespace, sources(spec, charts))
-            resolved = resolve(spec, charts, data)
-        except ValuesFromError as exc:
-            return await self._halt(body, previous, generation, "ValuesFromUnavailable", str(exc))
+            raise Halt("NodePoolsOverlap", pool_overlap.message(), pools)
+        charts = [e.name for e in catalog.enabled_entries(spec)]
+        data = await read_sources(self.runtime.kube, self.namespace, sources(spec, charts))
+        resolved = resolve(spec, charts, data)
         if violations := policy.violations(spec, resolved):
-            return await self._halt(body, previous, generation, "InvalidSpec",
-                                    str(SpecError(violations)))
-        try:
-            credentials, since = await self.custody.credentials(body, spec, live, deployed)
-            self.secrets = resolved.secret_strings | frozenset(credentials.values())
-            desired = self.plans.plan(spec, self.namespace, credentials, resolved.charts)
-        except CredentialsLost as exc:
-            return await self._halt(body, previous, generation, "CredentialsLost", str(exc))
-        except PlanError as exc:
-            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
+            raise SpecError(violations)
+        credentials, since = await self.custody.credentials(body, spec, live, deployed)
+        self.secrets = resolved.secret_strings | frozenset(credentials.values())
+        desired = self.plans.plan(spec, self.namespace, credentials, resolved.charts)
         releases = await self.custody.releases(body, spec, desired, deployed, credentials,
                                                since)
         ours = releases.ours
@@ -264,26 +256,18 @@ class ControlPlane:
         waiting = unready_workloads(health, live)  # why they wait, from their pods
         health = explained(health, waiting, await pods_of(self.runtime.kube, self.namespace,
                                                           waiting))
-        try:  # a rotation may have put new passwords into the credentials Secret
-            rotation = await self.rotations.advance(body, spec, previous, credentials, ours,
-                                                    health, now_rfc3339())
-            self.secrets |= rotation.staged | frozenset(rotation.credentials.values())
-            if rotation.credentials != credentials:
-                credentials = rotation.credentials
-                desired = self.plans.plan(spec, self.namespace, credentials, resolved.charts)
-        except RotationRefused as exc:
-            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
-        except PlanError as exc:
-            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
-        try:  # while an upgrade runs, the plan of its current step
-            staged = await self.upgrades.stage(
-                body, spec, desired, credentials, previous, ours, health,
-                frozenset(self.operations.running), dict(self.operations.errors), now_rfc3339(),
-                resolved.charts)
-        except UpgradeRefused as exc:
-            return await self._halt(body, previous, generation, "UpgradeRefused", str(exc))
-        except PlanError as exc:
-            return await self._halt(body, previous, generation, "InvalidSpec", str(exc))
+        # A rotation may have put new passwords into the credentials Secret.
+        rotation = await self.rotations.advance(body, spec, previous, credentials, ours,
+                                                health, now_rfc3339())
+        self.secrets |= rotation.staged | frozenset(rotation.credentials.values())
+        if rotation.credentials != credentials:
+            credentials = rotation.credentials
+            desired = self.plans.plan(spec, self.namespace, credentials, resolved.charts)
+        # While an upgrade runs, the plan of its current step.
+        staged = await self.upgrades.stage(
+            body, spec, desired, credentials, previous, ours, health,
+            frozenset(self.operations.running), dict(self.operations.errors), now_rfc3339(),
+            resolved.charts)
         desired = staged.plan
         ignore = ignored_fields(desired.releases)
         drift = {
@@ -320,37 +304,14 @@ class ControlPlane:
         )
         status = rotation.report(staged.report(rollup(observation, previous, now_rfc3339())))
         status = status.model_copy(update={"nodePools": pools, "endpoints": public_urls(spec)})
-        status = await self._certificates(spec, ours, previous, status, generation)
-        status = await self._pull_secrets(body, desired, previous, status, generation)
+        status, warning = await prerequisite_conditions(
+            self.runtime.kube, self.namespace, spec, desired, ours, previous, status,
+            generation, now_rfc3339())
+        if warning is not None:
+            self.runtime.events(body, "Warning", *warning)
         self._report(body, previous, status)
         await self.status.write(body, previous, status)
         return "paused" if spec.paused else "ok"
-
-    async def _certificates(
-        self, spec: Any, deployed: Mapping[str, Any], previous: ControlPlaneStatus,
-        status: ControlPlaneStatus, generation: int,
-    ) -> ControlPlaneStatus:
-        """CertificatesReady: the public certificates an issuer was asked for."""
-        expected = expected_certificates(spec, deployed)
-        listed = await read_certificates(self.runtime.kube, self.namespace) if expected else None
-        conditions = certificates_condition(status.conditions, previous.conditions, expected,
-                                            listed, generation, now_rfc3339())
-        return status.model_copy(update={"conditions": conditions})
-
-    async def _pull_secrets(
-        self, body: Mapping[str, Any], desired: Plan, previous: ControlPlaneStatus,
-        status: ControlPlaneStatus, generation: int,
-    ) -> ControlPlaneStatus:
-        """ImagePullSecretsFound: the Secrets the pods pull with; a Warning Event when one is
-        missing (or of the wrong type) and the problem is new."""
-        names = wanted_pull_secrets(desired)
-        found = await read_pull_secrets(self.runtime.kube, self.namespace, names)
-        conditions = pull_secrets_condition(status.conditions, previous.conditions,
-                                            self.namespace, found, generation, now_rfc3339())
-        warning = new_warning(previous.conditions, conditions)
-        if warning is not None:
-            self.runtime.events(body, "Warning", *warning)
-        return status.model_copy(update={"conditions": conditions})
 
     async def _halt(
         self,
