@@ -11,6 +11,7 @@ from osprey.catalog import credentials as keys
 from osprey.plan import plan
 from osprey.recovery import credential_paths
 from osprey.rotation.driver import RotationRefused, check
+from osprey.rotation.job import database_job, database_tls_secret
 from osprey.rotation.steps import Act, Facts, JobState, ReleaseState, advance, rotated_keys
 
 SPEC = validate_spec({"services": {"keystone": {"enabled": True}}})
@@ -158,3 +159,30 @@ def test_a_rotation_of_a_disabled_service_names_the_field():
     with pytest.raises(RotationRefused, match=r"spec\.credentials\.rotate\.heat: heat is not "
                                               "enabled"):
         check(spec)
+
+
+def test_under_internal_tls_the_database_job_connects_with_the_release_client_certificate():
+    values = {"manifests": {"certificates": True},
+              "endpoints": {"oslo_db": {"auth": {"admin": {"secret": {"tls": {
+                  "internal": "mariadb-tls-direct"}}}}}}}
+    secret = database_tls_secret(values)
+    job = database_job(control_plane="openstack", service="keystone", user="keystone",
+                       token="1", attempt=1, image="heat:2025.1", host="mariadb",
+                       node_selector={}, tls_secret=secret)
+    pod = job["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert secret == "mariadb-tls-direct"
+    assert pod["volumes"] == [{"name": "db-certs", "secret": {
+        "secretName": "mariadb-tls-direct", "defaultMode": 0o444}}]
+    assert container["volumeMounts"][0]["mountPath"] == "/etc/mysql/certs"
+    assert {"name": "DB_CERTS", "value": "/etc/mysql/certs"} in container["env"]
+
+
+def test_without_internal_tls_the_database_job_connects_plain():
+    assert database_tls_secret({"manifests": {"certificates": False}}) is None
+    job = database_job(control_plane="openstack", service="keystone", user="keystone",
+                       token="1", attempt=1, image="heat:2025.1", host="mariadb",
+                       node_selector={})
+    pod = job["spec"]["template"]["spec"]
+    assert "volumes" not in pod
+    assert all(e["name"] != "DB_CERTS" for e in pod["containers"][0]["env"])

@@ -20,6 +20,7 @@ from osprey.releases import OWNER_LABEL, DeployedRelease
 from osprey.rotation.job import (
     DEFAULT_DATABASE_HOST,
     database_job,
+    database_tls_secret,
     job_name,
     job_state,
     rotation_secret_name,
@@ -195,7 +196,8 @@ class Rotations:
                     control_plane=self.name, service=facts.service, user=entry.database_user,
                     token=record.token, attempt=record.attempt, image=image,
                     host=host if isinstance(host, str) and host else DEFAULT_DATABASE_HOST,
-                    node_selector=spec.nodeSelector, pull_secrets=pull_secrets(values))
+                    node_selector=spec.nodeSelector, pull_secrets=pull_secrets(values),
+                    tls_secret=database_tls_secret(values))
                 try:
                     await kube.create(JOB, self.namespace, manifest)
                 except KubeError as exc:

@@ -3,7 +3,9 @@
 It runs as the MariaDB root with the image of the service's own db-init Job (OpenStack-Helm's
 heat image: Python with PyMySQL), and reads both passwords from Secrets (secretKeyRef), so no
 password is in the Job's spec. `ALTER USER` changes the password of an existing user, which
-OpenStack-Helm's db-init (`CREATE USER IF NOT EXISTS`) never does.
+OpenStack-Helm's db-init (`CREATE USER IF NOT EXISTS`) never does. Under internal TLS MariaDB
+requires a client certificate of every account, root included (`REQUIRE X509`): the Job then
+mounts the one the release's own db-init uses, where OpenStack-Helm mounts it.
 """
 
 from __future__ import annotations
@@ -13,16 +15,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from osprey.catalog import credentials as keys
+from osprey.catalog.values.internal_tls import MARIADB_SECRET
+from osprey.recovery import value_at
 
 DEFAULT_DATABASE_HOST = "mariadb"  # OpenStack-Helm's endpoints.oslo_db.hosts.default
 DATABASE_PORT = 3306
 ROTATION_LABEL = "osprey.dev/rotation"
+CERTS = "/etc/mysql/certs"
+DEFAULT_TLS_SECRET = "mariadb-tls-direct"  # OpenStack-Helm's oslo_db tls.internal default  # helm-toolkit's db-init: ca.crt, tls.crt, tls.key
 
 # The user name and the password travel as query parameters: PyMySQL quotes them.
 SCRIPT = """\
 import os, pymysql
+certs = os.environ.get("DB_CERTS")
+ssl = {"ca": certs + "/ca.crt", "cert": certs + "/tls.crt", "key": certs + "/tls.key"} \
+    if certs else None
 connection = pymysql.connect(host=os.environ["DB_HOST"], port=int(os.environ["DB_PORT"]),
-                             user="root", password=os.environ["ROOT_PASSWORD"])
+                             user="root", password=os.environ["ROOT_PASSWORD"], ssl=ssl)
 with connection.cursor() as cursor:
     cursor.execute("ALTER USER %s@'%%' IDENTIFIED BY %s",
                    (os.environ["DB_USER"], os.environ["NEW_PASSWORD"]))
@@ -51,9 +60,11 @@ def database_job(
     host: str,
     node_selector: Mapping[str, str],
     pull_secrets: Sequence[str] = (),
+    tls_secret: str | None = None,
 ) -> dict[str, Any]:
     """The Job manifest; `user` is the chart's database user (its key in the Secrets). It pulls
-    its image with the release's `pull_secrets`, as the release's own pods do."""
+    its image with the release's `pull_secrets`, as the release's own pods do, and connects
+    with the client certificate of `tls_secret` when the release's database connection does."""
     labels = {ROTATION_LABEL: service, "app.kubernetes.io/managed-by": "osprey",
               "application": service, "component": "db-password-rotate"}
     env = [
@@ -65,11 +76,14 @@ def database_job(
         {"name": "NEW_PASSWORD", "valueFrom": {"secretKeyRef": {
             "name": rotation_secret_name(control_plane), "key": keys.database_password(user)}}},
     ]
-    pod: dict[str, Any] = {
-        "restartPolicy": "OnFailure",
-        "containers": [{"name": "db-password-rotate", "image": image,
-                        "command": ["python3", "-c", SCRIPT], "env": env}],
-    }
+    container: dict[str, Any] = {"name": "db-password-rotate", "image": image,
+                                 "command": ["python3", "-c", SCRIPT], "env": env}
+    pod: dict[str, Any] = {"restartPolicy": "OnFailure", "containers": [container]}
+    if tls_secret:
+        env.append({"name": "DB_CERTS", "value": CERTS})
+        container["volumeMounts"] = [{"name": "db-certs", "mountPath": CERTS, "readOnly": True}]
+        pod["volumes"] = [{"name": "db-certs", "secret": {"secretName": tls_secret,
+                                                          "defaultMode": 0o444}}]
     if node_selector:
         pod["nodeSelector"] = dict(node_selector)
     if pull_secrets:
@@ -80,6 +94,16 @@ def database_job(
         "metadata": {"name": job_name(service, token, attempt), "labels": labels},
         "spec": {"backoffLimit": 3, "template": {"metadata": {"labels": labels}, "spec": pod}},
     }
+
+
+def database_tls_secret(values: Mapping[str, Any]) -> str | None:
+    """The client certificate Secret a release's database connection uses: OpenStack-Helm's
+    `endpoints.oslo_db.auth.admin.secret.tls.internal` under `manifests.certificates`."""
+    if value_at(values, ("manifests", "certificates")) is not True:
+        return None
+    secret = value_at(values, ("endpoints", "oslo_db", "auth", "admin", "secret", "tls",
+                               "internal"))
+    return secret if isinstance(secret, str) and secret else MARIADB_SECRET
 
 
 def job_state(job: Mapping[str, Any] | None) -> tuple[str, str]:
