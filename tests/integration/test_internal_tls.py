@@ -120,3 +120,30 @@ def test_internal_tls_without_an_issuer_is_refused_naming_the_field(kube, crd_in
     assert result.returncode != 0
     assert "spec.tls.internal" in result.stderr
     assert "internal TLS needs spec.endpoints.tls.issuerRef" in result.stderr
+
+
+def test_a_rotation_logs_into_mariadb_with_the_client_certificate_root_requires(
+        kube, secured: Secured):
+    # OpenStack-Helm's mariadb gives root REQUIRE X509 under manifests.certificates.
+    client = Client(str(kube.kubeconfig))
+    namespace, name = secured.namespace, secured.name
+    jobs: dict[str, dict[str, Any]] = {}
+
+    def rotated() -> bool:
+        jobs.update({j["metadata"]["name"]: j for j in client.list(
+            "Job", namespace, "osprey.dev/rotation=keystone")})
+        body = client.get("OpenStackControlPlane", namespace, name) or {}
+        record = ((body.get("status") or {}).get("credentials") or {}).get("keystone") or {}
+        return record.get("token") == "tls-1" and record.get("phase") == "Rotated"
+
+    with RunningOperator(str(kube.kubeconfig), namespace):
+        client.patch_spec(namespace, name, {"credentials": {"rotate": {"keystone": "tls-1"}}})
+        client.wait_for(rotated, 240, "keystone's credentials rotated")
+    assert jobs, "the rotation ran its database Job"
+    for job in jobs.values():
+        pod = job["spec"]["template"]["spec"]
+        assert {"name": "db-certs", "secret": {"secretName": MARIADB_SECRET,
+                                               "defaultMode": 0o444}} in pod["volumes"]
+        container = pod["containers"][0]
+        assert {"name": "db-certs", "mountPath": "/etc/mysql/certs",
+                "readOnly": True} in container["volumeMounts"]
