@@ -136,6 +136,13 @@ class OneOf:
         return (_get(model, self.field) is None) != (_get(model, self.other) is None)
 
 
+def _present(path: str) -> str:
+    """CEL: the optional field at `path` is set, each optional parent tested with has() first
+    (selecting a field of an absent object is an error in CEL)."""
+    parts = path.split(".")
+    return " && ".join(f"has(self.{'.'.join(parts[:i])})" for i in range(1, len(parts) + 1))
+
+
 @dataclass(frozen=True)
 class Needs:
     """When the optional field at `field` is set, the optional field at `needs` must be too.
@@ -150,9 +157,7 @@ class Needs:
     reason: ClassVar[str] = "FieldValueRequired"
 
     def cel(self) -> str:
-        parts = self.needs.split(".")
-        present = " && ".join(f"has(self.{'.'.join(parts[:i])})" for i in range(1, len(parts) + 1))
-        return f"!has(self.{self.field}) || ({present})"
+        return f"!has(self.{self.field}) || ({_present(self.needs)})"
 
     def holds(self, model: Any) -> bool:
         return _optional(model, self.field) is None or _optional(model, self.needs) is not None
@@ -175,9 +180,7 @@ class RequiresSet:
         return self.when
 
     def cel(self) -> str:
-        parts = self.needs.split(".")
-        present = " && ".join(f"has(self.{'.'.join(parts[:i])})" for i in range(1, len(parts) + 1))
-        return f"!self.{self.when} || ({present})"
+        return f"!self.{self.when} || ({_present(self.needs)})"
 
     def holds(self, model: Any) -> bool:
         return not _get(model, self.when) or _optional(model, self.needs) is not None
