@@ -51,6 +51,16 @@ class KubeError(Exception):
         return f"{where}{answer}: {self.message}"
 
 
+def refusal(status: int, data: bytes, request: str) -> KubeError:
+    """The API server's non-2xx answer: its Status's reason and message when it sent one."""
+    try:
+        body = json.loads(data)
+        reason, message = body.get("reason", ""), body.get("message", "")
+    except ValueError:
+        reason, message = "", data.decode(errors="replace")[:500]
+    return KubeError(status, reason, message, request)
+
+
 @dataclass(frozen=True)
 class Resource:
     """Where objects of one kind live in the API."""
@@ -197,12 +207,7 @@ class Kube:
             reason = "Timeout" if timed_out else "Unreachable"
             raise KubeError(0, reason, f"no answer from the API server ({exc})", request) from None
         if not 200 <= response.status < 300:
-            try:
-                status = json.loads(data)
-                reason, message = status.get("reason", ""), status.get("message", "")
-            except ValueError:
-                reason, message = "", data.decode(errors="replace")[:500]
-            raise KubeError(response.status, reason, message, request)
+            raise refusal(response.status, data, request)
         return json.loads(data) if data else {}
 
     async def request(
@@ -287,13 +292,7 @@ class Kube:
             raise KubeError(0, "Unreachable", f"no answer from the API server ({exc})",
                             request) from None
         if response.status != 200:
-            data = response.read()
-            try:
-                status = json.loads(data)
-                reason, message = status.get("reason", ""), status.get("message", "")
-            except ValueError:
-                reason, message = "", data.decode(errors="replace")[:500]
-            raise KubeError(response.status, reason, message, request)
+            raise refusal(response.status, response.read(), request)
         return WatchStream(response.response, request, metadata_only)
 
     async def create(self, res: Resource, namespace: str, obj: Mapping[str, Any]) -> dict:
