@@ -1,5 +1,8 @@
 """`python -m bench [--quick] [--only converge|scale|shards]`: run the benchmarks, print one table.
 
+`--factor F` runs scale and shards with the fixture charts resized to the real charts' rendered
+bytes times F (bench.realsize); `--planes 1,10,50` sets the scale points (shards: the largest).
+
 The full run takes about ten minutes on two cores; `--quick` (shorter delays, fewer trials,
 smaller scale) about two, for a smoke test of the benchmarks themselves.
 """
@@ -8,19 +11,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench.cluster import HELM, Delays, packaged_charts, simulated_cluster
+from bench.cluster import Delays, packaged_charts, simulated_cluster
 from bench.converge import converge, converge_figures, sequential_baseline
-from bench.figures import Figure, table
+from bench.figures import Figure, machine, table
 from bench.inprocess import InProcessOperator
+from bench.realsize import sized_charts
 from bench.scale import measure, scale_figures
 from bench.shards import measure_shards, shard_figures
 from bench.steady import change, heal, noop, steady_figures
@@ -38,18 +39,6 @@ class Profile:
 
 FULL = Profile(Delays(2.0, 3.0), 20, Delays(0.2, 0.2), (1, 10, 50), 5.0)
 QUICK = Profile(Delays(0.5, 0.75), 5, Delays(0.2, 0.2), (1, 3), 2.0, sharded=4)
-
-
-def machine() -> str:
-    memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
-    helm = subprocess.run([str(HELM), "version", "--short"], capture_output=True, text=True,
-                          check=False).stdout.strip()
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.machine())
-    return (f"{os.cpu_count()} CPUs ({cpu}), {int(memory) // 1024} MiB RAM, "
-            f"Python {platform.python_version()}, helm {helm}, {platform.system()} "
-            f"{platform.release()}")
 
 
 def single_control_plane(profile: Profile, charts: Path) -> list[Figure]:
@@ -93,13 +82,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["converge", "scale", "shards"],
                         help="run one group: converge (+ no-op, change, healing, overhead, "
                         "baseline), scale, or shards (two shards converging many)")
+    parser.add_argument("--factor", type=float,
+                        help="scale and shards: the fixture charts resized to render as many "
+                        "bytes as OpenStack-Helm's real charts, times F (bench.realsize); "
+                        "default: the fixture charts as they are")
+    parser.add_argument("--planes", help="scale: control plane counts, e.g. 1,10,50; shards: "
+                        "the largest of them")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     profile = QUICK if args.quick else FULL
+    if args.planes:
+        counts = tuple(int(p) for p in args.planes.split(","))
+        profile = replace(profile, scale_points=counts, sharded=max(counts))
     started = time.monotonic()
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="osprey-bench-charts-") as tmp:
-        charts = packaged_charts(Path(tmp) / "charts")
+        if args.factor is None:
+            charts = packaged_charts(Path(tmp) / "charts")
+        else:
+            if args.only in (None, "converge"):
+                parser.error("--factor sizes the scale and shards runs only (converge uses "
+                             "the fixture charts; bench.realsize measures its no-op pass)")
+            charts, sized = sized_charts(Path(tmp), args.factor)
+            print(f"charts at x{args.factor:g} of the real rendered bytes: "
+                  + ", ".join(f"{s.release} {s.rendered // 1024} KiB" for s in sized),
+                  flush=True)
         if args.only in (None, "converge"):
             print(f"converge, no-op, change, healing ({profile.delays.describe()}) ...",
                   flush=True)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
+
+from bench.cluster import HELM
 
 
 @dataclass(frozen=True)
@@ -43,3 +49,15 @@ def table(figures: list[Figure]) -> str:
         if index == 0:
             lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+def machine() -> str:
+    memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    helm = subprocess.run([str(HELM), "version", "--short"], capture_output=True, text=True,
+                          check=False).stdout.strip()
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.machine())
+    return (f"{os.cpu_count()} CPUs ({cpu}), {int(memory) // 1024} MiB RAM, "
+            f"Python {platform.python_version()}, helm {helm}, {platform.system()} "
+            f"{platform.release()}")

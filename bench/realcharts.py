@@ -20,10 +20,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.__main__ import FULL, QUICK, machine
+from bench.__main__ import FULL, QUICK
 from bench.cluster import Cluster, simulated_cluster
 from bench.converge import Converged, converge, converge_figures
-from bench.figures import Figure, table
+from bench.figures import Figure, machine, table
 from bench.inprocess import InProcessOperator
 from bench.steady import heal, healing_figures, noop, noop_figures
 from tests.fixtures.oshcharts import OshChartsError, osh_charts, source_from_env

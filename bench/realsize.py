@@ -31,9 +31,8 @@ from pathlib import Path
 
 import yaml
 
-from bench.__main__ import machine
 from bench.cluster import HELM, Cluster, Delays, simulated_cluster
-from bench.figures import Figure, table
+from bench.figures import Figure, machine, table
 from bench.inprocess import InProcessOperator
 from bench.model import chart_tarball, rendered_plan, write_values
 from bench.procstat import memory_kib

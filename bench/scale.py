@@ -137,9 +137,10 @@ def pools_of_no_node(namespace: str) -> dict[str, dict[str, str]]:
 
 
 def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
-            timeout: float = 900.0) -> ScalePoint:
+            timeout: float | None = None) -> ScalePoint:
     """Converge `count` control planes under an operator with the default resync; then, with
     every one Ready, restart it with a short resync and count what its no-op passes cost."""
+    timeout = timeout or max(900.0, 40.0 * count)
     namespaces = [cluster.new_namespace(f"scale-{i:03d}") for i in range(count)]
     operator = OperatorProcess(cluster, resync=DEFAULT_RESYNC_SECONDS)
     try:

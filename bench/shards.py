@@ -21,7 +21,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench.cluster import HELM, Cluster
 from bench.figures import Figure
 from bench.procstat import cpu_seconds, memory_kib
-from bench.scale import HELM_CALLS, SAMPLE, _releases_per_plane, all_ready, free_port, scrape
+from bench.scale import (
+    HELM_CALLS,
+    SAMPLE,
+    _releases_per_plane,
+    all_ready,
+    free_port,
+    pools_of_no_node,
+    scrape,
+)
 from bench.waiting import POLL
 from osprey.sharding import Shard
 from tests.integration.operator_harness import ROOT, control_plane
@@ -127,7 +135,8 @@ def measure_shards(cluster: Cluster, count: int, shards: int = 2,
         sim_before = cpu_seconds(cluster.simulator_pid)
         started = time.monotonic()
         for ns in namespaces:
-            cluster.client.apply_control_plane(control_plane(SAMPLE, ns, cluster.repository))
+            cluster.client.apply_control_plane(control_plane(
+                SAMPLE, ns, cluster.repository, nodePools=pools_of_no_node(ns)))
         while not all_ready(cluster, count):
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"{count} control planes not Ready in {timeout:.0f}s")
