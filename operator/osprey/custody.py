@@ -102,7 +102,7 @@ class Custody:
             if meta.get("deletionTimestamp"):
                 continue
             try:
-                other = validate_spec(item.get("spec"), name=meta["name"])
+                other = self.runtime.specs.of(item, name=meta["name"])
             except SpecError:  # an invalid spec installs nothing, so it holds no node
                 continue
             planes.append(PlaneNodes(meta.get("namespace", ""), meta["name"],

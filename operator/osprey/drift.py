@@ -149,8 +149,7 @@ def release_drift(
             found.append(drift)
         elif clean is not None and compared is not None:
             clean[(kind, name)] = compared
-    claims = {name: obj for (kind, name), obj in live.items() if kind == "PersistentVolumeClaim"}
-    for claim, size in claims_to_expand(release, claims):
+    for claim, size in claims_to_expand(release, _claims(release, live)):
         found.append(Drift("PersistentVolumeClaim", claim, missing=False,
                            fields=("spec.resources.requests.storage",),
                            patch={"spec": {"resources": {"requests": {"storage": size}}}}))
@@ -174,6 +173,16 @@ def job_completed(job: Mapping[str, Any]) -> bool:
         c.get("type") == "Complete" and c.get("status") == "True"
         for c in (job.get("status") or {}).get("conditions") or ()
     )
+
+
+def _claims(release: DeployedRelease,
+            live: Mapping[Key, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The namespace's PersistentVolumeClaims, looked up only for a release whose
+    StatefulSets template claims."""
+    if not any(o.get("kind") == "StatefulSet" and (o.get("spec") or {}).get("volumeClaimTemplates")
+               for o in release.manifest):
+        return {}
+    return {name: obj for (kind, name), obj in live.items() if kind == "PersistentVolumeClaim"}
 
 
 def claims_to_expand(

@@ -65,19 +65,34 @@ def _mask_path(values: Any, path: tuple[str, ...]) -> None:
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """Free text (a message, a log line) with every known secret replaced by the mask."""
-    for secret in sorted((s for s in secrets if len(s) >= MIN_REDACTED_LENGTH),
-                         key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    return _replace_all(text, _longest_first(secrets))
+
+
+def _longest_first(secrets: Iterable[str]) -> tuple[str, ...]:
+    """The secrets worth masking, longest first (a secret containing another is masked
+    whole)."""
+    return tuple(sorted((s for s in secrets if len(s) >= MIN_REDACTED_LENGTH),
+                        key=len, reverse=True))
+
+
+def _replace_all(text: str, ordered: tuple[str, ...]) -> str:
+    for secret in ordered:
+        if secret in text:
+            text = text.replace(secret, MASK)
     return text
 
 
 def redact_strings(value: Any, secrets: Iterable[str]) -> Any:
     """A copy of JSON data with `redact` applied to every string in it."""
-    known = tuple(secrets)
-    if not known:
-        return value
+    ordered = _longest_first(secrets)
+    return _redacted(value, ordered) if ordered else value
+
+
+def _redacted(value: Any, ordered: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return _replace_all(value, ordered)
     if isinstance(value, Mapping):
-        return {k: redact_strings(v, known) for k, v in value.items()}
+        return {k: _redacted(v, ordered) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact_strings(v, known) for v in value]
-    return redact(value, known) if isinstance(value, str) else value
+        return [_redacted(v, ordered) for v in value]
+    return value

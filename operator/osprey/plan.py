@@ -6,8 +6,6 @@ The same plan drives `osprey render` and the operator.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -211,7 +209,7 @@ class PlanMemo:
     planned every time: their Chart.yaml may change under the same spec."""
 
     def __init__(self) -> None:
-        self._made_from: str | None = None
+        self._made_from: tuple[Any, ...] | None = None
         self._plan: Plan | None = None
 
     def plan(
@@ -223,10 +221,14 @@ class PlanMemo:
     ) -> Plan:
         if spec.charts.repository.startswith("/"):
             return plan(spec, namespace, credentials, values_from)
-        made_from = hashlib.sha256(json.dumps(
-            [spec.model_dump(mode="json"), namespace, dict(credentials), values_from or {}],
-            sort_keys=True, default=str).encode()).hexdigest()
-        if made_from != self._made_from or self._plan is None:
+        # Compared, not hashed: the spec is the same object while its generation is
+        # (api.ValidatedSpecs), so the comparison is mostly an identity check.
+        made_from = (spec, namespace, dict(credentials), values_from or {})
+        if self._plan is None or not _same_inputs(made_from, self._made_from):
             self._plan = plan(spec, namespace, credentials, values_from)
             self._made_from = made_from
         return self._plan
+
+
+def _same_inputs(now: tuple[Any, ...], before: tuple[Any, ...] | None) -> bool:
+    return before is not None and all(a is b or a == b for a, b in zip(now, before, strict=True))

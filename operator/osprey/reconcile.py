@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from osprey import catalog, heal
 from osprey.actions import Action, Constraints, Kind, decide, pending_recovery_at
-from osprey.api import SpecError, validate_spec
+from osprey.api import SpecError
 from osprey.api.conditions import get_condition, rfc3339
 from osprey.api.status import ControlPlaneStatus, NodePoolSizes
 from osprey.autoscaling import (
@@ -222,8 +222,7 @@ class ControlPlane:
         self, body: Mapping[str, Any], previous: ControlPlaneStatus, generation: int
     ) -> str:
         """The pass proper: raises `Halt` (or one of `HALTING`) to stop before any change."""
-        raw = body.get("spec")
-        spec = validate_spec(dict(raw) if raw is not None else None, name=self.name)
+        spec = self.runtime.specs.of(body, name=self.name)
         policy = self.runtime.settings.policy
         if violations := policy.violations(spec):
             raise SpecError(violations)

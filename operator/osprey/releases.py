@@ -189,6 +189,7 @@ class ReleaseDecoder:
     def __init__(self, kept: int = DECODED_RELEASES_KEPT) -> None:
         self._kept = kept
         self._cache: OrderedDict[tuple[str, int, str], DeployedRelease] = OrderedDict()
+        self._dressed: dict[tuple[str, int, str], tuple[dict[str, Any], DeployedRelease]] = {}
 
     def missing(self, secrets: Iterable[Mapping[str, Any]],
                 fetched: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
@@ -224,17 +225,24 @@ class ReleaseDecoder:
                 self._cache.move_to_end(key)
             else:
                 self._cache[key] = _to_release(release_from_storage(newest.get("data") or {}))
-            result[name] = replace(
-                self._cache[key],
-                deployed_revision=max(deployed) if deployed else None,
-                labels=dict(newest["metadata"].get("labels") or {}),
-                stored_at=newest["metadata"].get("creationTimestamp", ""),
-                first_stored_at=revisions[0]["metadata"].get("creationTimestamp", ""),
-            )
+            dressing = {
+                "deployed_revision": max(deployed) if deployed else None,
+                "labels": dict(newest["metadata"].get("labels") or {}),
+                "stored_at": newest["metadata"].get("creationTimestamp", ""),
+                "first_stored_at": revisions[0]["metadata"].get("creationTimestamp", ""),
+            }
+            dressed = self._dressed.get(key)
+            if dressed is None or dressed[0] != dressing:
+                # the same object while nothing changed: what it caches (its values hash)
+                # is computed once, not on every pass
+                dressed = self._dressed[key] = (dressing, replace(self._cache[key], **dressing))
+            result[name] = dressed[1]
         for stale in [k for k in self._cache if k not in live]:
             del self._cache[stale]
         while len(self._cache) > self._kept:
             self._cache.popitem(last=False)
+        for gone in [k for k in self._dressed if k not in self._cache]:
+            del self._dressed[gone]
         return result
 
     def __len__(self) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from osprey.api import ValidatedSpecs
 from osprey.helm import DEFAULT_TIMEOUT, Helm, HelmBinary, parse_duration
 from osprey.kube import READ_TIMEOUT_SECONDS, Kube
 from osprey.leadership import LeaseConfig
@@ -96,6 +97,7 @@ class Runtime:
         self.events: EventSink = self._redacting(events or (lambda *_: None))
         self.helm_slots = asyncio.Semaphore(settings.max_parallel_helm)
         self.control_planes: dict[tuple[str, str], ControlPlane] = {}
+        self.specs = ValidatedSpecs()  # each control plane's spec, checked once per generation
         # Node labels as the node watch last showed them (pools are counted from them);
         # listed once first, since a pass may run before the watch has shown every node.
         self._node_labels: dict[str, dict[str, str]] = {}

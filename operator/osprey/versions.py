@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 _SEMVER = re.compile(
     r"^v?(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
@@ -34,6 +34,10 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> Version:
+        return _parsed(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Version:
         match = _SEMVER.match(text.strip())
         if match is None:
             raise ValueError(f"{text!r} is not a semantic version (<major>.<minor>.<patch>)")
@@ -61,6 +65,11 @@ class Version:
         if self.prerelease:
             text += "-" + ".".join(self.prerelease)
         return text + (f"+{self.build}" if self.build else "")
+
+
+# Versions are immutable and a pass compares the same few every time (each release's against
+# its pin): parsed once each.
+_parsed = lru_cache(maxsize=1024)(Version._parse)
 
 
 @dataclass(frozen=True)

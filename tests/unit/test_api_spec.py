@@ -119,3 +119,56 @@ def test_dependency_rules_are_the_spec_models_rules():
     assert len(dependency_rules()) == sum(
         len(SERVICE_REQUIREMENTS[s]) + len(INFRASTRUCTURE_REQUIREMENTS[s])
         for s in SERVICE_REQUIREMENTS)
+
+
+def _resource(spec, *, generation=1, uid="u-1", name="openstack"):
+    return {"metadata": {"name": name, "uid": uid, "generation": generation}, "spec": spec}
+
+
+def test_a_spec_is_validated_once_per_generation(monkeypatch):
+    from osprey.api import validation
+
+    specs, calls = validation.ValidatedSpecs(), []
+    real = validation.validate_spec
+    monkeypatch.setattr(validation, "validate_spec",
+                        lambda raw, name=None: calls.append(raw) or real(raw, name=name))
+    first = specs.of(_resource({}), name="openstack")
+    assert specs.of(_resource({}), name="openstack") is first
+    assert len(calls) == 1
+    changed = specs.of(_resource({"services": {"keystone": {"replicas": 3}}}, generation=2),
+                       name="openstack")
+    assert changed.services.keystone.replicas == 3 and len(calls) == 2
+    specs.of(_resource({}, uid="u-2"), name="openstack")  # another resource of that name
+    assert len(calls) == 3
+
+
+def test_an_invalid_spec_is_refused_every_time_with_its_fields_named():
+    from osprey.api import ValidatedSpecs
+
+    specs = ValidatedSpecs()
+    bad = _resource({"services": {"keystone": {"replicas": -1}}})
+    for _ in range(2):
+        with pytest.raises(SpecError) as refused:
+            specs.of(bad, name="openstack")
+        assert refused.value.errors[0][0] == "spec.services.keystone.replicas"
+
+
+def test_a_resource_without_uid_or_generation_is_validated_every_time(monkeypatch):
+    from osprey.api import validation
+
+    specs, calls = validation.ValidatedSpecs(), []
+    real = validation.validate_spec
+    monkeypatch.setattr(validation, "validate_spec",
+                        lambda raw, name=None: calls.append(raw) or real(raw, name=name))
+    specs.of({"metadata": {"name": "openstack"}, "spec": {}})
+    specs.of({"metadata": {"name": "openstack"}, "spec": {"paused": True}})
+    assert len(calls) == 2
+
+
+def test_the_spec_memo_is_bounded():
+    from osprey.api import ValidatedSpecs
+
+    specs = ValidatedSpecs(kept=2)
+    for generation in range(1, 5):
+        specs.of(_resource({}, generation=generation))
+    assert len(specs._memo) == 2

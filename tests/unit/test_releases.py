@@ -170,3 +170,21 @@ def test_releases_no_longer_listed_are_forgotten():
     decoder.latest([storage_secret("a", 1, "deployed"), storage_secret("b", 1, "deployed")])
     decoder.latest([storage_secret("a", 1, "deployed")])
     assert len(decoder) == 1
+
+
+def test_an_unchanged_release_is_the_same_object_on_every_pass():
+    decoder = ReleaseDecoder()
+    listed = [storage_secret("keystone", 1, "deployed", values={"a": 1})]
+    first = decoder.latest(listed)["keystone"]
+    first_hash = first.values_hash
+    again = decoder.latest([storage_secret("keystone", 1, "deployed", values={"a": 1})])
+    assert again["keystone"] is first and again["keystone"].values_hash == first_hash
+
+
+def test_a_release_whose_labels_changed_is_a_new_object():
+    decoder = ReleaseDecoder()
+    first = decoder.latest([storage_secret("keystone", 1, "deployed")])["keystone"]
+    relabelled = storage_secret("keystone", 1, "deployed")
+    relabelled["metadata"]["labels"]["osprey.dev/control-plane"] = "openstack"
+    again = decoder.latest([relabelled])["keystone"]
+    assert again is not first and again.owner == "openstack" and first.owner is None

@@ -11,7 +11,7 @@ from osprey.api.names import (
 )
 from osprey.api.spec import ControlPlaneSpec
 from osprey.api.status import Condition, ControlPlaneStatus, Phase, ServiceStatus
-from osprey.api.validation import SpecError, validate_spec
+from osprey.api.validation import SpecError, ValidatedSpecs, validate_spec
 
 __all__ = [
     "API_VERSION",
@@ -27,5 +27,6 @@ __all__ = [
     "Phase",
     "ServiceStatus",
     "SpecError",
+    "ValidatedSpecs",
     "validate_spec",
 ]

@@ -8,6 +8,8 @@ InvalidSpec, naming the field as kube would: `spec.services.nova.replicas.api: .
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,6 +49,42 @@ def validate_spec(raw: dict[str, Any] | None, *, name: str | None = None) -> Con
     if errors:
         raise SpecError(errors)
     return spec
+
+
+class ValidatedSpecs:
+    """`validate_spec` once per resource generation. A custom resource's spec changes only
+    with a new `metadata.generation`, so (uid, generation, name) identifies what was checked;
+    every pass checks its own control plane's spec and the node pool check every other
+    one's, which made validation grow with the number of control planes. A resource without
+    uid or generation (as some callers build them) is validated every time."""
+
+    def __init__(self, kept: int = 1024) -> None:
+        self._kept = kept
+        self._memo: OrderedDict[tuple[str, int, str | None],
+                                ControlPlaneSpec | list[tuple[str, str]]] = OrderedDict()
+
+    def of(self, body: Mapping[str, Any], *, name: str | None = None) -> ControlPlaneSpec:
+        """The spec of `body`, validated (with `name` checked too), or SpecError."""
+        meta = body.get("metadata") or {}
+        raw = body.get("spec")
+        uid, generation = meta.get("uid"), meta.get("generation")
+        if not uid or generation is None:
+            return validate_spec(dict(raw) if raw is not None else None, name=name)
+        key = (uid, int(generation), name)
+        known = self._memo.get(key)
+        if known is None:
+            try:
+                known = validate_spec(dict(raw) if raw is not None else None, name=name)
+            except SpecError as exc:
+                known = exc.errors
+            self._memo[key] = known
+            while len(self._memo) > self._kept:
+                self._memo.popitem(last=False)
+        else:
+            self._memo.move_to_end(key)
+        if isinstance(known, list):
+            raise SpecError(known)
+        return known
 
 
 def name_errors(name: str) -> list[tuple[str, str]]:

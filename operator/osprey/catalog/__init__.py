@@ -23,6 +23,7 @@ from osprey.catalog.charts.openvswitch import OpenvswitchChart
 from osprey.catalog.charts.ovn import OvnChart
 from osprey.catalog.charts.placement import PlacementChart
 from osprey.catalog.charts.rabbitmq import RabbitMQChart
+from osprey.catalog.enablement import enabled_releases
 from osprey.catalog.entry import ChartEntry, Claim, ValuesContext, Workload
 from osprey.catalog.releases import (
     ReleaseCatalog,
@@ -63,7 +64,8 @@ def entry(name: str) -> ChartEntry:
 
 def enabled_entries(spec: ControlPlaneSpec) -> list[ChartEntry]:
     """The entries the spec enables, in catalog (topological) order."""
-    return [item for item in CATALOG if item.enabled(spec)]
+    names = enabled_releases(spec)
+    return [item for item in CATALOG if item.name in names]
 
 
 def credential_keys(spec: ControlPlaneSpec) -> list[str]:
