@@ -18,10 +18,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import yaml
+
+from osprey.sharing import shared
 
 HELM_STORAGE_SELECTOR = "owner=helm"
 PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
@@ -130,10 +132,18 @@ def decode_release_payload(payload: str) -> dict[str, Any]:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# While its hooks run, helm rewrites a revision's record several times with the same
+# manifest (and a pass decodes each version it sees): the same text is parsed once.
+MANIFESTS_KEPT = 32
+
+
+@lru_cache(maxsize=MANIFESTS_KEPT)
 def load_manifest(text: str) -> tuple[dict[str, Any], ...]:
-    """The objects of a rendered manifest (YAML documents that are mappings)."""
+    """The objects of a rendered manifest (YAML documents that are mappings); shared by
+    every release decoded from the same text: read them, never change them."""
     return tuple(
-        doc for doc in yaml.load_all(text or "", Loader=_YAML_LOADER) if isinstance(doc, dict)
+        shared(doc) for doc in yaml.load_all(text or "", Loader=_YAML_LOADER)
+        if isinstance(doc, dict)
     )
 
 

@@ -75,7 +75,7 @@ class Informer:
         self._wakes = wakes
         self.watched = watched
         self.namespace = namespace  # None: every namespace
-        self.store = KindStore(serves)
+        self.store = KindStore(serves, kind=watched.kind)
         self._wake = wake
         self._seconds = seconds
         self._lock = threading.Lock()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from osprey.narrowing import cared_for
+from osprey.sharing import shared
 
 Object = Mapping[str, Any]
 # How long a broken watch's content may still be used while it relists: long enough for a
@@ -40,12 +41,24 @@ class Change:
                    for o in (self.before, self.after) if o is not None)
 
 
+def lean(obj: Object, kind: str | None = None) -> Object:
+    """The object as held: without `metadata.managedFields` (no pass reads them, and on
+    objects helm applies server-side they can weigh as much as the rest of the object;
+    client-go's informers drop them the same way), its large data shared with the release
+    manifests that render it (`sharing.shared`)."""
+    meta = _meta(obj)
+    if "managedFields" in meta:
+        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    return shared(obj, kind)
+
+
 class KindStore:
     """The objects of one watched kind, by namespace, then name."""
 
     def __init__(self, serves: Callable[[str | None], bool],
-                 grace: float = BROKEN_GRACE_SECONDS) -> None:
+                 grace: float = BROKEN_GRACE_SECONDS, kind: str | None = None) -> None:
         self._serves = serves
+        self._kind = kind
         self._grace = grace
         self._objects: dict[str, dict[str, Object]] = {}
         self._listed = False
@@ -71,7 +84,7 @@ class KindStore:
         if before is not None and _meta(before).get("resourceVersion") == meta.get(
                 "resourceVersion"):
             return None
-        objects[name] = obj
+        objects[name] = obj = lean(obj, self._kind)
         return Change(namespace, before, obj)
 
     def replace(self, listed: Iterable[Object]) -> list[Change]:
@@ -81,7 +94,7 @@ class KindStore:
         for obj in listed:
             meta = _meta(obj)
             if meta.get("namespace") and self._serves(meta["namespace"]):
-                objects.setdefault(meta["namespace"], {})[meta["name"]] = obj
+                objects.setdefault(meta["namespace"], {})[meta["name"]] = lean(obj, self._kind)
         changes = []
         for namespace in set(objects) | set(self._objects):
             old, new = self._objects.get(namespace, {}), objects.get(namespace, {})

@@ -108,3 +108,19 @@ def test_a_cleared_store_holds_nothing_and_is_not_synced():
     store.clear()
     assert names(store) == [] and len(store) == 0
     assert not store.synced(now=0.0)
+
+
+def test_managed_fields_are_not_held():
+    store = KindStore(every_namespace)
+    fields = [{"manager": "helm", "operation": "Apply", "fieldsV1": {"f:data": {}}}]
+    applied = obj("a", "1")
+    applied["metadata"]["managedFields"] = fields
+    listed = obj("b", "1")
+    listed["metadata"]["managedFields"] = fields
+    store.replace([listed])
+    store.apply("ADDED", applied)
+    held = store.namespace("ns")
+    assert set(held) == {"a", "b"}
+    assert all("managedFields" not in o["metadata"] for o in held.values())
+    assert held["a"]["metadata"]["resourceVersion"] == "1"
+    assert applied["metadata"]["managedFields"] == fields  # the event's object is not changed
