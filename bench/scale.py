@@ -30,6 +30,10 @@ RESYNC_SECONDS = 5.0  # afterwards, the no-op passes come from the periodic resy
 HELM_CALLS = "osprey_helm_operations_total"
 PASSES = "osprey_reconcile_total"
 FAILED_PASSES = "passes with a result other than ok"
+# `helm template` (a release's shared objects, immutable fields): counted apart from the
+# operations that change a release.
+HELM_RENDERS = "helm renders"
+RENDERS = ("template",)
 WINDOW_RESYNCS = 3  # the no-op window, in resync periods
 
 
@@ -47,6 +51,7 @@ class ScalePoint:
     noop_helm_calls: int
     noop_requests_per_pass: float
     helm_calls: int
+    helm_renders: int  # of helm_calls, `helm template`
     converge_requests: dict[str, int]  # served by the simulator while converging, by client
     converge_cpu: dict[str, float]  # CPU seconds while converging: operator, API server
 
@@ -68,6 +73,8 @@ def scrape(port: int) -> dict[str, float]:
                 totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
                 if sample.name == PASSES and sample.labels.get("result") != "ok":
                     totals[FAILED_PASSES] = totals.get(FAILED_PASSES, 0.0) + sample.value
+                if sample.name == HELM_CALLS and sample.labels.get("operation") in RENDERS:
+                    totals[HELM_RENDERS] = totals.get(HELM_RENDERS, 0.0) + sample.value
     return totals
 
 
@@ -162,7 +169,9 @@ def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
         }
         converge_requests = dict(cluster.requests() - requests_before)
         memory = memory_kib(operator.process.pid)
-        helm_calls = int(operator.metrics().get(HELM_CALLS, 0.0))
+        totals = operator.metrics()
+        helm_calls = int(totals.get(HELM_CALLS, 0.0))
+        helm_renders = int(totals.get(HELM_RENDERS, 0.0))
     finally:
         operator.stop()
     operator = OperatorProcess(cluster, resync=resync)
@@ -191,6 +200,7 @@ def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
         noop_helm_calls=int(after.get(HELM_CALLS, 0.0) - before.get(HELM_CALLS, 0.0)),
         noop_requests_per_pass=requests.get("osprey", 0) / max(passes, 1),
         helm_calls=helm_calls,
+        helm_renders=helm_renders,
         converge_requests=converge_requests,
         converge_cpu=converge_cpu,
     )
@@ -214,7 +224,7 @@ def scale_figures(points: list[ScalePoint], delays_text: str) -> list[Figure]:
         figures += [
             Figure(section, "converge (all Ready)",
                    f"{p.converge_seconds:.1f} s ({p.releases} releases, {p.helm_calls} helm "
-                   f"calls, {delays_text})",
+                   f"calls of which {p.helm_renders} template, {delays_text})",
                    f"{p.converge_seconds / p.releases:.2f} s per release"),
             Figure(section, "while converging: CPU; API requests",
                    ", ".join(f"{k} {v:.0f} s" for k, v in p.converge_cpu.items()) + "; "

@@ -23,6 +23,7 @@ from bench.figures import Figure
 from bench.procstat import cpu_seconds, memory_kib
 from bench.scale import (
     HELM_CALLS,
+    HELM_RENDERS,
     SAMPLE,
     _releases_per_plane,
     all_ready,
@@ -48,7 +49,7 @@ class ShardedPoint:
     shards: int
     releases: int
     converge_seconds: float
-    helm_calls: int
+    helm_calls: int  # that change a release (`helm template` left out)
     reconciled: list[set[str]]  # namespaces whose control plane each shard reconciled
     expected: list[set[str]]  # namespaces of each shard, by the hash
     cpu: list[float]  # CPU seconds of each shard while converging
@@ -148,7 +149,8 @@ def measure_shards(cluster: Cluster, count: int, shards: int = 2,
                                                                        strict=True)]
         simulator_cpu = cpu_seconds(cluster.simulator_pid) - sim_before
         rss = [memory_kib(p.process.pid)["VmRSS"] / 1024 for p in processes]
-        helm_calls = sum(int(scrape(p.port).get(HELM_CALLS, 0.0)) for p in processes)
+        totals = [scrape(p.port) for p in processes]
+        helm_calls = sum(int(t.get(HELM_CALLS, 0.0) - t.get(HELM_RENDERS, 0.0)) for t in totals)
         reconciled = [p.reconciled() for p in processes]
         renewals = [p.failed_renewals() for p in processes]
     finally:
@@ -169,9 +171,9 @@ def shard_figures(point: ShardedPoint, delays_text: str) -> list[Figure]:
     return [
         Figure(section, "converge (all Ready)",
                f"{point.converge_seconds:.1f} s ({point.releases} releases, "
-               f"{point.helm_calls} helm calls, {delays_text})",
-               "one helm call per release" if point.helm_calls == point.releases
-               else f"{point.helm_calls - point.releases} helm calls more than releases"),
+               f"{point.helm_calls} helm installs or upgrades, {delays_text})",
+               "one per release" if point.helm_calls == point.releases
+               else f"{point.helm_calls - point.releases} more than releases"),
         Figure(section, "control planes per shard; reconciled by both",
                f"{split}; {len(point.by_both)}",
                ("target 0: met" if not point.by_both else "target 0: MISSED")
