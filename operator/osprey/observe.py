@@ -114,8 +114,8 @@ class ChangedBodiesObserver:
         self._bodies = {}
 
 
-async def pods_of(kube: Kube, namespace: str,
-                  workloads: Mapping[Ref, Object]) -> dict[Ref, list[Object]]:
+async def pods_of(kube: Kube, namespace: str, workloads: Mapping[Ref, Object],
+                  cached: list[Object] | None = None) -> dict[Ref, list[Object]]:
     """The pods of each workload, asked only for workloads that are not ready (none: no
     request). One workload: listed by its selector, so only its pods are sent. Several: one
     list of the namespace's pods, matched here by each selector: one request instead of one
@@ -124,11 +124,17 @@ async def pods_of(kube: Kube, namespace: str,
     every completed Job's pod behind, the most numerous pods of a converged namespace."""
     if not workloads:
         return {}
+    if cached is not None:  # the watch cache's pods (`WatchCache.pods`): no request
+        return pods_by_workload(workloads, [p for p in cached if _phase(p) != "Succeeded"])
     labels = None
     if len(workloads) == 1:
         labels = selector_query(selector_of(next(iter(workloads.values()))) or {})
     pods = await kube.list(resource("Pod"), namespace, labels=labels, fields=NOT_SUCCEEDED)
     return pods_by_workload(workloads, pods)
+
+
+def _phase(pod: Object) -> str | None:
+    return (pod.get("status") or {}).get("phase")
 
 
 class HelmRecords:

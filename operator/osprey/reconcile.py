@@ -253,8 +253,10 @@ class ControlPlane:
 
         health = {n: release_health(d, live) for n, d in ours.items()}
         waiting = unready_workloads(health, live)  # why they wait, from their pods
-        health = explained(health, waiting, await pods_of(self.runtime.kube, self.namespace,
-                                                          waiting))
+        cache = self.runtime.watch_cache
+        health = explained(health, waiting, await pods_of(
+            self.runtime.kube, self.namespace, waiting,
+            cache.pods(self.namespace) if cache is not None and waiting else None))
         # A rotation may have put new passwords into the credentials Secret.
         rotation = await self.rotations.advance(body, spec, previous, credentials, ours,
                                                 health, now_rfc3339())

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -132,15 +132,8 @@ def decode_release_payload(payload: str) -> dict[str, Any]:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-# While its hooks run, helm rewrites a revision's record several times with the same
-# manifest (and a pass decodes each version it sees): the same text is parsed once.
-MANIFESTS_KEPT = 32
-
-
-@lru_cache(maxsize=MANIFESTS_KEPT)
 def load_manifest(text: str) -> tuple[dict[str, Any], ...]:
-    """The objects of a rendered manifest (YAML documents that are mappings); shared by
-    every release decoded from the same text: read them, never change them."""
+    """The objects of a rendered manifest (YAML documents that are mappings)."""
     return tuple(
         shared(doc) for doc in yaml.load_all(text or "", Loader=_YAML_LOADER)
         if isinstance(doc, dict)
@@ -200,6 +193,9 @@ class ReleaseDecoder:
         self._kept = kept
         self._cache: OrderedDict[tuple[str, int, str], DeployedRelease] = OrderedDict()
         self._dressed: dict[tuple[str, int, str], tuple[dict[str, Any], DeployedRelease]] = {}
+        # (release, revision) -> (digest of its manifest texts, manifest, hooks)
+        self._parsed: dict[tuple[str, int], tuple[bytes, tuple[Mapping[str, Any], ...],
+                                                  tuple[Mapping[str, Any], ...]]] = {}
 
     def missing(self, secrets: Iterable[Mapping[str, Any]],
                 fetched: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
@@ -234,7 +230,7 @@ class ReleaseDecoder:
             if key in self._cache:
                 self._cache.move_to_end(key)
             else:
-                self._cache[key] = _to_release(release_from_storage(newest.get("data") or {}))
+                self._cache[key] = self._decode(name, key[1], newest.get("data") or {})
             dressing = {
                 "deployed_revision": max(deployed) if deployed else None,
                 "labels": dict(newest["metadata"].get("labels") or {}),
@@ -253,13 +249,32 @@ class ReleaseDecoder:
             self._cache.popitem(last=False)
         for gone in [k for k in self._dressed if k not in self._cache]:
             del self._dressed[gone]
+        revisions_kept = {k[:2] for k in self._cache}
+        for gone in [k for k in self._parsed if k not in revisions_kept]:
+            del self._parsed[gone]
         return result
+
+    def _decode(self, release: str, revision: int, data: Mapping[str, Any]) -> DeployedRelease:
+        """A revision's record, its manifest parsed only if it is new: while its hooks run,
+        helm rewrites the record of the revision several times (status, hook runs) with the
+        same manifest, and a pass decodes each version it sees (YAML is most of the CPU a
+        converge costs the operator at OpenStack-Helm's sizes)."""
+        rel = release_from_storage(data)
+        texts = [rel.get("manifest") or "", *((h.get("manifest") or "")
+                                              for h in rel.get("hooks") or ())]
+        digest = hashlib.blake2b("\0".join(texts).encode(), digest_size=16).digest()
+        parsed = self._parsed.get((release, revision))
+        if parsed is None or parsed[0] != digest:
+            parsed = (digest, load_manifest(texts[0]), _hook_objects(rel.get("hooks") or ()))
+            self._parsed[(release, revision)] = parsed
+        return _to_release(rel, parsed[1], parsed[2])
 
     def __len__(self) -> int:
         return len(self._cache)
 
 
-def _to_release(rel: Mapping[str, Any]) -> DeployedRelease:
+def _to_release(rel: Mapping[str, Any], manifest: tuple[Mapping[str, Any], ...],
+                hooks: tuple[Mapping[str, Any], ...]) -> DeployedRelease:
     info = rel.get("info", {})
     metadata = rel.get("chart", {}).get("metadata", {})
     return DeployedRelease(
@@ -270,8 +285,8 @@ def _to_release(rel: Mapping[str, Any]) -> DeployedRelease:
         chart=metadata.get("name", ""),
         version=metadata.get("version", ""),
         values=rel.get("config") or {},
-        manifest=load_manifest(rel.get("manifest", "")),
-        hooks=_hook_objects(rel.get("hooks") or ()),
+        manifest=manifest,
+        hooks=hooks,
         last_deployed=info.get("last_deployed", ""),
         description=info.get("description", ""),
     )

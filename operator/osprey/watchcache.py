@@ -56,6 +56,9 @@ class Watched:
 
 HELM_RECORDS = Watched("Secret", HELM_STORAGE_SELECTOR, metadata_only=True)
 CONTROL_PLANES = Watched("OpenStackControlPlane")
+# Why a workload waits is read from its pods (waiting.py): kept, but a pod's change wakes no
+# loop (its workload's status does, when it matters).
+PODS = Watched("Pod")
 WATCHED = (
     HELM_RECORDS,
     Watched("Secret", LISTED_BY["Secret"]),
@@ -187,10 +190,13 @@ class WatchCache:
         # Every control plane of the cluster, every shard's: their node pools are disjoint.
         self.control_planes = Informer(kube, CONTROL_PLANES, None, lambda _: True,
                                        lambda _: wake_all(), seconds, wakes=moves_node_pools)
+        self.pod_informers = [Informer(kube, PODS, namespace, serves, wake, seconds,
+                                       wakes=lambda _: False)
+                              for namespace in (namespaces if namespaces is not None else (None,))]
 
     async def run(self) -> None:
         """Keep every store up to date until cancelled; then forget them (not synced)."""
-        informers = [*self.informers, self.control_planes]
+        informers = [*self.informers, self.control_planes, *self.pod_informers]
         watch_kube = self._kube.for_watches(len(informers))
         executor = ThreadPoolExecutor(len(informers), thread_name_prefix="osprey-watch")
         try:
@@ -206,6 +212,14 @@ class WatchCache:
         if not store.synced(time.monotonic()):
             return None
         return [o for ns in store.namespaces() for o in store.namespace(ns).values()]
+
+    def pods(self, namespace: str) -> list[Object] | None:
+        """The namespace's pods, None while their informer is not synced."""
+        now = time.monotonic()
+        for informer in self.pod_informers:
+            if informer.covers(namespace) and informer.store.synced(now):
+                return list(informer.store.namespace(namespace).values())
+        return None
 
     def synced(self, namespace: str) -> bool:
         """Every selection of the namespace listed and watched (one not watched: never)."""

@@ -205,3 +205,13 @@ async def test_the_pods_of_several_unready_workloads_come_from_one_list():
                                        ("Deployment", "w"): workload("w", "w")})
     assert found == {("Deployment", "api"): [API_POD], ("Deployment", "w"): [WORKER_POD]}
     assert kube.lists == [("Pod", None, "status.phase!=Succeeded")]
+
+
+async def test_the_watch_caches_pods_answer_without_a_request_and_leave_out_succeeded_ones():
+    kube = PodLists([])
+    done = dict(labelled_pod("keystone-api-old", "api"), status={"phase": "Succeeded"})
+    found = await pods_of(kube, "ns", {("Deployment", "api"): workload("api", "api"),
+                                       ("Deployment", "w"): workload("w", "w")},
+                          cached=[API_POD, WORKER_POD, done])
+    assert found == {("Deployment", "api"): [API_POD], ("Deployment", "w"): [WORKER_POD]}
+    assert kube.lists == []

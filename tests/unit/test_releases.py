@@ -188,3 +188,22 @@ def test_a_release_whose_labels_changed_is_a_new_object():
     relabelled["metadata"]["labels"]["osprey.dev/control-plane"] = "openstack"
     again = decoder.latest([relabelled])["keystone"]
     assert again is not first and again.owner == "openstack" and first.owner is None
+
+
+def test_a_revision_rewritten_by_helm_keeps_its_parsed_manifest(monkeypatch):
+    from osprey import releases
+
+    parsed = []
+    real = releases.load_manifest
+    monkeypatch.setattr(releases, "load_manifest", lambda text: parsed.append(text) or real(text))
+    decoder = ReleaseDecoder()
+    pending = decoder.latest([storage_secret("nova", 2, "pending-upgrade", manifest=DEPLOYMENT,
+                                             hooks=[JOB], rv="7")])["nova"]
+    done = decoder.latest([storage_secret("nova", 2, "deployed", manifest=DEPLOYMENT,
+                                          hooks=[JOB], rv="9")])["nova"]
+    assert (pending.status, done.status) == ("pending-upgrade", "deployed")
+    assert done.manifest is pending.manifest and done.hooks is pending.hooks
+    assert parsed.count(DEPLOYMENT) == 1
+    changed = decoder.latest([storage_secret("nova", 2, "deployed", manifest=DEPLOYMENT + "\n",
+                                             hooks=[JOB], rv="11")])["nova"]
+    assert parsed.count(DEPLOYMENT + "\n") == 1 and changed.manifest == done.manifest

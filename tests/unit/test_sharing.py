@@ -34,8 +34,3 @@ def test_small_values_other_kinds_and_other_keys_are_left_as_they_are():
     shared(deployment)
     assert (small["data"]["a"], deployment["data"]["a"]) == before
     assert deployment["data"]["a"] is before[1] and small["data"]["a"] is before[0]
-
-
-def test_the_same_manifest_text_is_parsed_once():
-    text = fresh("kind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n")
-    assert load_manifest(text) is load_manifest(fresh(text))

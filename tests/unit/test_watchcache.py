@@ -247,3 +247,17 @@ def test_every_control_plane_is_unknown_until_listed():
     assert cache.every_control_plane() is None
     cache.control_planes.store.replace([control_plane(1)])
     assert [p["metadata"]["name"] for p in cache.every_control_plane()] == ["cp"]
+
+
+def test_pods_are_kept_per_namespace_and_wake_no_loop():
+    woken = []
+    cache = WatchCache(kube=None, namespaces=("ns", "other"), serves=lambda _: True,
+                       wake=woken.append)
+    assert cache.pods("ns") is None  # not listed yet: the pass lists them itself
+    for pods in cache.pod_informers:
+        pods.store.replace([])
+    mine = next(i for i in cache.pod_informers if i.namespace == "ns")
+    mine._apply("ADDED", obj("Pod", "keystone-api-a", 1, labels=RELEASE))
+    assert [p["metadata"]["name"] for p in cache.pods("ns")] == ["keystone-api-a"]
+    assert cache.pods("other") == [] and cache.pods("unwatched") is None
+    assert woken == []
