@@ -150,13 +150,22 @@ class ControlPlane:
             self._wake.clear()
             self._urgent = False
             self.in_pass = True
+            started = time.monotonic()
             try:
                 await self.reconcile(body)
             finally:
                 self.in_pass = False
                 self.runtime.report_loops()
             await self._sleep(stopped)
+            await self._pace(started)
         await self.operations.cancel()
+
+    async def _pace(self, started: float) -> None:
+        """Hold the next pass until `pass_interval_seconds` after this one started, so that
+        the events of a burst gather into it (unless urgent)."""
+        held = started + self.runtime.settings.pass_interval_seconds - time.monotonic()
+        if held > 0 and not self._urgent:
+            await asyncio.sleep(held)
 
     def _sleep_seconds(self) -> float:
         backing_off = self.failures.retry_in()
