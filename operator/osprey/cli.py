@@ -67,6 +67,16 @@ def _check_helm_driver(environ: Mapping[str, str]) -> None:
         )
 
 
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def _check_run_args(args: argparse.Namespace) -> None:
     _check_helm_driver(os.environ)
     for flag, port in (("--metrics-port", args.metrics_port),
@@ -102,6 +112,7 @@ def _run(args: argparse.Namespace) -> int:
         helm_timeout=args.helm_timeout,
         max_parallel_helm=args.max_parallel_helm,
         resync_seconds=args.resync_seconds,
+        pass_interval_seconds=args.pass_interval_seconds,
         metrics_port=args.metrics_port or None,
         liveness_port=args.liveness_port or None,
         lease=_lease(args),
@@ -285,6 +296,10 @@ def parser() -> argparse.ArgumentParser:
                           "(default: %(default)s)")
     run.add_argument("--resync-seconds", type=float, default=300.0, metavar="S",
                      help="look at every control plane at least this often (default: %(default)s)")
+    run.add_argument("--pass-interval-seconds", type=_non_negative, default=0.25, metavar="S",
+                     help="while events keep coming, passes of one control plane start at most "
+                          "this often; a new spec or a deletion is not held back (default: "
+                          "%(default)s)")
     policy = run.add_argument_group(
         "policy", "what whoever may create a control plane may ask for (docs/install.md)")
     policy.add_argument("--allow-chart-repository", action="append", metavar="URL",

@@ -257,3 +257,13 @@ def test_run_with_a_lease_a_standby_could_take_while_the_leader_acts_is_status_2
     assert code == 2
     assert err == ("osprey run: lease duration (8s) must be greater than the renew deadline "
                    "(10s)\n")
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan"])
+def test_a_pass_interval_that_is_not_seconds_is_refused_naming_the_flag(value, capsys):
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        main(["run", "--pass-interval-seconds", value])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert ("argument --pass-interval-seconds: expected a number of seconds >= 0, "
+            f"got '{value}'") in err
