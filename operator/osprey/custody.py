@@ -17,8 +17,9 @@ from osprey.api import SpecError, validate_spec
 from osprey.api.conditions import rfc3339
 from osprey.api.spec import ControlPlaneSpec
 from osprey.api.status import NodePoolSizes
+from osprey.api.validation import generation_key
 from osprey.kube import resource
-from osprey.nodepools import Overlap, PlaneNodes, agent_nodes, overlap, pool_nodes
+from osprey.nodepools import Overlap, PlaneNodes, overlap, pool_nodes
 from osprey.observe import Live
 from osprey.ownership import (
     ControlPlaneRef,
@@ -89,11 +90,11 @@ class Custody:
         those being deleted: their agents are on their way out, and one whose operator is
         gone (a finalizer never run) must not hold its nodes forever."""
         kube = self.runtime.kube
-        nodes = self.runtime.nodes
+        nodes, epoch = self.runtime.nodes, self.runtime.nodes_epoch
         if nodes is None:
             self.runtime.nodes_listed({n["metadata"]["name"]: n["metadata"].get("labels") or {}
                                        for n in await kube.list(NODE, None)})
-            nodes = self.runtime.nodes or {}
+            nodes, epoch = self.runtime.nodes or {}, self.runtime.nodes_epoch
         cache = self.runtime.watch_cache
         every = cache.every_control_plane() if cache is not None else None
         planes = []
@@ -105,10 +106,11 @@ class Custody:
                 other = self.runtime.specs.of(item, name=meta["name"])
             except SpecError:  # an invalid spec installs nothing, so it holds no node
                 continue
+            held = self.runtime.agent_nodes.of(generation_key(item), other, nodes, epoch)
             planes.append(PlaneNodes(meta.get("namespace", ""), meta["name"],
-                                     meta.get("creationTimestamp") or "", agent_nodes(other, nodes)))
+                                     meta.get("creationTimestamp") or "", held))
         me = PlaneNodes(self.namespace, self.name, body["metadata"].get("creationTimestamp") or "",
-                        agent_nodes(spec, nodes))
+                        self.runtime.agent_nodes.of(generation_key(body), spec, nodes, epoch))
         sizes = NodePoolSizes(**{pool: len(held) for pool, held in pool_nodes(spec, nodes).items()})
         return overlap(me, planes), sizes
 

@@ -66,6 +66,30 @@ def agent_nodes(spec: ControlPlaneSpec, nodes: NodeLabels) -> frozenset[str]:
     return frozenset().union(*(held[pool] for pool in agent_pools(spec)))
 
 
+class AgentNodesMemo:
+    """`agent_nodes` of each control plane, once per (uid, generation) while the nodes'
+    labels stay the same (`epoch`): every pass of every control plane asks for all the
+    others', which made the node pool check grow with the square of the control planes."""
+
+    KEPT = 4096
+
+    def __init__(self) -> None:
+        self._epoch: int | None = None
+        self._memo: dict[tuple[str, int], frozenset[str]] = {}
+
+    def of(self, key: tuple[str, int] | None, spec: ControlPlaneSpec, nodes: NodeLabels,
+           epoch: int) -> frozenset[str]:
+        """`key` (uid, generation), None for a resource without them: computed every time."""
+        if key is None:
+            return agent_nodes(spec, nodes)
+        if epoch != self._epoch or len(self._memo) >= self.KEPT:
+            self._epoch, self._memo = epoch, {}
+        held = self._memo.get(key)
+        if held is None:
+            held = self._memo[key] = agent_nodes(spec, nodes)
+        return held
+
+
 @dataclass(frozen=True)
 class PlaneNodes:
     """A control plane and the nodes of its agents."""

@@ -15,6 +15,7 @@ from osprey.leadership import LeaseConfig
 from osprey.logging import redact_secrets_of
 from osprey.masking import redact
 from osprey.metrics import Metrics
+from osprey.nodepools import AgentNodesMemo
 from osprey.policy import Policy
 from osprey.sharding import Shard
 from osprey.watchcache import WatchCache
@@ -107,6 +108,8 @@ class Runtime:
         self._node_labels: dict[str, dict[str, str]] = {}
         self._nodes_gone: set[str] = set()
         self._nodes_listed = False
+        self.nodes_epoch = 0  # one more each time a node's labels change (pools may change)
+        self.agent_nodes = AgentNodesMemo()
         # Shutting down: no new helm operation starts; running ones may finish.
         self.draining = False
         self.leading = False  # this replica reconciles (holds the Lease, or runs alone)
@@ -169,6 +172,7 @@ class Runtime:
             changed = self._node_labels.get(name) != labels
             self._node_labels[name] = labels
         if changed:
+            self.nodes_epoch += 1
             self.wake_all()
 
     @property
@@ -182,6 +186,7 @@ class Runtime:
             if name not in self._nodes_gone:
                 self._node_labels.setdefault(name, labels)
         self._nodes_listed = True
+        self.nodes_epoch += 1
 
     def set_leading(self, leading: bool) -> None:
         self.leading = leading

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from osprey.api import validate_spec
 from osprey.nodepools import (
+    AgentNodesMemo,
     PlaneNodes,
     agent_nodes,
     overlap,
@@ -96,3 +97,23 @@ def test_two_clouds_labelled_apart_hold_disjoint_agent_nodes():
     nodes = {"n1": {"cloud": "a"}, "n2": {"cloud": "a"}, "n3": {"cloud": "b"}}
     assert agent_nodes(cloud("a"), nodes) == {"n1", "n2"}
     assert agent_nodes(cloud("b"), nodes) == {"n3"}
+
+
+def test_agent_nodes_are_computed_once_per_generation_while_node_labels_stay(monkeypatch):
+    from osprey import nodepools
+
+    calls = []
+    real = nodepools.agent_nodes
+    monkeypatch.setattr(nodepools, "agent_nodes",
+                        lambda s, n: calls.append(1) or real(s, n))
+    memo = AgentNodesMemo()
+    first = memo.of(("uid-a", 1), spec(), OSH_NODES, epoch=1)
+    assert first == frozenset({"cmp", "gw", "ctl"})
+    assert memo.of(("uid-a", 1), spec(), OSH_NODES, epoch=1) is first and len(calls) == 1
+    memo.of(("uid-a", 2), spec(), OSH_NODES, epoch=1)  # a new generation
+    assert len(calls) == 2
+    relabelled = {**OSH_NODES, "cmp": {}}
+    assert memo.of(("uid-a", 2), spec(), relabelled, epoch=2) == frozenset({"gw", "ctl"})
+    memo.of(None, spec(), OSH_NODES, epoch=2)  # no uid: never remembered
+    memo.of(None, spec(), OSH_NODES, epoch=2)
+    assert len(calls) == 5

@@ -2,6 +2,7 @@
 `pass_interval_seconds`, except for a new generation or a deletion."""
 
 import asyncio
+import itertools
 import time
 
 from osprey.metrics import Metrics
@@ -47,7 +48,7 @@ def starts_of(wakes_per_pass: int, urgent: bool = False, passes: int = 3) -> lis
 
 
 def gaps(starts: list[float]) -> list[float]:
-    return [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(starts)]
 
 
 def test_passes_woken_again_and_again_start_an_interval_apart():

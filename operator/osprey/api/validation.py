@@ -51,6 +51,14 @@ def validate_spec(raw: dict[str, Any] | None, *, name: str | None = None) -> Con
     return spec
 
 
+def generation_key(body: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(uid, generation) of a resource: its spec is the same until the generation changes.
+    None for a body without them (as some callers build them)."""
+    meta = body.get("metadata") or {}
+    uid, generation = meta.get("uid"), meta.get("generation")
+    return (uid, int(generation)) if uid and generation is not None else None
+
+
 class ValidatedSpecs:
     """`validate_spec` once per resource generation. A custom resource's spec changes only
     with a new `metadata.generation`, so (uid, generation, name) identifies what was checked;
@@ -65,12 +73,11 @@ class ValidatedSpecs:
 
     def of(self, body: Mapping[str, Any], *, name: str | None = None) -> ControlPlaneSpec:
         """The spec of `body`, validated (with `name` checked too), or SpecError."""
-        meta = body.get("metadata") or {}
         raw = body.get("spec")
-        uid, generation = meta.get("uid"), meta.get("generation")
-        if not uid or generation is None:
+        generation = generation_key(body)
+        if generation is None:
             return validate_spec(dict(raw) if raw is not None else None, name=name)
-        key = (uid, int(generation), name)
+        key = (*generation, name)
         known = self._memo.get(key)
         if known is None:
             try:
