@@ -176,7 +176,13 @@ def measure(cluster: Cluster, count: int, resync: float = RESYNC_SECONDS,
         operator.stop()
     operator = OperatorProcess(cluster, resync=resync)
     try:
-        time.sleep(resync + 2)  # the passes of the restart itself (they read credentials)
+        # The passes of the restart itself (they list until the cache is synced and read
+        # credentials): every loop's first two passes, then one more resync period.
+        deadline = time.monotonic() + max(60.0, 2.0 * count)
+        while (operator.metrics().get(PASSES, 0.0) < 2 * count
+               and time.monotonic() < deadline):
+            time.sleep(1.0)
+        time.sleep(resync)
         before, requests_before = operator.metrics(), cluster.requests()
         cpu_before = cpu_seconds(operator.process.pid)
         time.sleep(WINDOW_RESYNCS * resync)

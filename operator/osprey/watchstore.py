@@ -41,14 +41,21 @@ class Change:
                    for o in (self.before, self.after) if o is not None)
 
 
+# Kinds held without their spec: a pass reads a pod's labels and status only (waiting.py),
+# and a pod's spec is most of it.
+WITHOUT_SPEC = frozenset({"Pod"})
+
+
 def lean(obj: Object, kind: str | None = None) -> Object:
     """The object as held: without `metadata.managedFields` (no pass reads them, and on
     objects helm applies server-side they can weigh as much as the rest of the object;
-    client-go's informers drop them the same way), its large data shared with the release
-    manifests that render it (`sharing.shared`)."""
+    client-go's informers drop them the same way), a pod without its spec, its large data
+    shared with the release manifests that render it (`sharing.shared`)."""
     meta = _meta(obj)
     if "managedFields" in meta:
         obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    if kind in WITHOUT_SPEC and "spec" in obj:
+        obj = {k: v for k, v in obj.items() if k != "spec"}
     return shared(obj, kind)
 
 
@@ -70,11 +77,11 @@ class KindStore:
         namespace, name = meta.get("namespace"), meta.get("name")
         if not namespace or not name or not self._serves(namespace):
             return None
-        objects = self._objects.setdefault(namespace, {})
-        before = objects.get(name)
-        if type_ == "DELETED":
+        before = self._objects.get(namespace, {}).get(name)
+        if type_ == "DELETED" or not self._kept(obj):
             if before is None:
                 return None
+            objects = self._objects[namespace]
             del objects[name]
             if not objects:
                 del self._objects[namespace]
@@ -84,7 +91,7 @@ class KindStore:
         if before is not None and _meta(before).get("resourceVersion") == meta.get(
                 "resourceVersion"):
             return None
-        objects[name] = obj = lean(obj, self._kind)
+        self._objects.setdefault(namespace, {})[name] = obj = lean(obj, self._kind)
         return Change(namespace, before, obj)
 
     def replace(self, listed: Iterable[Object]) -> list[Change]:
@@ -93,7 +100,7 @@ class KindStore:
         objects: dict[str, dict[str, Object]] = {}
         for obj in listed:
             meta = _meta(obj)
-            if meta.get("namespace") and self._serves(meta["namespace"]):
+            if meta.get("namespace") and self._serves(meta["namespace"]) and self._kept(obj):
                 objects.setdefault(meta["namespace"], {})[meta["name"]] = lean(obj, self._kind)
         changes = []
         for namespace in set(objects) | set(self._objects):
@@ -105,6 +112,12 @@ class KindStore:
         self._listed = True
         self._broken_since = None
         return changes
+
+    def _kept(self, obj: Object) -> bool:
+        """A pod that succeeded is not held (as if deleted): it says nothing of a wait, and
+        OpenStack-Helm leaves every completed Job's pod behind."""
+        return not (self._kind == "Pod"
+                    and (obj.get("status") or {}).get("phase") == "Succeeded")
 
     def broken(self, now: float) -> None:
         """The watch failed: the content ages from now on until a list replaces it."""

@@ -124,3 +124,25 @@ def test_managed_fields_are_not_held():
     assert all("managedFields" not in o["metadata"] for o in held.values())
     assert held["a"]["metadata"]["resourceVersion"] == "1"
     assert applied["metadata"]["managedFields"] == fields  # the event's object is not changed
+
+
+def test_pods_are_held_without_their_spec():
+    store = KindStore(every_namespace, kind="Pod")
+    pod = dict(obj("keystone-api-a", "1"), spec={"containers": [{"name": "api"}]},
+               status={"phase": "Pending"})
+    store.apply("ADDED", pod)
+    held = store.namespace("ns")["keystone-api-a"]
+    assert "spec" not in held and held["status"] == {"phase": "Pending"}
+    assert "spec" in pod
+
+
+def test_a_pod_that_succeeded_is_not_held():
+    store = KindStore(every_namespace, kind="Pod")
+    running = dict(obj("db-sync-a", "1"), status={"phase": "Running"})
+    done = dict(obj("db-sync-a", "2"), status={"phase": "Succeeded"})
+    store.apply("ADDED", running)
+    change = store.apply("MODIFIED", done)
+    assert change is not None and change.after is None and names(store) == []
+    assert store.apply("ADDED", dict(obj("init-b", "3"), status={"phase": "Succeeded"})) is None
+    store.replace([done, dict(obj("api", "4"), status={"phase": "Running"})])
+    assert names(store) == ["api"] and store.namespaces() == ["ns"]
