@@ -296,7 +296,7 @@ def parser() -> argparse.ArgumentParser:
                           "(default: %(default)s)")
     run.add_argument("--resync-seconds", type=float, default=300.0, metavar="S",
                      help="look at every control plane at least this often (default: %(default)s)")
-    run.add_argument("--pass-interval-seconds", type=_non_negative, default=0.25, metavar="S",
+    run.add_argument("--pass-interval-seconds", type=_non_negative, default=0.5, metavar="S",
                      help="while events keep coming, passes of one control plane start at most "
                           "this often; a new spec or a deletion is not held back (default: "
                           "%(default)s)")
