@@ -34,15 +34,22 @@ OWNED_KINDS = [
 
 
 class NoDiffBase(kopf.DiffBaseStorage):
-    """Kopf's last-handled configuration, kept nowhere.
+    """Kopf's last-handled configuration, kept nowhere and never built.
 
     Kopf reads it only to tell on.create / on.update / on.resume handlers what changed;
-    Osprey has none (its loop compares metadata.generation itself), so storing it would cost
-    a write of the whole spec after every change for nothing.
+    Osprey has none (its loop compares metadata.generation itself). Storing it would cost a
+    write of the whole spec after every change; building it would cost a deep copy of the
+    whole resource, status included, for every event, and an essence that differs from the
+    stored one makes every event a "creation" Kopf logs in full. The same empty essence before
+    and after: every event is "nothing changed" to Kopf (a deletion is still a deletion: Kopf
+    tells it from the resource's deletionTimestamp).
     """
 
-    def fetch(self, *, body: kopf.Body) -> None:
-        return None
+    def build(self, *, body: kopf.Body, extra_fields: Any = None) -> kopf.BodyEssence:
+        return {}
+
+    def fetch(self, *, body: kopf.Body) -> kopf.BodyEssence:
+        return {}
 
     def store(self, *, body: kopf.Body, patch: kopf.Patch, essence: kopf.BodyEssence) -> None:
         return None
