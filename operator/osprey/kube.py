@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import json
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from typing import Any
 
 import kubernetes
 import urllib3
+
+from osprey import jsondecode
 
 FIELD_MANAGER = "osprey"
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -54,7 +55,7 @@ class KubeError(Exception):
 def refusal(status: int, data: bytes, request: str) -> KubeError:
     """The API server's non-2xx answer: its Status's reason and message when it sent one."""
     try:
-        body = json.loads(data)
+        body = jsondecode.loads(data)
         reason, message = body.get("reason", ""), body.get("message", "")
     except ValueError:
         reason, message = "", data.decode(errors="replace")[:500]
@@ -208,7 +209,7 @@ class Kube:
             raise KubeError(0, reason, f"no answer from the API server ({exc})", request) from None
         if not 200 <= response.status < 300:
             raise refusal(response.status, data, request)
-        return json.loads(data) if data else {}
+        return jsondecode.loads(data) if data else {}
 
     async def request(
         self,
@@ -357,7 +358,7 @@ class WatchStream:
                     pending.append(chunk[:end])
                     line, pending, chunk = b"".join(pending), [], chunk[end + 1:]
                     if line.strip():
-                        yield self._event(json.loads(line))
+                        yield self._event(jsondecode.loads(line))
                 if chunk:
                     pending.append(chunk)
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from osprey import jsondecode
 from osprey.sharing import shared
 
 HELM_STORAGE_SELECTOR = "owner=helm"
@@ -124,7 +125,7 @@ def decode_release_payload(payload: str) -> dict[str, Any]:
     raw = base64.b64decode(payload)
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    return json.loads(raw)
+    return jsondecode.loads(raw)
 
 
 # libyaml when present: a release of OpenStack-Helm is 100-300 KiB of YAML, a second of CPU
