@@ -218,6 +218,11 @@ def _releases_per_plane() -> int:
     return len(rendered_plan(control_plane(SAMPLE, "x", "http://unused"), "x").releases)
 
 
+def _cpu_ratio(cpu: dict[str, float]) -> str:
+    server = cpu.get("API server", 0.0)
+    return f"{100 * cpu['operator'] / server:.1f}%" if server else "n/a"
+
+
 def scale_figures(points: list[ScalePoint], delays_text: str) -> list[Figure]:
     figures = []
     first = points[0]
@@ -233,9 +238,10 @@ def scale_figures(points: list[ScalePoint], delays_text: str) -> list[Figure]:
                    f"calls of which {p.helm_renders} template, {delays_text})",
                    f"{p.converge_seconds / p.releases:.2f} s per release"),
             Figure(section, "while converging: CPU; API requests",
-                   ", ".join(f"{k} {v:.0f} s" for k, v in p.converge_cpu.items()) + "; "
+                   ", ".join(f"{k} {v:.1f} s" for k, v in p.converge_cpu.items()) + "; "
                    + ", ".join(f"{k} {v}" for k, v in sorted(p.converge_requests.items())
-                               if k != "bench")),
+                               if k != "bench"),
+                   f"operator / API server CPU: {_cpu_ratio(p.converge_cpu)}"),
             Figure(section, "operator RSS now / peak",
                    f"{p.rss_mib:.0f} / {p.peak_rss_mib:.0f} MiB", growth),
             Figure(section, "no-op pass: CPU, API requests",
