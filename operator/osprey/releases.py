@@ -208,8 +208,21 @@ class ReleaseDecoder:
             for release, revisions in newest_revisions(secrets).items()
             if (newest := revisions[-1])["metadata"]["name"] not in fetched
             and _key(release, newest) not in self._cache
+            and self._rewritten(release, newest) is None
             and not (newest.get("data") or {}).get("release")
         ]
+
+    def _rewritten(self, release: str, secret: Mapping[str, Any]) -> tuple[str, int, str] | None:
+        """The key this pending revision was decoded under at an earlier resourceVersion.
+
+        While a revision's hooks run, helm rewrites its record after each hook (a compute kit
+        release of OpenStack-Helm: up to 8 versions, each a GET and a megabyte of JSON) with
+        the same chart, values and manifest; only the hooks' run times change, which no pass
+        reads (a revision is pending until its last version, so the status is the same)."""
+        if not secret["metadata"]["labels"].get("status", "").startswith("pending-"):
+            return None
+        revision = _revision(secret)
+        return next((k for k in self._cache if k[0] == release and k[1] == revision), None)
 
     def latest(self, secrets: Iterable[Mapping[str, Any]],
                fetched: Mapping[str, Mapping[str, Any]] | None = None
@@ -230,6 +243,8 @@ class ReleaseDecoder:
             live.add(key)
             if key in self._cache:
                 self._cache.move_to_end(key)
+            elif (earlier := self._rewritten(name, newest)) is not None:
+                self._cache[key] = self._cache.pop(earlier)
             else:
                 self._cache[key] = self._decode(name, key[1], newest.get("data") or {})
             dressing = {

@@ -207,3 +207,27 @@ def test_a_revision_rewritten_by_helm_keeps_its_parsed_manifest(monkeypatch):
     changed = decoder.latest([storage_secret("nova", 2, "deployed", manifest=DEPLOYMENT + "\n",
                                              hooks=[JOB], rv="11")])["nova"]
     assert parsed.count(DEPLOYMENT + "\n") == 1 and changed.manifest == done.manifest
+
+
+def test_a_pending_revision_rewritten_by_helm_is_not_read_again():
+    decoder = ReleaseDecoder()
+    first = storage_secret("nova", 2, "pending-upgrade", manifest=DEPLOYMENT, hooks=[JOB], rv="7")
+    decoder.latest([metadata_only(first)], {first["metadata"]["name"]: first})
+    # helm rewrote the record after a hook ran: same revision, still pending
+    rewritten = metadata_only(storage_secret("nova", 2, "pending-upgrade", rv="8"))
+    rewritten["metadata"]["labels"]["modifiedAt"] = "1767225600"
+    assert decoder.missing([rewritten]) == []
+    release = decoder.latest([rewritten])["nova"]
+    assert release.status == "pending-upgrade" and release.labels["modifiedAt"] == "1767225600"
+    assert [o["metadata"]["name"] for o in release.objects] == ["keystone-api", "keystone-db-sync"]
+    assert len(decoder) == 1
+    # its last version is read: deployed (or failed) with what helm recorded
+    done = storage_secret("nova", 2, "deployed", manifest=DEPLOYMENT, hooks=[JOB], rv="9")
+    assert decoder.missing([metadata_only(done)]) == ["sh.helm.release.v1.nova.v2"]
+
+
+def test_a_pending_revision_first_seen_is_read():
+    decoder = ReleaseDecoder()
+    decoder.latest([storage_secret("nova", 1, "deployed", rv="3")])
+    pending = metadata_only(storage_secret("nova", 2, "pending-upgrade", rv="7"))
+    assert decoder.missing([pending]) == ["sh.helm.release.v1.nova.v2"]
