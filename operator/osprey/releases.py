@@ -215,9 +215,9 @@ class ReleaseDecoder:
     def _rewritten(self, release: str, secret: Mapping[str, Any]) -> tuple[str, int, str] | None:
         """The key this pending revision was decoded under at an earlier resourceVersion.
 
-        While a revision's hooks run, helm rewrites its record after each hook (a compute kit
-        release of OpenStack-Helm: up to 8 versions, each a GET and a megabyte of JSON) with
-        the same chart, values and manifest; only the hooks' run times change, which no pass
+        While a revision's hooks run, helm rewrites its record after each hook (the fixture
+        nova chart's upgrade: 7 versions; at OpenStack-Helm's sizes each is a GET of up to
+        273 KiB and its decoding) with the same chart, values and manifest; only the hooks' run times change, which no pass
         reads (a revision is pending until its last version, so the status is the same)."""
         if not secret["metadata"]["labels"].get("status", "").startswith("pending-"):
             return None
