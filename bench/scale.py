@@ -78,6 +78,11 @@ def scrape(port: int) -> dict[str, float]:
     return totals
 
 
+# The bench's chart repository is on loopback; the operator's policy allows only
+# OpenStack-Helm's by default.
+ALLOW_BENCH_REPOSITORY = ("--allow-chart-repository", "http://127.0.0.1:*")
+
+
 def start_operator(cluster: Cluster, metrics_port: int, resync: float,
                    log: Path) -> subprocess.Popen:
     with log.open("a") as stderr:
@@ -85,13 +90,18 @@ def start_operator(cluster: Cluster, metrics_port: int, resync: float,
             [sys.executable, "-m", "osprey.cli", "run", "--kubeconfig", str(cluster.kubeconfig),
              "--helm", str(HELM), "--helm-timeout", "10m", "--resync-seconds", str(resync),
              "--metrics-port", str(metrics_port), "--liveness-port", "0", "--log-level", "error",
-             "--allow-chart-repository", "http://127.0.0.1:*"],
+             *ALLOW_BENCH_REPOSITORY],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def all_ready(cluster: Cluster, count: int) -> bool:
     items = cluster.client.run(cluster.client.kube.request(
         "GET", "/apis/osprey.dev/v1alpha1/openstackcontrolplanes")).get("items", [])
+    refused = [f"{i['metadata']['namespace']}: {c.get('message', '')}" for i in items
+               for c in (i.get("status") or {}).get("conditions") or ()
+               if c["type"] == "Ready" and c.get("reason") == "InvalidSpec"]
+    if refused:  # nothing changes until the spec does: waiting would only time out
+        raise RuntimeError(f"{len(refused)} control planes refused, e.g. {refused[0]}")
     return len(items) == count and all(is_ready(item) for item in items)
 
 

@@ -22,6 +22,7 @@ from bench.cluster import HELM, Cluster
 from bench.figures import Figure
 from bench.procstat import cpu_seconds, memory_kib
 from bench.scale import (
+    ALLOW_BENCH_REPOSITORY,
     HELM_CALLS,
     HELM_RENDERS,
     SAMPLE,
@@ -80,7 +81,7 @@ class ShardProcess:
                  "--metrics-port", str(self.port), "--liveness-port", "0",
                  "--log-level", "warning", "--shard", str(shard), "--leader-elect",
                  "--lease-namespace", LEASE_NAMESPACE, "--identity", f"shard-{shard.index}",
-                 *LEASE_FLAGS],
+                 *LEASE_FLAGS, *ALLOW_BENCH_REPOSITORY],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = time.monotonic() + 60
         while not self.leading():
