@@ -367,5 +367,6 @@ def test_a_modified_release_secret_is_put_back(kube, client, namespace, chart_re
                                            {"data": {"keystone.conf": "dGFtcGVyZWQ="}}))
         client.wait_for(lambda: client.get("Secret", namespace, "keystone-etc")["data"]
                         ["keystone.conf"] == rendered, 30, "keystone.conf to be put back")
+        # the repair is counted once its apply has returned, a moment after the object is back
+        client.wait_for(lambda: heals(op, "modified_object") >= 1, 10, "the repair counted")
         assert helm_operations_since(op, namespace, before) == []
-        assert heals(op, "modified_object") >= 1
