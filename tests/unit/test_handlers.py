@@ -44,7 +44,7 @@ def test_a_status_write_is_nothing_changed_to_kopf() -> None:
         == causes.Reason.NOOP
 
 
-def test_a_resource_first_listed_is_resumed_once() -> None:
+def test_a_resource_first_listed_is_resumed() -> None:
     assert _reason(_body({}), initial=True) == causes.Reason.RESUME
 
 
