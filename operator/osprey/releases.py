@@ -217,8 +217,9 @@ class ReleaseDecoder:
 
         While a revision's hooks run, helm rewrites its record after each hook (the fixture
         nova chart's upgrade: 7 versions; at OpenStack-Helm's sizes each is a GET of up to
-        273 KiB and its decoding) with the same chart, values and manifest; only the hooks' run times change, which no pass
-        reads (a revision is pending until its last version, so the status is the same)."""
+        273 KiB and its decoding) with the same chart, values and manifest; only the hooks'
+        run times change, which no pass reads (a revision is pending until its last version,
+        so the status is the same)."""
         if not secret["metadata"]["labels"].get("status", "").startswith("pending-"):
             return None
         revision = _revision(secret)
