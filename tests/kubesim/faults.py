@@ -1,4 +1,4 @@
-"""Fault injection: make matching requests fail, wait, or lose their watch streams, and make
+"""Fault injection: make matching requests fail or wait, watch streams end or lag, and make
 the Job controller fail chosen Jobs and the kubelets chosen image pulls. Rules match `METHOD` and a regex searched in the path
 (with its query string), and fire a bounded number of times (or forever with count=None).
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 class FaultRule:
     method: str
     path: re.Pattern[str]
-    action: str  # "fail" | "delay" | "drop_watch"
+    action: str  # "fail" | "delay" | "drop_watch" | "lag_watch"
     count: int | None = 1
     status: int = 500
     reason: str = "InternalError"
@@ -119,6 +119,12 @@ class Faults:
             FaultRule("GET", re.compile(path), "drop_watch", count, after_events=after_events)
         )
 
+    def lag_watches(self, path: str, seconds: float, *, count: int | None = None) -> FaultRule:
+        """Matching watch streams (opened from now on) deliver each event `seconds` after it
+        happened, in order, as a loaded kube-apiserver's watch cache does: a list or a GET
+        answers with the newer state meanwhile, and each resource's stream lags on its own."""
+        return self._add(FaultRule("GET", re.compile(path), "lag_watch", count, seconds=seconds))
+
     def fail_jobs(self, name_pattern: str) -> None:
         """Jobs whose name matches end Failed instead of Complete."""
         with self._lock:
@@ -149,7 +155,7 @@ class Faults:
         fired = []
         with self._lock:
             for rule in self._rules:
-                if rule.action == "drop_watch" and not watch:
+                if rule.action in ("drop_watch", "lag_watch") and not watch:
                     continue
                 if rule.matches(method, path):
                     rule.hits += 1

@@ -39,6 +39,7 @@ from .watch import stream
 log = logging.getLogger(__name__)
 DEFAULT_WATCH_TIMEOUT = 1800.0
 DROP_AFTER = web.RequestKey("drop_after", int)
+LAG = web.RequestKey("lag", float)
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -93,6 +94,8 @@ class Server:
                 )
             if rule.action == "drop_watch":
                 request[DROP_AFTER] = rule.after_events
+            if rule.action == "lag_watch":
+                request[LAG] = rule.seconds
         options = RequestOptions(request.query.get("fieldValidation") or "Warn")
         if options.field_validation not in ("Strict", "Warn", "Ignore"):
             return error_response(
@@ -351,6 +354,7 @@ class Server:
                 timeout=timeout,
                 bookmark_interval=self.bookmark_interval,
                 drop_after=request.get(DROP_AFTER),
+                lag=request.get(LAG, 0.0),
             )
         convert = conversion.negotiate(request.headers.get("Accept", ""))
         items, rv = self.api.list(rtype, target.namespace)

@@ -58,6 +58,7 @@ async def stream(
     timeout: float,
     bookmark_interval: float,
     drop_after: int | None,
+    lag: float = 0.0,
     render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     render_bookmarks: bool = False,
 ) -> web.StreamResponse:
@@ -86,6 +87,11 @@ async def stream(
         api.traffic.record(Sent(request.path, selector, True, 1, len(line),
                                 (obj["metadata"]["name"],), agent))
 
+    arrivals: asyncio.Queue[Any] = watcher.queue
+    held = None
+    if lag:  # events are stamped as they happen and sent `lag` seconds later, in order
+        arrivals = asyncio.Queue()
+        held = asyncio.create_task(_stamp(watcher.queue, arrivals, lag))
     sent, last_rv = 0, since if since is not None else snapshot_rv
     deadline = time.monotonic() + timeout
     next_bookmark = time.monotonic() + bookmark_interval
@@ -117,7 +123,7 @@ async def stream(
                 else remaining
             )
             try:
-                event = await asyncio.wait_for(watcher.queue.get(), timeout=wait)
+                event = await asyncio.wait_for(arrivals.get(), timeout=wait)
             except TimeoutError:
                 if bookmarks and time.monotonic() >= next_bookmark:
                     quiet_rv = api.store.quiet_rv(watcher)
@@ -127,6 +133,9 @@ async def stream(
                     )
                     next_bookmark = time.monotonic() + bookmark_interval
                 continue
+            if lag:
+                await asyncio.sleep(max(0.0, event[0] - time.monotonic()))
+                event = event[1]
             with api.store.lock:
                 watcher.pending -= 1
             if event is None:
@@ -143,4 +152,13 @@ async def stream(
         pass
     finally:
         api.store.unwatch(watcher)
+        if held is not None:
+            held.cancel()
     return response
+
+
+async def _stamp(events: asyncio.Queue[Event | None], stamped: asyncio.Queue[Any],
+                 lag: float) -> None:
+    while True:
+        event = await events.get()
+        stamped.put_nowait((time.monotonic() + lag, event))

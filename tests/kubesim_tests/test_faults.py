@@ -58,6 +58,31 @@ def test_drop_watches_ends_open_streams_now(http: Http, namespace: str, sim) -> 
     assert time.monotonic() - began < 2
 
 
+def test_lag_watches_delivers_each_event_late_while_reads_answer_at_once(
+    http: Http, namespace: str, sim
+) -> None:
+    path = f"/api/v1/namespaces/{namespace}/configmaps"
+    rv = http.get(path).json()["metadata"]["resourceVersion"]
+    sim.faults.lag_watches(f"/namespaces/{namespace}/configmaps", 0.6)
+    arrived: list[float] = []
+
+    def watch() -> None:
+        for _ in http.watch(path, resourceVersion=rv, timeoutSeconds=3, max_events=2):
+            arrived.append(time.monotonic())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    time.sleep(0.2)
+    written = time.monotonic()
+    http.post(path, configmap("a"))
+    http.post(path, configmap("b"))
+    assert http.get(f"{path}/b").status_code == 200  # a read sees the write at once
+    watcher.join()
+    assert len(arrived) == 2
+    assert arrived[0] - written >= 0.55  # late, but not late once per event queued before it
+    assert arrived[1] - arrived[0] < 0.4
+
+
 def test_unimplemented_subresources_answer_501_naming_the_feature(
     http: Http, namespace: str
 ) -> None:
