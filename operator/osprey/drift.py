@@ -39,6 +39,8 @@ class Drift:
     fields: tuple[str, ...] = ()
     # For objects not in the manifest (claims of StatefulSets): the merge patch that repairs it.
     patch: Mapping[str, Any] | None = None
+    # The fields the comparison left to someone else (`ignore`), to judge the object again.
+    ignored: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -97,8 +99,9 @@ def object_drift(
     want: Mapping[str, Any], have: Mapping[str, Any] | None, ignore: Collection[str] = ()
 ) -> Drift:
     kind, name = want["kind"], want["metadata"]["name"]
+    ignored = tuple(sorted(ignore))
     if have is None:
-        return Drift(kind, name, missing=True)
+        return Drift(kind, name, missing=True, ignored=ignored)
     fields: list[str] = []
     for key in _COMPARED_TOP:
         if key in want:
@@ -107,7 +110,26 @@ def object_drift(
         wanted = (want.get("metadata") or {}).get(key)
         if wanted:
             fields += differences(wanted, (have.get("metadata") or {}).get(key), f"metadata.{key}")
-    return Drift(kind, name, missing=False, fields=tuple(f for f in fields if f not in ignore))
+    return Drift(kind, name, missing=False, fields=tuple(f for f in fields if f not in ignore),
+                 ignored=ignored)
+
+
+def judge(want: Mapping[str, Any], have: Mapping[str, Any] | None, ignore: Collection[str] = (),
+          settled_at: str | None = None) -> Drift | None:
+    """One manifest object against one version of it: its drift, or None when it holds what
+    was rendered, is at the version our last repair left (`settled_at`), or is a Job that
+    completed."""
+    if _exempt(want["kind"], have, settled_at):
+        return None
+    drift = object_drift(want, have, ignore)
+    return drift if drift.missing or drift.fields else None
+
+
+def _exempt(kind: str, have: Mapping[str, Any] | None, settled_at: str | None) -> bool:
+    return have is not None and (
+        settled_at == have["metadata"].get("resourceVersion")
+        or (kind == "Job" and job_completed(have))
+    )
 
 
 def release_drift(
@@ -136,10 +158,7 @@ def release_drift(
         if kind not in COMPARED_KINDS or not name:
             continue
         have = live.get((kind, name))
-        if have is not None and (
-            settled.get((kind, name)) == have["metadata"].get("resourceVersion")
-            or (kind == "Job" and job_completed(have))
-        ):
+        if _exempt(kind, have, settled.get((kind, name))):
             continue
         compared = _compared_at(release, have, ignore.get((kind, name), ()))
         if clean is not None and compared is not None and clean.get((kind, name)) == compared:

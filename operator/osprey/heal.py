@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from osprey.drift import Drift, Key
+from osprey.drift import Drift, Key, judge
 from osprey.health import ReleaseHealth
 from osprey.kube import Kube, KubeError, Resource, resource
 from osprey.narrowing import STAMP, STAMPED_KINDS
 from osprey.releases import DeployedRelease
+from osprey.waiting import job_failure
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +69,26 @@ def _find(release: DeployedRelease, kind: str, name: str) -> Mapping[str, Any] |
 
 
 async def restore(
-    kube: Kube, release: DeployedRelease, health: ReleaseHealth, drift: tuple[Drift, ...]
+    kube: Kube,
+    release: DeployedRelease,
+    health: ReleaseHealth,
+    drift: tuple[Drift, ...],
+    settled: Mapping[Key, str] | None = None,
 ) -> tuple[list[Repair], dict[Key, str]]:
     """Re-run failed Jobs and put back missing or modified objects of one release.
 
-    Returns what was repaired, and the resourceVersion each re-applied object was left at
-    (so that a field the API server itself rewrites is not "repaired" forever).
+    What the pass saw may come from the watch cache, which lags behind the API server's
+    storage (most under load, and most right after a helm operation, whose record the pass
+    read back from the API server): each object is read again (one GET) and repaired only if
+    it is still broken, judged as the pass judged it (`settled`: the versions our earlier
+    repairs left). Returns what was repaired, and the resourceVersion each re-applied object
+    was left at (so that a field the API server itself rewrites is not "repaired" forever).
     """
     repairs: list[Repair] = []
-    settled: dict[Key, str] = {}
+    left_at: dict[Key, str] = {}
     for state in health.failed:
         obj = _find(release, state.kind, state.name)
-        if obj is not None:
+        if obj is not None and await _still_failed(kube, release.namespace, state.name):
             await _replace_job(kube, release, obj)
             repairs.append(Repair(state.ref, "failed_job"))
     for item in drift:
@@ -90,19 +99,29 @@ async def restore(
         obj = _find(release, item.kind, item.name)
         if obj is None or any(r.ref == item.ref for r in repairs):
             continue
-        reason = "missing_object" if item.missing else "modified_object"
-        if item.kind == "Job" and not item.missing:
+        live = await kube.get(resource(item.kind), release.namespace, item.name)
+        now = judge(obj, live, item.ignored, (settled or {}).get((item.kind, item.name)))
+        if now is None:  # the pass saw an older version: this one is as rendered
+            continue
+        reason = "missing_object" if now.missing else "modified_object"
+        if item.kind == "Job" and not now.missing:
             # A Job's pod template is immutable: a modified Job is replaced, not patched.
             await _replace_job(kube, release, obj)
         else:
             applied = await kube.apply(helm_owned(obj, release), release.namespace,
                                        manager=HELM_FIELD_MANAGER)
-            settled[(item.kind, item.name)] = applied["metadata"].get("resourceVersion", "")
+            left_at[(item.kind, item.name)] = applied["metadata"].get("resourceVersion", "")
         repairs.append(Repair(item.ref, reason))
     for repair in repairs:
         log.info("restored %s of release %s/%s (%s)", repair.ref, release.namespace,
                  release.name, repair.reason)
-    return repairs, settled
+    return repairs, left_at
+
+
+async def _still_failed(kube: Kube, namespace: str, name: str) -> bool:
+    job = await kube.get(resource("Job"), namespace, name)
+    return job is not None and not job["metadata"].get("deletionTimestamp") and bool(
+        job_failure(job))
 
 
 async def _replace_job(kube: Kube, release: DeployedRelease, obj: Mapping[str, Any]) -> None:

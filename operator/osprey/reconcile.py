@@ -396,11 +396,14 @@ class ControlPlane:
         drift: tuple[Drift, ...],
     ) -> None:
         try:
-            repairs, settled = await heal.restore(self.runtime.kube, release, health, drift)
+            repairs, settled = await heal.restore(self.runtime.kube, release, health, drift,
+                                                  self._settled)
         except KubeError as exc:
             self.operations.failed(release.name, f"restoring {release.name}: {exc.message}")
             return
         self._settled.update(settled)
+        if not repairs:  # all as rendered already: what the pass saw was older
+            return
         self.operations.attempted(release.name)
         for repair in repairs:
             self.runtime.metrics.heal(repair.reason)
