@@ -3,8 +3,11 @@ changed.
 
 Kopf's view of the resource (the `body` a pass reads) lags behind our own status writes. Had
 a pass taken the status from it, conditions would flip back to what the view still shows and
-their transition times move, and the same status be written twice. So while the view is
-still the version our last write was made over, that write is the previous status.
+their transition times move, the same status be written twice, and a rotation or an upgrade
+step on from a step it had left (two writes made over one view, then the view showing the
+first). So our last write is the previous status until the view shows it: the version that
+write produced, or a version whose status is the one we wrote (the view may skip versions);
+from then on the view is newer than our write and is taken as it is.
 """
 
 from __future__ import annotations
@@ -38,22 +41,25 @@ class StatusRecord:
         self.namespace = namespace
         self.name = name
         self._written: dict[str, Any] | None = None  # Osprey's part, as last written
-        self._written_over: str | None = None  # resourceVersion of the body it replaced
+        self._written_at: str | None = None  # the resourceVersion that write produced
+        self._shown = True  # whether the view has shown our last write yet
 
     def previous(self, body: Mapping[str, Any]) -> ControlPlaneStatus:
-        version = body["metadata"].get("resourceVersion")
-        if self._written is not None and version is not None and version == self._written_over:
-            return ControlPlaneStatus.model_validate(self._written)
-        return parse_status(body.get("status"))
+        shown = parse_status(body.get("status"))
+        if not self._shown and self._written is not None:
+            if (body["metadata"].get("resourceVersion") != self._written_at
+                    and _dumped(shown) != self._written):
+                return ControlPlaneStatus.model_validate(self._written)
+            self._shown = True
+        return shown
 
     async def write(
         self, body: Mapping[str, Any], previous: ControlPlaneStatus, status: ControlPlaneStatus
     ) -> None:
         """One merge patch of the status subresource, only if the status changed; services
         and endpoints that disappeared are removed with explicit nulls."""
-        new = redact_strings(status.model_dump(mode="json", exclude_none=True, by_alias=True),
-                             self._secrets())
-        old = previous.model_dump(mode="json", exclude_none=True, by_alias=True)
+        new = redact_strings(_dumped(status), self._secrets())
+        old = _dumped(previous)
         if new == old or new == self._written:
             return
         patch = dict(new)
@@ -62,7 +68,7 @@ class StatusRecord:
             if gone:  # a merge patch keeps what it does not name
                 patch[keyed] = {**new.get(keyed, {}), **dict.fromkeys(gone)}
         try:
-            await self._kube.merge_patch(
+            answer = await self._kube.merge_patch(
                 CONTROL_PLANE, self.namespace, self.name, {"status": patch}, status=True
             )
         except KubeError as exc:
@@ -70,4 +76,9 @@ class StatusRecord:
                 raise
         else:
             self._written = new
-            self._written_over = body["metadata"].get("resourceVersion")
+            self._written_at = (answer.get("metadata") or {}).get("resourceVersion")
+            self._shown = False
+
+
+def _dumped(status: ControlPlaneStatus) -> dict[str, Any]:
+    return status.model_dump(mode="json", exclude_none=True, by_alias=True)
