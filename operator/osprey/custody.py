@@ -123,13 +123,17 @@ class Custody:
     ) -> tuple[dict[str, str], str]:
         """(every credential the spec needs, when the Secret was created (RFC 3339)).
 
-        The Secret is read from the pass's observation: no request when it is complete. A key
-        it lacks that a release of this control plane holds is taken back from that release;
-        only keys no release of ours holds are generated.
+        The Secret is read from the pass's observation: no request when it is complete. When
+        it lacks keys there, it is read again from the API server (the watch cache may not
+        hold our own last write yet). A key it still lacks that a release of this control
+        plane holds is taken back from that release; only keys no release of ours holds are
+        generated.
         """
         keys = catalog.credential_keys(spec)
         name = secret_name(self.name)
         secret = live.get(("Secret", name))
+        if any(k not in (read_credentials(secret) or {}) for k in keys):
+            secret = await self.runtime.kube.get(resource("Secret"), self.namespace, name)
         stored = read_credentials(secret)
         since = secret["metadata"].get("creationTimestamp", "") if secret else now_rfc3339()
         missing = [k for k in keys if k not in (stored or {})]

@@ -138,3 +138,18 @@ def test_a_lagging_watch_cache_does_not_repair_what_helm_just_wrote(
     healed = [e["message"] for e in client.list("Event", namespace)
               if e.get("reason") == "Healed"]
     assert healed == []
+
+
+def test_credentials_the_cache_has_not_seen_yet_are_not_taken_for_lost(
+    kube, sim, client, namespace, chart_repo
+):
+    """The credentials Secret Osprey just created reaches the cache late: the passes between
+    (releases installed meanwhile hold the passwords) read it from the API server instead of
+    "recovering" it from the releases with a warning."""
+    sim.faults.lag_watches(r"/secrets\?(.*&)?watch=(true|1)", 8.0)
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    with converged(str(kube.kubeconfig), client, body, resync_seconds=NO_RESYNC):
+        pass
+    warnings = [(e["reason"], e["message"]) for e in client.list("Event", namespace)
+                if e.get("type") == "Warning"]
+    assert warnings == []
