@@ -8,14 +8,13 @@ of a release's newest revision (one GET) only when its resourceVersion is new to
 Loops observe through the watch cache (watchcache.py), which falls back to
 `ChangedBodiesObserver` until it is synced.
 `FreshRecords` keeps Helm's record of a release as our own operation left it, read back from
-the API server, so that a pass never acts on an observation older than that operation's
-outcome.
+the API server (and again while the cache has not caught up), so that a pass never acts on an
+observation older than that operation's outcome.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -42,9 +41,6 @@ LISTED_BY = {"Secret": f"owner!=helm,{WATCH_SELECTOR}", "ConfigMap": WATCH_SELEC
 LISTED_KINDS = tuple(k for k in OBSERVED_KINDS if k not in ("Secret", "ConfigMap"))
 # Pods that say why a workload waits: not those that ran to completion.
 NOT_SUCCEEDED = "status.phase!=Succeeded"
-# How long a read-back record may win over the cache, at most (the cache normally catches up
-# within milliseconds; this only bounds a cache that stopped, e.g. a broken watch).
-FRESH_FOR_SECONDS = 30.0
 
 
 class Observer(Protocol):
@@ -166,17 +162,29 @@ class HelmRecords:
 
 
 class FreshRecords:
-    """Helm storage Secrets read back from the API server after our own helm operations."""
+    """Helm storage Secrets read back from the API server after our own helm operations.
+
+    They stand in for the cache's records of that release until the cache holds the same
+    versions, however long that takes: a cache lags by milliseconds normally, but an API
+    server under load was seen sending watch events 40 s late (bench: two shards, 50 control
+    planes), and a record dropped after a fixed time let a pass install a release again.
+    While the cache is `behind`, the pass reads the release's records again (`Operations.
+    refresh`): what changed since (another revision, an uninstall) is seen from the API
+    server then, not from the cache.
+    """
 
     def __init__(self) -> None:
-        self._records: dict[str, tuple[float, list[Object]]] = {}
+        self._records: dict[str, list[Object]] = {}
 
     def put(self, release: str, secrets: list[Object]) -> None:
-        self._records[release] = (time.monotonic(), secrets)
+        self._records[release] = secrets
+
+    def held(self, release: str) -> list[Object]:
+        return self._records.get(release, [])
 
     def chart_version(self, release: str) -> str | None:
         """The chart version of the newest revision read back (the version helm resolved)."""
-        _, secrets = self._records.get(release, (0.0, []))
+        secrets = self._records.get(release, [])
         if not secrets:
             return None
         newest = max(secrets, key=lambda s: int((s["metadata"].get("labels") or {})
@@ -184,27 +192,34 @@ class FreshRecords:
         try:
             record = release_from_storage(newest.get("data") or {})
         except (ValueError, OSError):  # not a record helm wrote: the pin names the version
-
             return None
         return str(record.get("chart", {}).get("metadata", {}).get("version") or "") or None
 
+    def behind(self, cached: list[Object]) -> list[str]:
+        """Releases whose records the cache does not hold as read back (the same versions,
+        no more and no fewer)."""
+        return sorted(r for r, secrets in self._records.items()
+                      if _versions_of(r, cached) != {_version(s) for s in secrets})
+
     def merge(self, cached: list[Object]) -> list[Object]:
         """The cached storage Secrets, with each read-back release's records in place of the
-        cache's until the cache holds the same versions (or the record grew too old)."""
+        cache's until the cache holds the same versions; then the record is dropped (what
+        was read back whole stands in for its listed metadata once)."""
         if not self._records:
             return cached
-        versions = {_version(s) for s in cached}
         merged = list(cached)
-        for release, (when, secrets) in list(self._records.items()):
-            caught_up = all(_version(s) in versions for s in secrets)
-            if caught_up:  # what was read back whole stands in for its listed metadata once
+        for release, secrets in list(self._records.items()):
+            if _versions_of(release, cached) == {_version(s) for s in secrets}:
                 whole = {_version(s): s for s in secrets if s.get("data")}
                 merged = [whole.get(_version(s), s) for s in merged]
-            if caught_up or time.monotonic() - when > FRESH_FOR_SECONDS:
                 del self._records[release]
                 continue
             merged = [s for s in merged if _release_of(s) != release] + secrets
         return merged
+
+
+def _versions_of(release: str, secrets: list[Object]) -> set[tuple[str, str | None]]:
+    return {_version(s) for s in secrets if _release_of(s) == release}
 
 
 def _version(secret: Object) -> tuple[str, str | None]:

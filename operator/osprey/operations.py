@@ -222,6 +222,12 @@ class ReleaseOperations:
             self._finished_at[name] = time.monotonic()
             self._on_finished()
 
+    async def refresh(self, cached: list[Mapping[str, Any]]) -> None:
+        """Read again the records of releases the cache has not caught up with since our
+        operation on them (see `FreshRecords`): one metadata list each."""
+        for name in self.fresh.behind(cached):
+            await self._read_back(name)
+
     async def _read_back(self, name: str) -> None:
         """Read Helm's record of the release as the operation left it, so the next pass does
         not act on a cache that has not seen it yet (and, say, install it twice)."""
@@ -232,7 +238,11 @@ class ReleaseOperations:
             )
             if secrets:  # the newest revision whole; older ones are known by their labels
                 newest = max(secrets, key=lambda s: int(s["metadata"]["labels"]["version"]))
-                whole = await kube.get(secret, self.namespace, newest["metadata"]["name"])
+                at = newest["metadata"]["name"], newest["metadata"].get("resourceVersion")
+                whole = next((s for s in self.fresh.held(name) if s.get("data") and (
+                    s["metadata"]["name"], s["metadata"].get("resourceVersion")) == at), None)
+                if whole is None:  # not read at this version yet
+                    whole = await kube.get(secret, self.namespace, newest["metadata"]["name"])
                 secrets = [s for s in secrets if s is not newest] + ([whole] if whole else [])
         except (KubeError, OSError) as exc:
             log.warning("could not read back release %s/%s: %s", self.namespace, name, exc)

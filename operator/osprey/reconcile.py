@@ -364,6 +364,7 @@ class ControlPlane:
     ) -> tuple[dict[str, DeployedRelease], dict[tuple[str, str], Mapping[str, Any]]]:
         """Helm's record of every release, and the live objects releases may own."""
         storage, live = await (observer or self.observer).observe(self.namespace)
+        await self.operations.refresh(storage)
         return await self._helm_records.latest(self.operations.fresh.merge(storage)), live
 
     # --- acting -------------------------------------------------------------------------

@@ -5,6 +5,8 @@ are all woken by their own events (the periodic resync is an hour away in these 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from osprey.watchcache import CachedObserver
@@ -153,3 +155,22 @@ def test_credentials_the_cache_has_not_seen_yet_are_not_taken_for_lost(
     warnings = [(e["reason"], e["message"]) for e in client.list("Event", namespace)
                 if e.get("type") == "Warning"]
     assert warnings == []
+
+
+def test_a_release_is_installed_once_however_late_the_cache_sees_it(
+    kube, sim, client, namespace, chart_repo
+):
+    """Helm's records reach the cache a minute late (an overloaded API server's watch was seen
+    that far behind): the records our operations read back stand in the whole time, so no
+    release looks "not installed" and is installed again."""
+    sim.faults.lag_watches(r"/secrets\?(?=.*watch=(true|1))(?=.*owner(%3D|=)helm)", 60.0)
+    body = control_plane("minimal.yaml", namespace, chart_repo.url)
+    name = body["metadata"]["name"]
+    with converged(str(kube.kubeconfig), client, body, resync_seconds=NO_RESYNC) as op:
+        last = max(o.finished for o in op.helm.of(namespace))
+        time.sleep(max(0.0, last + 35.0 - time.monotonic()))  # read-backs older than 30 s
+        op.more_passes(client, namespace, name, count=2, timeout=60)
+        plane = op.runtime.control_planes[(namespace, name)]
+        client.wait_for(lambda: not plane.operations.running, 120, "no helm operation running")
+        released = [o.release for o in op.helm.of(namespace, "upgrade")]
+    assert sorted(released) == sorted(set(released)), "each release installed once"

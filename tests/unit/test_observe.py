@@ -215,3 +215,30 @@ async def test_the_watch_caches_pods_answer_without_a_request_and_leave_out_succ
                           cached=[API_POD, WORKER_POD, done])
     assert found == {("Deployment", "api"): [API_POD], ("Deployment", "w"): [WORKER_POD]}
     assert kube.lists == []
+
+
+def test_a_record_stands_in_however_long_the_cache_lags():
+    fresh = FreshRecords()
+    fresh.put("keystone", [storage("keystone", 1, "deployed", "12")])
+    assert fresh.behind([]) == ["keystone"]
+    # An overloaded API server's watch was seen 40 s behind: no time ends the record.
+    assert [s["metadata"]["labels"]["name"] for s in fresh.merge([])] == ["keystone"]
+    assert [s["metadata"]["labels"]["name"] for s in fresh.merge([])] == ["keystone"]
+
+
+def test_the_cache_has_caught_up_only_with_the_same_versions_no_more_no_fewer():
+    fresh = FreshRecords()
+    v1, v2 = storage("nova", 1, "superseded", "20"), storage("nova", 2, "deployed", "21")
+    fresh.put("nova", [v1, v2])
+    assert fresh.behind([storage("nova", 1, "deployed", "9")]) == ["nova"]
+    assert fresh.behind([v1, v2, storage("nova", 3, "pending-upgrade", "22")]) == ["nova"]
+    assert fresh.behind([v1, v2, storage("mariadb", 1, "deployed", "5")]) == []
+
+
+def test_an_uninstall_read_back_hides_the_release_until_the_cache_has_none_either():
+    fresh = FreshRecords()
+    fresh.put("heat", [])
+    cached = [storage("heat", 1, "deployed", "7"), storage("mariadb", 1, "deployed", "5")]
+    assert fresh.behind(cached) == ["heat"]
+    assert [s["metadata"]["labels"]["name"] for s in fresh.merge(cached)] == ["mariadb"]
+    assert fresh.behind(cached[1:]) == [] and fresh.merge(cached[1:]) == cached[1:]
