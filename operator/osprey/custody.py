@@ -132,9 +132,10 @@ class Custody:
         keys = catalog.credential_keys(spec)
         name = secret_name(self.name)
         secret = live.get(("Secret", name))
-        if any(k not in (read_credentials(secret) or {}) for k in keys):
-            secret = await self.runtime.kube.get(resource("Secret"), self.namespace, name)
         stored = read_credentials(secret)
+        if any(k not in (stored or {}) for k in keys):
+            secret = await self.runtime.kube.get(resource("Secret"), self.namespace, name)
+            stored = read_credentials(secret)
         since = secret["metadata"].get("creationTimestamp", "") if secret else now_rfc3339()
         missing = [k for k in keys if k not in (stored or {})]
         if not missing:
