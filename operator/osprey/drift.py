@@ -119,17 +119,11 @@ def judge(want: Mapping[str, Any], have: Mapping[str, Any] | None, ignore: Colle
     """One manifest object against one version of it: its drift, or None when it holds what
     was rendered, is at the version our last repair left (`settled_at`), or is a Job that
     completed."""
-    if _exempt(want["kind"], have, settled_at):
+    if have is not None and (settled_at == have["metadata"].get("resourceVersion")
+                             or (want["kind"] == "Job" and job_completed(have))):
         return None
     drift = object_drift(want, have, ignore)
     return drift if drift.missing or drift.fields else None
-
-
-def _exempt(kind: str, have: Mapping[str, Any] | None, settled_at: str | None) -> bool:
-    return have is not None and (
-        settled_at == have["metadata"].get("resourceVersion")
-        or (kind == "Job" and job_completed(have))
-    )
 
 
 def release_drift(
@@ -147,7 +141,8 @@ def release_drift(
     has been put back as far as the API server allows, and is not reported again. `clean` is
     the caller's memo of objects found as rendered (updated here): an object compared clean
     at the same release revision and resourceVersion is not walked again, as neither side
-    changed; the walk over every field of every object is most of a no-op pass.
+    changed; the walk over every field of every object is most of a no-op pass. Each object
+    is judged by `judge`, as heal judges it again before a repair.
     """
     ignore = ignore or {}
     settled = settled or {}
@@ -157,14 +152,12 @@ def release_drift(
         name = (want.get("metadata") or {}).get("name")
         if kind not in COMPARED_KINDS or not name:
             continue
-        have = live.get((kind, name))
-        if _exempt(kind, have, settled.get((kind, name))):
-            continue
-        compared = _compared_at(release, have, ignore.get((kind, name), ()))
+        have, fields = live.get((kind, name)), ignore.get((kind, name), ())
+        compared = _compared_at(release, have, fields)
         if clean is not None and compared is not None and clean.get((kind, name)) == compared:
             continue
-        drift = object_drift(want, have, ignore.get((kind, name), ()))
-        if drift.missing or drift.fields:
+        drift = judge(want, have, fields, settled.get((kind, name)))
+        if drift is not None:
             found.append(drift)
         elif clean is not None and compared is not None:
             clean[(kind, name)] = compared

@@ -179,8 +179,10 @@ class FreshRecords:
     def put(self, release: str, secrets: list[Object]) -> None:
         self._records[release] = secrets
 
-    def held(self, release: str) -> list[Object]:
-        return self._records.get(release, [])
+    def whole(self, release: str, listed: Object) -> Object | None:
+        """The revision `listed` names, as read back whole at the same resourceVersion."""
+        return next((s for s in self._records.get(release, ())
+                     if s.get("data") and _version(s) == _version(listed)), None)
 
     def chart_version(self, release: str) -> str | None:
         """The chart version of the newest revision read back (the version helm resolved)."""
@@ -199,7 +201,7 @@ class FreshRecords:
         """Releases whose records the cache does not hold as read back (the same versions,
         no more and no fewer)."""
         return sorted(r for r, secrets in self._records.items()
-                      if _versions_of(r, cached) != {_version(s) for s in secrets})
+                      if not _caught_up(r, secrets, cached))
 
     def merge(self, cached: list[Object]) -> list[Object]:
         """The cached storage Secrets, with each read-back release's records in place of the
@@ -209,7 +211,7 @@ class FreshRecords:
             return cached
         merged = list(cached)
         for release, secrets in list(self._records.items()):
-            if _versions_of(release, cached) == {_version(s) for s in secrets}:
+            if _caught_up(release, secrets, cached):
                 whole = {_version(s): s for s in secrets if s.get("data")}
                 merged = [whole.get(_version(s), s) for s in merged]
                 del self._records[release]
@@ -218,8 +220,11 @@ class FreshRecords:
         return merged
 
 
-def _versions_of(release: str, secrets: list[Object]) -> set[tuple[str, str | None]]:
-    return {_version(s) for s in secrets if _release_of(s) == release}
+def _caught_up(release: str, read_back: list[Object], cached: list[Object]) -> bool:
+    """Whether the cache holds the release's records at the versions read back, no more and
+    no fewer."""
+    return ({_version(s) for s in cached if _release_of(s) == release}
+            == {_version(s) for s in read_back})
 
 
 def _version(secret: Object) -> tuple[str, str | None]:

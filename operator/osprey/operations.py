@@ -238,9 +238,7 @@ class ReleaseOperations:
             )
             if secrets:  # the newest revision whole; older ones are known by their labels
                 newest = max(secrets, key=lambda s: int(s["metadata"]["labels"]["version"]))
-                at = newest["metadata"]["name"], newest["metadata"].get("resourceVersion")
-                whole = next((s for s in self.fresh.held(name) if s.get("data") and (
-                    s["metadata"]["name"], s["metadata"].get("resourceVersion")) == at), None)
+                whole = self.fresh.whole(name, newest)
                 if whole is None:  # not read at this version yet
                     whole = await kube.get(secret, self.namespace, newest["metadata"]["name"])
                 secrets = [s for s in secrets if s is not newest] + ([whole] if whole else [])
